@@ -1,0 +1,304 @@
+//! The command line, as the contract fixes it. `main.rs` parses it; the
+//! completions and the man page are generated from it.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Long version: the crate version and, when built from git, the commit.
+pub const LONG_VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("IDTOKEN_DOCTOR_COMMIT"),
+    ")"
+);
+
+/// Walks the chain SAP C4C Server-Side Integration follows to validate an
+/// Exchange user identity token, and names the link that breaks.
+#[derive(Debug, Parser)]
+#[command(
+    name = "idtoken-doctor",
+    version,
+    long_version = LONG_VERSION,
+    propagate_version = true,
+    after_help = "Start with `idtoken-doctor diagnose @token.txt`, or `idtoken-doctor demo --list` to see every broken link without a network."
+)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands of the contract.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Decode a token offline: header, claims, appctx, lifetime, unique id.
+    #[command(
+        after_help = "Examples:\n  idtoken-doctor decode eyJ0eXAiOi...\n  idtoken-doctor decode @token.txt --now 2024-05-01T10:00:00Z\n  Get-Clipboard | idtoken-doctor decode -        (PowerShell)"
+    )]
+    Decode(DecodeArgs),
+    /// Fetch the metadata document the way SSI does: dns, tcp, tls, http, metadata, ews.
+    #[command(
+        after_help = "Examples:\n  idtoken-doctor probe mail.contoso.com\n  idtoken-doctor probe https://mail.contoso.com/autodiscover/metadata/json/1 --format markdown\n  idtoken-doctor probe @token.txt --allow-private     (from inside the network)"
+    )]
+    Probe(ProbeArgs),
+    /// Match the token's x5t against the metadata keys and verify its signature.
+    #[command(
+        after_help = "Examples:\n  idtoken-doctor keys @token.txt --metadata saved-metadata.json   (offline)\n  idtoken-doctor keys @token.txt                                   (fetches the amurl)"
+    )]
+    Keys(KeysArgs),
+    /// Walk the whole chain for a token and give one verdict.
+    #[command(
+        after_help = "Examples:\n  idtoken-doctor diagnose @token.txt\n  idtoken-doctor diagnose @token.txt --format markdown > ticket.md\n  idtoken-doctor diagnose --batch tokens.txt --format junit > report.xml"
+    )]
+    Diagnose(DiagnoseArgs),
+    /// The SSI egress IP ranges, for firewall allow-lists.
+    #[command(
+        name = "ssi-ips",
+        after_help = "Examples:\n  idtoken-doctor ssi-ips\n  idtoken-doctor ssi-ips --landscape FRA --format plain > allow.txt\n  idtoken-doctor ssi-ips --check 20.79.94.109"
+    )]
+    SsiIps(SsiIpsArgs),
+    /// Run `diagnose` against an in-process server on 127.0.0.1, one scenario per broken link.
+    #[command(
+        after_help = "Examples:\n  idtoken-doctor demo\n  idtoken-doctor demo --list\n  idtoken-doctor demo auth-401 --format markdown"
+    )]
+    Demo(DemoArgs),
+    /// Print a shell completion script to standard output.
+    #[command(
+        after_help = "Examples:\n  idtoken-doctor completions bash > ~/.local/share/bash-completion/completions/idtoken-doctor\n  idtoken-doctor completions powershell >> $PROFILE"
+    )]
+    Completions(CompletionsArgs),
+}
+
+/// A report format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum Format {
+    /// A readable chain, one line per check.
+    #[default]
+    Human,
+    /// One JSON object per target (the contract's report shape).
+    Json,
+    /// A heading, a table of checks and the verdict, for a ticket.
+    Markdown,
+    /// JUnit XML for CI systems.
+    Junit,
+}
+
+/// When to colour the human output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum ColorChoice {
+    /// Colour a terminal, unless `NO_COLOR` is set.
+    #[default]
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+/// How reports are printed and judged.
+#[derive(Debug, Clone, Args)]
+pub struct OutputArgs {
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// When to use colour (honours NO_COLOR).
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Judge token lifetime and certificate validity at TIME (RFC 3339 or Unix seconds).
+    #[arg(long, value_name = "TIME")]
+    pub now: Option<String>,
+    /// Warnings count as failures (for CI).
+    #[arg(long)]
+    pub strict: bool,
+    /// Hide user identifiers (msexchuid, unique id, e-mail addresses) in every format.
+    #[arg(long)]
+    pub redact: bool,
+}
+
+/// How the network is reached.
+#[derive(Debug, Clone, Args)]
+pub struct NetArgs {
+    /// Total network budget for one target, in seconds.
+    #[arg(
+        long,
+        value_name = "SECS",
+        default_value_t = 15.0,
+        env = "IDTOKEN_DOCTOR_TIMEOUT"
+    )]
+    pub timeout: f64,
+    /// Use ADDR for HOST:PORT and skip DNS for it (curl's syntax; repeatable).
+    #[arg(long, value_name = "HOST:PORT:ADDR")]
+    pub resolve: Vec<String>,
+    /// Public resolver to ask (repeatable; default 1.1.1.1, 8.8.8.8, 9.9.9.9).
+    #[arg(
+        long = "dns-server",
+        value_name = "ADDR[:PORT]",
+        env = "IDTOKEN_DOCTOR_DNS_SERVER",
+        value_delimiter = ','
+    )]
+    pub dns_server: Vec<String>,
+    /// Do not ask the system resolver (it is asked only to detect split-horizon DNS).
+    #[arg(long = "no-system-dns")]
+    pub no_system_dns: bool,
+    /// Reach the target through this HTTP CONNECT proxy (`env` reads HTTPS_PROXY and the like).
+    #[arg(long, value_name = "URL")]
+    pub proxy: Option<String>,
+    /// Extra trust anchors (PEM), added to the public roots.
+    #[arg(long = "ca-file", value_name = "PEM")]
+    pub ca_file: Option<PathBuf>,
+    /// Probe non-public addresses too (an admin testing from inside the network).
+    #[arg(long = "allow-private")]
+    pub allow_private: bool,
+    /// EWS endpoint to test instead of the one derived from the amurl host.
+    #[arg(long = "ews-url", value_name = "URL")]
+    pub ews_url: Option<String>,
+}
+
+/// Several targets in one run.
+#[derive(Debug, Clone, Args)]
+pub struct BatchArgs {
+    /// One target per line (`-` for standard input; blank lines and # comments skipped).
+    #[arg(long, value_name = "FILE")]
+    pub batch: Option<String>,
+    /// With --batch: targets worked on at once.
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub jobs: u16,
+}
+
+/// Arguments of `decode`.
+#[derive(Debug, Clone, Args)]
+pub struct DecodeArgs {
+    /// The token: text, `-` for standard input, `@PATH` for a file (default: piped standard input).
+    pub token: Option<String>,
+    /// The add-in URL that `aud` must equal.
+    #[arg(long, value_name = "URL")]
+    pub audience: Option<String>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub output: OutputArgs,
+}
+
+/// Arguments of `probe`.
+#[derive(Debug, Clone, Args)]
+pub struct ProbeArgs {
+    /// An amurl, a bare host name, or a token (its amurl is probed); `@PATH` and `-` read a token.
+    #[arg(required_unless_present = "batch")]
+    pub target: Option<String>,
+    /// The add-in URL that `aud` must equal (when TARGET is a token).
+    #[arg(long, value_name = "URL")]
+    pub audience: Option<String>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub output: OutputArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub net: NetArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub batch: BatchArgs,
+}
+
+/// Arguments of `keys`.
+#[derive(Debug, Clone, Args)]
+pub struct KeysArgs {
+    /// The token: text, `-` for standard input, `@PATH` for a file (default: piped standard input).
+    pub token: Option<String>,
+    /// A saved metadata document (offline) or a URL to fetch instead of the amurl.
+    #[arg(long, value_name = "FILE|URL")]
+    pub metadata: Option<String>,
+    /// The add-in URL that `aud` must equal.
+    #[arg(long, value_name = "URL")]
+    pub audience: Option<String>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub output: OutputArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub net: NetArgs,
+}
+
+/// Arguments of `diagnose`.
+#[derive(Debug, Clone, Args)]
+pub struct DiagnoseArgs {
+    /// The token: text, `-` for standard input, `@PATH` for a file (default: piped standard input).
+    pub token: Option<String>,
+    /// A saved metadata document or a URL to use instead of fetching the amurl.
+    #[arg(long, value_name = "FILE|URL")]
+    pub metadata: Option<String>,
+    /// The add-in URL that `aud` must equal.
+    #[arg(long, value_name = "URL")]
+    pub audience: Option<String>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub output: OutputArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub net: NetArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub batch: BatchArgs,
+}
+
+/// Output formats of `ssi-ips`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum IpsFormat {
+    /// A table of landscapes and ranges.
+    #[default]
+    Human,
+    /// A JSON document.
+    Json,
+    /// One CIDR per line, for firewall import.
+    Plain,
+    /// A Markdown table.
+    Markdown,
+}
+
+/// Arguments of `ssi-ips`.
+#[derive(Debug, Clone, Args)]
+pub struct SsiIpsArgs {
+    /// Only this landscape (WDC, FRA, PER, or a test/mod one such as FRA-mod).
+    #[arg(long, value_name = "NAME")]
+    pub landscape: Option<String>,
+    /// Say whether this address is SSI's (exit 0) or not (exit 1).
+    #[arg(long, value_name = "IP")]
+    pub check: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = IpsFormat::Human)]
+    pub format: IpsFormat,
+    /// When to use colour (honours NO_COLOR).
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+/// Arguments of `demo`.
+#[derive(Debug, Clone, Args)]
+pub struct DemoArgs {
+    /// The scenario (default: healthy); `--list` names them all.
+    pub scenario: Option<String>,
+    /// List the scenarios and exit.
+    #[arg(long)]
+    pub list: bool,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub output: OutputArgs,
+}
+
+/// Arguments of `completions`.
+#[derive(Debug, Clone, Args)]
+pub struct CompletionsArgs {
+    /// The shell to generate for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,21 @@
+//! `idtoken-doctor`: walks the chain SAP Cloud for Customer Server-Side
+//! Integration (SSI) follows to validate an Exchange user identity token
+//! (token, dns, tcp, tls, http, metadata, key, ews) and names the link that
+//! breaks, why, and who must change what.
+//!
+//! The binary only parses the command line and calls [`run`]. Each link of the
+//! chain is a module that owns its checks; the checks land in a
+//! [`report::Report`] that the renderers turn into text.
+
+#![warn(missing_docs)]
+
+pub mod budget;
+pub mod cli;
+pub mod clock;
+pub mod commands;
+pub mod remedy;
+pub mod report;
+pub mod settings;
+pub mod target;
+
+pub use commands::run;

@@ -1,0 +1,162 @@
+//! Every remedy the tool gives, in one place, in the words of the SSI
+//! knowledge-base article: who must change what, and where.
+//!
+//! Checks refer to a [`Remedy`] by name; the text lives only here, so the
+//! report, the docs (`docs/checks.md`) and the tests cannot drift apart.
+
+/// A remedy for a failing or warning check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Remedy {
+    /// No token could be found in the input.
+    PasteToken,
+    /// The token is damaged (bad base64url or JSON).
+    TokenDamaged,
+    /// The header is not that of an Exchange identity token.
+    TokenHeader,
+    /// appctx.version is not ExIdTok.V1.
+    TokenVersion,
+    /// appctx.amurl is missing or not an absolute https URL.
+    TokenAmurl,
+    /// The amurl path is not the usual metadata path.
+    TokenAmurlPath,
+    /// The token is outside its lifetime.
+    TokenLifetime,
+    /// aud differs from the add-in URL.
+    TokenAudience,
+    /// The realms of the issuer claims disagree.
+    TokenIssuer,
+    /// Exchange Online legacy tokens are being turned off.
+    ExchangeOnlineDeprecation,
+    /// The amurl host is an internal name.
+    InternalHostName,
+    /// Public resolvers do not know the host.
+    PublishDnsName,
+    /// Public resolvers did not answer in time.
+    DnsUnanswered,
+    /// The host resolves only to non-public addresses.
+    PublicAddress,
+    /// This machine resolves the host differently from the internet.
+    SplitHorizon,
+    /// Nothing listens on the port.
+    PortClosed,
+    /// A firewall drops the connection.
+    FirewallAllowSsi,
+    /// The network has no route to the host.
+    Unreachable,
+    /// The TLS handshake fails.
+    TlsHandshake,
+    /// The certificate chain does not verify to a public root.
+    TlsChainUntrusted,
+    /// The server does not send its intermediate certificates.
+    TlsIncompleteChain,
+    /// The server certificate is self-signed.
+    TlsSelfSigned,
+    /// The certificate does not name the host.
+    TlsName,
+    /// The server certificate is expired or not yet valid.
+    TlsValidity,
+    /// The server certificate expires soon.
+    TlsRenewSoon,
+    /// Authentication guards the metadata URL.
+    MetadataAuthentication,
+    /// A redirect (pre-authenticating proxy or login page) guards the metadata URL.
+    MetadataRedirect,
+    /// The metadata URL is forbidden.
+    MetadataForbidden,
+    /// The metadata URL does not exist on the server.
+    MetadataNotFound,
+    /// The server fails to produce the document.
+    MetadataServerError,
+    /// The answer is not JSON (a login page, say).
+    MetadataNotJson,
+    /// The answer is over 1 MiB.
+    MetadataTooLarge,
+    /// The JSON is not an auth metadata document.
+    MetadataNotExchange,
+    /// The document has no usable signing certificate.
+    MetadataNoKeys,
+    /// A published certificate is expired or its x5t is wrong.
+    MetadataCertificate,
+    /// The token's x5t is not published.
+    KeyNotPublished,
+    /// The auth certificate is expired or not yet valid.
+    AuthCertificateExpired,
+    /// The auth certificate expires soon.
+    AuthCertificateRenewSoon,
+    /// The signature does not verify.
+    SignatureInvalid,
+    /// EWS does not answer.
+    EwsUnreachable,
+    /// A plain-http URL.
+    UseHttps,
+    /// The command ran out of its time budget.
+    TimedOut,
+}
+
+impl Remedy {
+    /// The remedy's text: who must change what, and where.
+    pub fn text(self) -> &'static str {
+        match self {
+            Remedy::PasteToken => "Paste the whole identity token (three base64url parts separated by dots, starting with eyJ), as the add-in's log or the SSI ticket shows it.",
+            Remedy::TokenDamaged => "The token was damaged in copying: copy it again from the add-in's log or the ticket, all three parts, without truncation.",
+            Remedy::TokenHeader => "This is not an Exchange user identity token (typ JWT, alg RS256, with x5t): make sure the add-in calls getUserIdentityTokenAsync and that the right token was pasted.",
+            Remedy::TokenVersion => "SSI accepts only Exchange user identity tokens (appctx.version ExIdTok.V1): paste the token from getUserIdentityTokenAsync, not a callback or other token.",
+            Remedy::TokenAmurl => "Exchange admin: the token must carry the external Exchange metadata URL (https://<external host>/autodiscover/metadata/json/1); publish the external URL and check it with Get-AuthConfig and Get-WebServicesVirtualDirectory | Select name,*url* | fl.",
+            Remedy::TokenAmurlPath => "Exchange admin: the metadata URL is normally https://<external host>/autodiscover/metadata/json/1; check the external URLs with Get-WebServicesVirtualDirectory | Select name,*url* | fl.",
+            Remedy::TokenLifetime => "Identity tokens live for hours only: an old pasted token is expected to be expired. Take a fresh token from the add-in to test signature and lifetime, and check the Exchange server's clock.",
+            Remedy::TokenAudience => "Add-in developer: aud is the add-in's URL from its manifest; make the SSI configuration and the manifest name the same add-in URL.",
+            Remedy::TokenIssuer => "Exchange admin: the realms (tenant ids) in iss, appctxsender and msexchuid should agree; check the organisation's auth configuration with Get-AuthConfig.",
+            Remedy::ExchangeOnlineDeprecation => "Legacy Exchange identity tokens are being turned off for Exchange Online since February 2025: move the add-in to nested app authentication (NAA) and Microsoft Entra ID tokens.",
+            Remedy::InternalHostName => "Exchange admin: SSI downloads the metadata from the internet, and this host name exists only inside the network. Publish Exchange under an external name (set the external URLs; check with Get-WebServicesVirtualDirectory | Select name,*url* | fl) so the token carries a public amurl.",
+            Remedy::PublishDnsName => "Customer DNS admin: publish the Exchange external host name in public DNS, or have Exchange issue tokens for the external URL that is published.",
+            Remedy::DnsUnanswered => "Customer DNS admin: the public resolvers got no answer for this name; check that its authoritative name servers answer from the internet.",
+            Remedy::PublicAddress => "Exchange and network admins: the name resolves only to internal addresses, which SSI cannot reach from the internet. Publish the Exchange metadata URL on a public address (reverse proxy or NAT) and in public DNS.",
+            Remedy::SplitHorizon => "You are probably inside the customer's network: what this machine resolves is not what SSI sees. Trust the public resolvers' answer, or run the check from outside the network.",
+            Remedy::PortClosed => "Network admin: nothing accepts connections on this port; publish Exchange's HTTPS endpoint (IIS, reverse proxy or load balancer) on the public address.",
+            Remedy::FirewallAllowSsi => "Firewall admin: the connection is dropped, usually by a firewall. Allow inbound HTTPS from the SSI IP ranges (run `idtoken-doctor ssi-ips` for the list to import) to the Exchange metadata URL and EWS.",
+            Remedy::Unreachable => "Network admin: there is no route to this address from here; make the Exchange external address reachable from the internet.",
+            Remedy::TlsHandshake => "Exchange or proxy admin: the server does not complete a TLS handshake; serve HTTPS with TLS 1.2 or 1.3 on this port (not plain HTTP, not an outdated protocol).",
+            Remedy::TlsChainUntrusted => "Exchange or proxy admin: bind a certificate issued by a public certification authority to the external HTTPS endpoint; SSI trusts only public roots.",
+            Remedy::TlsIncompleteChain => "Exchange or proxy admin: the server does not send the intermediate certificate(s); install the full chain (leaf and intermediates) on the endpoint's certificate binding.",
+            Remedy::TlsSelfSigned => "Exchange or proxy admin: replace the self-signed certificate with one from a public certification authority; SSI cannot trust a self-signed certificate.",
+            Remedy::TlsName => "Exchange or proxy admin: bind a certificate whose subject alternative names include this host, or have the token carry a host the certificate names.",
+            Remedy::TlsValidity => "Exchange or proxy admin: the HTTPS certificate is outside its validity period; renew it and bind the new certificate to the endpoint.",
+            Remedy::TlsRenewSoon => "Exchange or proxy admin: the HTTPS certificate expires soon; renew it before it does, or SSI will stop validating tokens.",
+            Remedy::MetadataAuthentication => "Exchange admin: authentication is enabled on the metadata URL; SSI downloads it anonymously. Disable authentication for /autodiscover/metadata/json/1 (enable anonymous access on that path in IIS or the reverse proxy).",
+            Remedy::MetadataRedirect => "Exchange or proxy admin: the metadata URL redirects (a pre-authenticating reverse proxy or login page); publish /autodiscover/metadata/json/1 without pre-authentication and without redirect.",
+            Remedy::MetadataForbidden => "Exchange or proxy admin: the metadata URL is forbidden from here; allow anonymous access from the internet (and from the SSI IP ranges, see `idtoken-doctor ssi-ips`).",
+            Remedy::MetadataNotFound => "Exchange admin: the metadata document is not served at this URL; check the Autodiscover virtual directory and that the reverse proxy publishes /autodiscover/metadata/json/1.",
+            Remedy::MetadataServerError => "Exchange admin: the server failed to produce the metadata document; check the Autodiscover application pool and the auth configuration (Get-AuthConfig).",
+            Remedy::MetadataNotJson => "Exchange or proxy admin: the metadata URL answers with something other than the JSON document (a login page, say); publish /autodiscover/metadata/json/1 directly, anonymously.",
+            Remedy::MetadataTooLarge => "Exchange or proxy admin: the answer is far larger than a metadata document; make sure the URL serves the Exchange authentication metadata document.",
+            Remedy::MetadataNotExchange => "Exchange admin: this URL does not serve an Exchange authentication metadata document (no keys array); make the token's amurl point at Exchange's /autodiscover/metadata/json/1.",
+            Remedy::MetadataNoKeys => "Exchange admin: the document publishes no signing certificate; configure the Exchange Server Auth Certificate (Get-AuthConfig shows CurrentCertificateThumbprint) and publish it with Set-AuthConfig.",
+            Remedy::MetadataCertificate => "Exchange admin: a published certificate is expired or inconsistent; renew the Exchange Server Auth Certificate, publish it with Set-AuthConfig, and remove the old one (Microsoft's MonitorExchangeAuthCertificate script does this).",
+            Remedy::KeyNotPublished => "Exchange admin: the certificate that signed this token is not in the metadata SSI downloads. The Exchange Server Auth Certificate was usually renewed or replaced (publish the current one with Set-AuthConfig and restart the Autodiscover app pool), or the amurl points at another Exchange organisation.",
+            Remedy::AuthCertificateExpired => "Exchange admin: the Exchange Server Auth Certificate is expired (or not yet valid). Renew it and publish it with Set-AuthConfig (-NewCertificateThumbprint, then -PublishCertificate), or run Microsoft's MonitorExchangeAuthCertificate script.",
+            Remedy::AuthCertificateRenewSoon => "Exchange admin: the Exchange Server Auth Certificate expires within 60 days; renew it now with Set-AuthConfig or Microsoft's MonitorExchangeAuthCertificate script.",
+            Remedy::SignatureInvalid => "The signature does not verify with the published certificate: the token was damaged in copying (copy it again), or it was signed by another Exchange server than the amurl names.",
+            Remedy::EwsUnreachable => "Exchange and firewall admins: SSI calls EWS next; publish https://<host>/EWS/Exchange.asmx to the internet and allow the SSI IP ranges (`idtoken-doctor ssi-ips`). Check the URLs with Get-WebServicesVirtualDirectory | Select name,*url* | fl.",
+            Remedy::UseHttps => "Exchange admin: SSI fetches the metadata only over HTTPS; publish https://<external host>/autodiscover/metadata/json/1.",
+            Remedy::TimedOut => "The server did not finish in time: check that the endpoint answers promptly from the internet (a stalled proxy or a firewall that lets the connection open but drops traffic is typical).",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_remedy_is_one_line() {
+        let all = [
+            Remedy::PasteToken,
+            Remedy::KeyNotPublished,
+            Remedy::TimedOut,
+        ];
+        for remedy in all {
+            assert!(!remedy.text().contains('\n'));
+            assert!(remedy.text().ends_with('.'));
+        }
+    }
+}

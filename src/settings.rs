@@ -1,0 +1,304 @@
+//! The options every stage reads, parsed and checked once from the command line.
+
+use std::fmt;
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::CertificateDer;
+use time::OffsetDateTime;
+use url::Url;
+
+use crate::cli::NetArgs;
+
+/// The public resolvers asked when `--dns-server` is not given.
+pub const DEFAULT_DNS_SERVERS: [&str; 3] = ["1.1.1.1", "8.8.8.8", "9.9.9.9"];
+
+/// A `--resolve HOST:PORT:ADDR` pin, curl's syntax.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pin {
+    /// The host name, lower-cased.
+    pub host: String,
+    /// The port the pin applies to.
+    pub port: u16,
+    /// The address to use instead of asking DNS.
+    pub addr: IpAddr,
+}
+
+impl Pin {
+    /// Parses `HOST:PORT:ADDR` (ADDR may be an IPv6 address, bracketed or not).
+    pub fn parse(text: &str) -> Result<Self, UsageError> {
+        let bad = || {
+            UsageError(format!(
+                "--resolve `{text}`: expected HOST:PORT:ADDR, e.g. mail.contoso.com:443:203.0.113.7"
+            ))
+        };
+        let mut parts = text.splitn(3, ':');
+        let (host, port, addr) = (parts.next(), parts.next(), parts.next());
+        let (Some(host), Some(port), Some(addr)) = (host, port, addr) else {
+            return Err(bad());
+        };
+        let host = host
+            .trim_matches(['[', ']'])
+            .trim_end_matches('.')
+            .to_ascii_lowercase();
+        let port: u16 = port.parse().map_err(|_| bad())?;
+        let addr: IpAddr = addr.trim_matches(['[', ']']).parse().map_err(|_| bad())?;
+        if host.is_empty() {
+            return Err(bad());
+        }
+        Ok(Pin { host, port, addr })
+    }
+}
+
+/// An HTTP CONNECT proxy to reach targets through.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProxySetting {
+    /// The proxy's URL (`http://host:port`).
+    pub url: Url,
+    /// Whether it came from the environment (`--proxy env`).
+    pub from_env: bool,
+}
+
+/// A command-line value that cannot be used; exit code 2.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsageError(pub String);
+
+impl fmt::Display for UsageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+/// How the network stages reach a target.
+#[derive(Debug, Clone)]
+pub struct NetSettings {
+    /// The whole network budget for one target.
+    pub timeout: Duration,
+    /// `--resolve` pins.
+    pub pins: Vec<Pin>,
+    /// The public resolvers to ask.
+    pub dns_servers: Vec<SocketAddr>,
+    /// Whether to ask the system resolver too (for split-horizon detection).
+    pub system_dns: bool,
+    /// The proxy to go through, if any.
+    pub proxy: Option<ProxySetting>,
+    /// A proxy found in the environment but not used (for a hint when a direct connection fails).
+    pub env_proxy_unused: Option<String>,
+    /// The `--ca-file` path, when given.
+    pub ca_file: Option<PathBuf>,
+    /// Extra trust anchors from `--ca-file`.
+    pub extra_roots: Vec<CertificateDer<'static>>,
+    /// Whether non-public addresses may be connected to.
+    pub allow_private: bool,
+    /// `--ews-url`, when given.
+    pub ews_url: Option<Url>,
+}
+
+impl NetSettings {
+    /// Checks and converts the network flags.
+    pub fn from_args(args: &NetArgs) -> Result<Self, UsageError> {
+        if !(args.timeout.is_finite() && args.timeout > 0.0 && args.timeout <= 3600.0) {
+            return Err(UsageError(format!(
+                "--timeout {}: give a number of seconds between 0 and 3600",
+                args.timeout
+            )));
+        }
+        let pins = args
+            .resolve
+            .iter()
+            .map(|p| Pin::parse(p))
+            .collect::<Result<Vec<_>, _>>()?;
+        let servers: Vec<&str> = if args.dns_server.is_empty() {
+            DEFAULT_DNS_SERVERS.to_vec()
+        } else {
+            args.dns_server
+                .iter()
+                .map(|s| s.as_str())
+                .filter(|s| !s.trim().is_empty())
+                .collect()
+        };
+        let dns_servers = servers
+            .into_iter()
+            .map(parse_dns_server)
+            .collect::<Result<Vec<_>, _>>()?;
+        let env_proxy = env_proxy();
+        let proxy = match args.proxy.as_deref() {
+            None => None,
+            Some("env") => match &env_proxy {
+                Some(text) => Some(ProxySetting {
+                    url: parse_proxy(text)?,
+                    from_env: true,
+                }),
+                None => return Err(UsageError(
+                    "--proxy env: none of HTTPS_PROXY, https_proxy, ALL_PROXY, all_proxy is set"
+                        .into(),
+                )),
+            },
+            Some(text) => Some(ProxySetting {
+                url: parse_proxy(text)?,
+                from_env: false,
+            }),
+        };
+        let env_proxy_unused = if proxy.is_none() { env_proxy } else { None };
+        let extra_roots = match &args.ca_file {
+            Some(path) => load_anchors(path)?,
+            None => Vec::new(),
+        };
+        let ews_url = match &args.ews_url {
+            Some(text) => Some(Url::parse(text).map_err(|e| {
+                UsageError(format!("--ews-url `{text}` is not an absolute URL ({e})"))
+            })?),
+            None => None,
+        };
+        Ok(NetSettings {
+            timeout: Duration::from_secs_f64(args.timeout),
+            pins,
+            dns_servers,
+            system_dns: !args.no_system_dns,
+            proxy,
+            env_proxy_unused,
+            ca_file: args.ca_file.clone(),
+            extra_roots,
+            allow_private: args.allow_private,
+            ews_url,
+        })
+    }
+
+    /// The pinned address for `host:port`, if `--resolve` gave one.
+    pub fn pinned(&self, host: &str, port: u16) -> Option<IpAddr> {
+        self.pins
+            .iter()
+            .find(|p| p.port == port && p.host.eq_ignore_ascii_case(host))
+            .map(|p| p.addr)
+    }
+}
+
+fn parse_dns_server(text: &str) -> Result<SocketAddr, UsageError> {
+    let text = text.trim();
+    if let Ok(addr) = text.parse::<SocketAddr>() {
+        return Ok(addr);
+    }
+    text.trim_matches(['[', ']'])
+        .parse::<IpAddr>()
+        .map(|ip| SocketAddr::new(ip, 53))
+        .map_err(|_| {
+            UsageError(format!(
+                "--dns-server `{text}`: expected an IP address, optionally with :PORT"
+            ))
+        })
+}
+
+fn parse_proxy(text: &str) -> Result<Url, UsageError> {
+    let with_scheme = if text.contains("://") {
+        text.to_string()
+    } else {
+        format!("http://{text}")
+    };
+    let url = Url::parse(&with_scheme)
+        .map_err(|e| UsageError(format!("--proxy `{text}` is not a URL ({e})")))?;
+    if url.scheme() != "http" || url.host_str().is_none() {
+        return Err(UsageError(format!(
+            "--proxy `{text}`: give an HTTP CONNECT proxy as http://HOST:PORT"
+        )));
+    }
+    Ok(url)
+}
+
+fn env_proxy() -> Option<String> {
+    ["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"]
+        .iter()
+        .filter_map(|name| std::env::var(name).ok())
+        .find(|v| !v.trim().is_empty())
+}
+
+fn load_anchors(path: &PathBuf) -> Result<Vec<CertificateDer<'static>>, UsageError> {
+    let shown = path.display();
+    let iter = CertificateDer::pem_file_iter(path)
+        .map_err(|e| UsageError(format!("--ca-file {shown}: cannot read it ({e})")))?;
+    let certs = iter
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| UsageError(format!("--ca-file {shown}: not valid PEM ({e})")))?;
+    if certs.is_empty() {
+        return Err(UsageError(format!(
+            "--ca-file {shown}: no CERTIFICATE block found"
+        )));
+    }
+    Ok(certs)
+}
+
+/// Everything a command's stages read.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The instant lifetimes and validity are judged at (`--now`, or the clock).
+    pub now: OffsetDateTime,
+    /// Warnings count as failures.
+    pub strict: bool,
+    /// The add-in URL `aud` must equal.
+    pub audience: Option<String>,
+    /// How to reach the network (absent for offline commands).
+    pub net: Option<NetSettings>,
+}
+
+/// Parses `--now`, or takes the clock.
+pub fn evaluation_time(now: Option<&str>) -> Result<OffsetDateTime, UsageError> {
+    match now {
+        None => Ok(OffsetDateTime::now_utc()),
+        Some(text) => {
+            crate::clock::parse_instant(text).map_err(|e| UsageError(format!("--now: {e}")))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pins_read_curl_syntax() {
+        let pin = Pin::parse("Mail.Contoso.com:443:127.0.0.1").expect("v4");
+        assert_eq!(
+            pin,
+            Pin {
+                host: "mail.contoso.com".into(),
+                port: 443,
+                addr: "127.0.0.1".parse().expect("ip")
+            }
+        );
+        let v6 = Pin::parse("mail.contoso.com:8443:[::1]").expect("v6");
+        assert_eq!(v6.addr, "::1".parse::<IpAddr>().expect("ip"));
+        let bare_v6 = Pin::parse("mail.contoso.com:8443:::1").expect("bare v6");
+        assert_eq!(bare_v6.addr, v6.addr);
+        assert!(Pin::parse("mail.contoso.com:443").is_err());
+        assert!(Pin::parse("mail.contoso.com:https:1.2.3.4").is_err());
+    }
+
+    #[test]
+    fn dns_servers_default_to_port_53() {
+        assert_eq!(
+            parse_dns_server("127.0.0.1").expect("ip"),
+            "127.0.0.1:53".parse().expect("sa")
+        );
+        assert_eq!(
+            parse_dns_server("127.0.0.1:5353").expect("ip"),
+            "127.0.0.1:5353".parse().expect("sa")
+        );
+        assert_eq!(
+            parse_dns_server("::1").expect("ip"),
+            "[::1]:53".parse().expect("sa")
+        );
+        assert!(parse_dns_server("dns.google").is_err());
+    }
+
+    #[test]
+    fn proxies_must_be_http_connect_proxies() {
+        assert_eq!(
+            parse_proxy("proxy.corp:3128").expect("bare").as_str(),
+            "http://proxy.corp:3128/"
+        );
+        assert!(parse_proxy("socks5://proxy:1080").is_err());
+    }
+}
