@@ -38,6 +38,8 @@ pub struct TokenFacts {
     pub appctx: Map<String, Value>,
     /// The unique user id: amurl and msexchuid, as Exchange and SSI form it.
     pub unique_id: Option<String>,
+    /// The time claims found (`nbf`, `exp`, `iat`), as instants, for display.
+    pub times: Vec<(String, OffsetDateTime)>,
 }
 
 /// The outcome of a whole report: the first broken link, or healthy.
