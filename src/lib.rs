@@ -10,6 +10,10 @@
 #![warn(missing_docs)]
 
 pub mod budget;
+/// The catalog of checks: meaning, typical cause and remedies of each.
+pub mod catalog;
+/// Walking the links in order, stopping at the first broken one.
+pub mod chain;
 pub mod cli;
 pub mod clock;
 pub mod commands;
@@ -29,6 +33,8 @@ pub mod lab;
 pub mod metadata;
 /// Address classification and other network helpers shared by the stages.
 pub mod net;
+/// A spinner naming the link under way, for terminals only.
+pub mod progress;
 pub mod remedy;
 /// Renderers: human, json, markdown and junit text from a report.
 pub mod render;

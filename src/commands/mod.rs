@@ -1,22 +1,37 @@
-//! The subcommands: each turns its arguments into settings, runs the stages it
-//! owns and prints the report.
+//! The subcommands: each turns its arguments into settings, runs the links it
+//! owns and prints the report. The exit code is the verdict's.
+
+mod batch;
+mod chain_commands;
+mod completions;
+mod demo;
+mod output;
 
 use crate::cli::{Cli, Command};
+use crate::settings::UsageError;
+
+pub use completions::script as completion_script;
+pub use output::emit;
 
 /// Exit code for usage errors and unreadable input.
 pub const EXIT_USAGE: i32 = 2;
 
 /// Runs one parsed command line and returns the process exit code.
 pub fn run(cli: Cli) -> i32 {
-    let name = match cli.command {
-        Command::Decode(_) => "decode",
-        Command::Probe(_) => "probe",
-        Command::Keys(_) => "keys",
-        Command::Diagnose(_) => "diagnose",
-        Command::SsiIps(_) => "ssi-ips",
-        Command::Demo(_) => "demo",
-        Command::Completions(_) => "completions",
+    let result = match cli.command {
+        Command::Decode(args) => chain_commands::decode(&args),
+        Command::Probe(args) => chain_commands::probe(&args),
+        Command::Keys(args) => chain_commands::keys(&args),
+        Command::Diagnose(args) => chain_commands::diagnose(&args),
+        Command::SsiIps(args) => Ok(crate::ssi_ips::run(&args, &mut std::io::stdout())),
+        Command::Demo(args) => demo::run(&args),
+        Command::Completions(args) => Ok(completions::run(args.shell)),
     };
-    eprintln!("idtoken-doctor: `{name}` is not yet implemented");
-    EXIT_USAGE
+    match result {
+        Ok(code) => code,
+        Err(UsageError(message)) => {
+            eprintln!("idtoken-doctor: {message}");
+            EXIT_USAGE
+        }
+    }
 }

@@ -1,0 +1,258 @@
+//! Walks the links of the chain in order, stops at the first broken one and
+//! marks every later check as skipped. The commands choose which links to walk.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use crate::budget::Budget;
+use crate::metadata::{self, MetadataDocument};
+use crate::progress::Progress;
+use crate::report::{Check, CheckId, Report, Stage, Status};
+use crate::settings::{NetSettings, Settings};
+use crate::target::Target;
+use crate::token::{self, Token, TokenContext};
+use crate::{dns, ews, http, key, tcp, tls};
+
+/// Where the metadata document comes from.
+#[derive(Debug, Clone)]
+pub enum MetadataSource {
+    /// Fetch the amurl, as SSI does.
+    Amurl,
+    /// A document saved to a file (offline), already read.
+    File {
+        /// The path, as the user gave it.
+        path: String,
+        /// The file's bytes.
+        body: Vec<u8>,
+    },
+    /// Fetch this URL instead of the amurl.
+    Url(Target),
+}
+
+/// What the network links found for one metadata URL: shared by every token
+/// that names the same amurl in a batch.
+#[derive(Debug, Clone)]
+pub struct NetworkFindings {
+    /// The checks of dns, tcp, tls, http and metadata (and ews when asked).
+    pub checks: Vec<Check>,
+    /// The parsed metadata document, when the links up to metadata held.
+    pub document: Option<Arc<MetadataDocument>>,
+    /// Notes for the report (a proxy, extra anchors).
+    pub notes: Vec<String>,
+}
+
+/// Which links after `http` a walk includes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Links {
+    /// Fetch the document over the network (dns, tcp, tls, http).
+    pub fetch: bool,
+    /// Probe EWS after the metadata.
+    pub ews: bool,
+}
+
+/// The reason later checks are skipped once a link broke.
+fn broken_reason(report_checks: &[Check]) -> Option<String> {
+    report_checks
+        .iter()
+        .filter(|c| c.status == Status::Fail)
+        .min_by_key(|c| c.id)
+        .map(|c| format!("skipped: {} failed", c.id))
+}
+
+fn first_failure(checks: &[Check]) -> Option<CheckId> {
+    checks
+        .iter()
+        .filter(|c| c.status == Status::Fail)
+        .map(|c| c.id)
+        .min()
+}
+
+/// Runs dns, tcp, tls and http against `target`, bounded by one budget, then
+/// judges the metadata document (and probes EWS when `links.ews`).
+pub fn walk_network(
+    target: &Target,
+    net: &NetSettings,
+    settings: &Settings,
+    links: Links,
+    source: &MetadataSource,
+    progress: &Progress,
+) -> NetworkFindings {
+    let budget = Budget::new(net.timeout);
+    let mut checks: Vec<Check> = Vec::new();
+    let mut notes = Vec::new();
+    if let Some(proxy) = &net.proxy {
+        notes.push(format!(
+            "reached through the proxy {}: SSI connects directly, so a proxy can hide a firewall problem",
+            proxy.url
+        ));
+    }
+    if let Some(path) = &net.ca_file {
+        notes.push(format!(
+            "extra trust anchors from {} were added to the public roots: SSI trusts only public roots",
+            path.display()
+        ));
+    }
+
+    let peer = connect_links(target, net, settings, &budget, &mut checks, progress);
+    let body = match (&peer, source) {
+        (_, MetadataSource::File { path, body }) => {
+            for id in CheckId::of_stage(Stage::Http) {
+                checks.push(Check::skip(*id, format!("the metadata document was read from {path}")));
+            }
+            Some(body.clone())
+        }
+        (Some(peer), MetadataSource::Amurl) if links.fetch => {
+            progress.stage(Stage::Http, &target.host);
+            let outcome = http::run(target, *peer, net, &budget);
+            checks.extend(outcome.checks);
+            outcome.body
+        }
+        (Some(_), MetadataSource::Url(other)) if links.fetch => {
+            let fetched = fetch_other(other, net, settings, &budget, progress);
+            checks.extend(fetched.0);
+            fetched.1
+        }
+        _ => None,
+    };
+
+    let document = match body {
+        Some(body) if first_failure(&checks).is_none() => {
+            let outcome = metadata::judge(&body, settings.now);
+            checks.extend(outcome.checks);
+            outcome.document.map(Arc::new)
+        }
+        _ => None,
+    };
+
+    if links.ews {
+        let ews_check = match (first_failure(&checks), &peer) {
+            (Some(broken), _) => Check::skip(CheckId::EwsReachable, format!("skipped: {broken} failed")),
+            (None, peer) => {
+                let url = net.ews_url.clone().unwrap_or_else(|| target.ews_url());
+                let same_endpoint = url.host_str().map(|h| h.trim_matches(['[', ']']).eq_ignore_ascii_case(&target.host)).unwrap_or(false)
+                    && url.port_or_known_default() == Some(target.port);
+                let peer = if same_endpoint { *peer } else { None };
+                progress.stage(Stage::Ews, url.host_str().unwrap_or_default());
+                ews::run(&url, peer, net, &budget)
+            }
+        };
+        checks.push(ews_check);
+    }
+    NetworkFindings { checks, document, notes }
+}
+
+/// dns, tcp and tls for `target`; the address connected to when they held.
+fn connect_links(
+    target: &Target,
+    net: &NetSettings,
+    settings: &Settings,
+    budget: &Budget,
+    checks: &mut Vec<Check>,
+    progress: &Progress,
+) -> Option<SocketAddr> {
+    progress.stage(Stage::Dns, &target.host);
+    let resolved = dns::run(target, net, budget);
+    checks.extend(resolved.checks);
+    if first_failure(checks).is_some() {
+        return None;
+    }
+    progress.stage(Stage::Tcp, &target.host);
+    let connected = tcp::run(target, &resolved.addresses, net, budget);
+    checks.extend(connected.checks);
+    let (Some(stream), Some(peer)) = (connected.stream, connected.peer) else {
+        return None;
+    };
+    if target.is_plain_http() {
+        for id in CheckId::of_stage(Stage::Tls) {
+            checks.push(Check::skip(*id, "the URL is plain http: no TLS"));
+        }
+        return Some(peer);
+    }
+    progress.stage(Stage::Tls, &target.host);
+    let secured = tls::run(stream, target, net, budget, settings.now);
+    checks.extend(secured.checks);
+    if first_failure(checks).is_some() {
+        return None;
+    }
+    Some(peer)
+}
+
+/// dns, tcp, tls and http for a `--metadata URL` other than the amurl.
+fn fetch_other(
+    other: &Target,
+    net: &NetSettings,
+    settings: &Settings,
+    budget: &Budget,
+    progress: &Progress,
+) -> (Vec<Check>, Option<Vec<u8>>) {
+    let mut checks = Vec::new();
+    let Some(peer) = connect_links(other, net, settings, budget, &mut checks, progress) else {
+        return (checks, None);
+    };
+    progress.stage(Stage::Http, &other.host);
+    let outcome = http::run(other, peer, net, budget);
+    checks.extend(outcome.checks);
+    (checks, outcome.body)
+}
+
+/// Runs the token link on raw input and records it in the report.
+pub fn walk_token(report: &mut Report, input: &str, settings: &Settings) -> Option<Token> {
+    let ctx = TokenContext {
+        now: settings.now,
+        audience: settings.audience.clone(),
+    };
+    let analysis = token::analyze(input, &ctx);
+    report.extend(analysis.checks);
+    if let Some(token) = &analysis.token {
+        report.token = Some(token.facts());
+    }
+    analysis.token
+}
+
+/// Adds network findings to a report and the key link when a token and a document are at hand.
+pub fn conclude(report: &mut Report, token: Option<&Token>, findings: Option<&NetworkFindings>, key_link: bool, settings: &Settings) {
+    if let Some(findings) = findings {
+        report.notes.extend(findings.notes.iter().cloned());
+        report.extend(findings.checks.iter().cloned());
+    }
+    if key_link {
+        let broken = report.checks().into_iter().any(|c| c.status == Status::Fail);
+        let document = findings.and_then(|f| f.document.as_deref());
+        if let (Some(token), Some(document), false) = (token, document, broken) {
+            let signature = token.signature();
+            report.extend(key::judge(
+                token.x5t(),
+                token.signing_input(),
+                signature,
+                document,
+                settings.now,
+            ));
+        }
+    }
+    // EWS is probed with the rest of the network links (and shared in a batch),
+    // but a broken key link comes first in the chain: EWS is then not reached.
+    let broken_before_ews = report
+        .checks()
+        .into_iter()
+        .filter(|c| c.status == Status::Fail && c.id.stage() < Stage::Ews)
+        .map(|c| c.id)
+        .min();
+    if let Some(broken) = broken_before_ews {
+        if report.get(CheckId::EwsReachable).is_some() {
+            report.push(Check::skip(
+                CheckId::EwsReachable,
+                format!("skipped: {broken} failed"),
+            ));
+        }
+    }
+}
+
+/// Fills every check of `stages` that has no result with a skip, naming the
+/// broken link when there is one.
+pub fn skip_the_rest(report: &mut Report, stages: &[Stage]) {
+    let reason = broken_reason(&report.checks().into_iter().cloned().collect::<Vec<_>>())
+        .unwrap_or_else(|| "skipped: not reached".to_string());
+    for stage in stages {
+        report.skip_stage(*stage, &reason);
+    }
+}

@@ -1,0 +1,69 @@
+//! The committed completions and man page are generated from the command
+//! definition; these tests fail when they are stale. Regenerate with
+//! `UPDATE_GENERATED=1 cargo test --test generated`.
+
+use std::path::{Path, PathBuf};
+
+use clap::CommandFactory;
+use clap_complete::Shell;
+use idtoken_doctor::cli::Cli;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Compares `fresh` with the committed file, or rewrites it under UPDATE_GENERATED.
+fn check_current(path: &Path, fresh: &[u8]) {
+    if std::env::var_os("UPDATE_GENERATED").is_some() {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).expect("create the directory");
+        }
+        std::fs::write(path, fresh).expect("write the generated file");
+        return;
+    }
+    let committed = std::fs::read(path).unwrap_or_default();
+    assert!(
+        committed == fresh,
+        "{} is stale: run `UPDATE_GENERATED=1 cargo test --test generated` and commit the result",
+        path.display()
+    );
+}
+
+#[test]
+fn completions_are_current() {
+    let files = [
+        (Shell::Bash, "idtoken-doctor.bash"),
+        (Shell::Zsh, "_idtoken-doctor"),
+        (Shell::Fish, "idtoken-doctor.fish"),
+        (Shell::PowerShell, "_idtoken-doctor.ps1"),
+        (Shell::Elvish, "idtoken-doctor.elv"),
+    ];
+    for (shell, name) in files {
+        let script = idtoken_doctor::commands::completion_script(shell);
+        assert!(!script.is_empty());
+        check_current(&root().join("completions").join(name), &script);
+    }
+}
+
+#[test]
+fn man_page_is_current() {
+    let mut page = Vec::new();
+    clap_mangen::Man::new(Cli::command())
+        .render(&mut page)
+        .expect("render the man page");
+    for sub in Cli::command().get_subcommands() {
+        let name = format!("idtoken-doctor-{}", sub.get_name());
+        let mut sub_page = Vec::new();
+        clap_mangen::Man::new(sub.clone().name(name.clone()))
+            .render(&mut sub_page)
+            .expect("render a subcommand page");
+        check_current(&root().join("docs/man").join(format!("{name}.1")), &sub_page);
+    }
+    check_current(&root().join("docs/man/idtoken-doctor.1"), &page);
+}
+
+#[test]
+fn checks_catalog_is_current() {
+    let md = idtoken_doctor::catalog::checks_markdown();
+    check_current(&root().join("docs/checks.md"), md.as_bytes());
+}
