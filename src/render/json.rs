@@ -1,0 +1,408 @@
+//! The JSON format: exactly the contract's report shape, for scripts.
+//!
+//! The report is first built as typed structs declared in the contract's key
+//! order, so the printed text lists `schema`, `tool_version`, `command`, ... in
+//! that order (a `serde_json::Value` would sort the keys). Nested objects taken
+//! from the report (claims, details) keep serde_json's order.
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use super::{broken_link, healthy_summary, RenderOptions};
+use crate::clock;
+use crate::report::{Check, Report, TokenFacts, SCHEMA};
+
+/// The report as the contract's JSON object: `schema`, `tool_version`,
+/// `command`, `evaluated_at` (RFC 3339, UTC), `target` (or null), `token` (or
+/// null; never the signature or the raw token), `checks` in stage order, and the
+/// `verdict` with its exit code. `notes` is added after them.
+pub fn json(report: &Report, opts: &RenderOptions) -> Value {
+    // Serialising plain structs of strings, numbers and JSON values cannot fail.
+    serde_json::to_value(ReportJson::of(report, opts)).unwrap_or(Value::Null)
+}
+
+/// The report as one line of JSON, keys in the contract's order, for `--batch`
+/// output (one object per line).
+pub fn json_line(report: &Report, opts: &RenderOptions) -> String {
+    serde_json::to_string(&ReportJson::of(report, opts)).unwrap_or_default()
+}
+
+/// The report as indented JSON, keys in the contract's order.
+pub(super) fn json_pretty(report: &Report, opts: &RenderOptions) -> String {
+    serde_json::to_string_pretty(&ReportJson::of(report, opts)).unwrap_or_default()
+}
+
+#[derive(Serialize)]
+struct ReportJson<'a> {
+    schema: &'static str,
+    tool_version: &'static str,
+    command: &'static str,
+    evaluated_at: String,
+    target: Option<TargetJson<'a>>,
+    token: Option<TokenJson<'a>>,
+    checks: Vec<CheckJson<'a>>,
+    verdict: VerdictJson,
+    notes: &'a [String],
+}
+
+#[derive(Serialize)]
+struct TargetJson<'a> {
+    amurl: &'a str,
+    host: &'a str,
+    port: u16,
+}
+
+/// The token as reports show it; the time claims stay in `claims` as found.
+#[derive(Serialize)]
+struct TokenJson<'a> {
+    header: &'a Map<String, Value>,
+    claims: &'a Map<String, Value>,
+    appctx: &'a Map<String, Value>,
+    unique_id: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct CheckJson<'a> {
+    id: &'static str,
+    stage: &'static str,
+    status: &'static str,
+    summary: &'a str,
+    remedy: Option<&'static str>,
+    details: &'a Map<String, Value>,
+}
+
+#[derive(Serialize)]
+struct VerdictJson {
+    status: &'static str,
+    stage: Option<&'static str>,
+    check: Option<&'static str>,
+    summary: String,
+    remedy: Option<String>,
+    exit_code: i32,
+}
+
+impl<'a> ReportJson<'a> {
+    fn of(report: &'a Report, opts: &RenderOptions) -> Self {
+        ReportJson {
+            schema: SCHEMA,
+            tool_version: opts.tool_version,
+            command: report.command,
+            evaluated_at: clock::rfc3339(report.evaluated_at),
+            target: report.target.as_ref().map(|t| TargetJson {
+                amurl: &t.amurl,
+                host: &t.host,
+                port: t.port,
+            }),
+            token: report.token.as_ref().map(TokenJson::of),
+            checks: report.checks().into_iter().map(CheckJson::of).collect(),
+            verdict: VerdictJson::of(report),
+            notes: &report.notes,
+        }
+    }
+}
+
+impl<'a> TokenJson<'a> {
+    fn of(token: &'a TokenFacts) -> Self {
+        TokenJson {
+            header: &token.header,
+            claims: &token.claims,
+            appctx: &token.appctx,
+            unique_id: token.unique_id.as_deref(),
+        }
+    }
+}
+
+impl<'a> CheckJson<'a> {
+    fn of(check: &'a Check) -> Self {
+        CheckJson {
+            id: check.id.as_str(),
+            stage: check.id.stage().as_str(),
+            status: check.status.as_str(),
+            summary: &check.summary,
+            remedy: check.remedy_text(),
+            details: &check.details,
+        }
+    }
+}
+
+impl VerdictJson {
+    fn of(report: &Report) -> Self {
+        let verdict = report.verdict();
+        let exit_code = verdict.exit_code();
+        match broken_link(&verdict) {
+            None => VerdictJson {
+                status: "healthy",
+                stage: None,
+                check: None,
+                summary: healthy_summary(report),
+                remedy: None,
+                exit_code,
+            },
+            Some((stage, check, summary, remedy)) => VerdictJson {
+                status: "fail",
+                stage: Some(stage),
+                check: Some(check),
+                summary: summary.to_string(),
+                remedy: Some(remedy.to_string()),
+                exit_code,
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::remedy::Remedy;
+    use crate::render::fixtures;
+    use crate::report::CheckId;
+    use serde_json::json;
+
+    fn keys(value: &Value) -> Vec<&str> {
+        let mut keys: Vec<&str> = value
+            .as_object()
+            .expect("an object")
+            .keys()
+            .map(String::as_str)
+            .collect();
+        keys.sort_unstable();
+        keys
+    }
+
+    fn sorted(mut keys: Vec<&'static str>) -> Vec<&'static str> {
+        keys.sort_unstable();
+        keys
+    }
+
+    #[test]
+    fn top_level_shape_follows_the_contract() {
+        let value = json(&fixtures::broken_at_tls(), &RenderOptions::default());
+        assert_eq!(
+            keys(&value),
+            sorted(vec![
+                "schema",
+                "tool_version",
+                "command",
+                "evaluated_at",
+                "target",
+                "token",
+                "checks",
+                "verdict",
+                "notes"
+            ])
+        );
+        assert_eq!(value["schema"], "idtoken-doctor/report/v1");
+        assert_eq!(value["tool_version"], env!("CARGO_PKG_VERSION"));
+        assert_eq!(value["command"], "probe");
+        assert_eq!(value["evaluated_at"], "2026-11-21T10:00:00Z");
+        assert_eq!(
+            value["target"],
+            json!({"amurl": "https://mail.contoso.com/autodiscover/metadata/json/1", "host": "mail.contoso.com", "port": 443})
+        );
+        assert_eq!(value["token"], Value::Null);
+        assert_eq!(value["notes"], json!([]));
+    }
+
+    #[test]
+    fn printed_keys_follow_the_contract_order() {
+        let report = fixtures::broken_at_tls();
+        let opts = RenderOptions::default();
+        for text in [json_line(&report, &opts), json_pretty(&report, &opts)] {
+            let position = |key: &str| {
+                text.find(&format!("\"{key}\":"))
+                    .unwrap_or_else(|| panic!("{key} missing"))
+            };
+            let order = [
+                "schema",
+                "tool_version",
+                "command",
+                "evaluated_at",
+                "target",
+                "token",
+                "checks",
+                "verdict",
+                "notes",
+            ];
+            assert!(
+                order.windows(2).all(|w| position(w[0]) < position(w[1])),
+                "{text}"
+            );
+            let first_check = &text[position("checks")..];
+            let check_position = |key: &str| {
+                first_check
+                    .find(&format!("\"{key}\":"))
+                    .unwrap_or_else(|| panic!("{key} missing"))
+            };
+            let check_order = ["id", "stage", "status", "summary", "remedy", "details"];
+            assert!(check_order
+                .windows(2)
+                .all(|w| check_position(w[0]) < check_position(w[1])));
+        }
+    }
+
+    #[test]
+    fn tool_version_comes_from_the_options() {
+        let opts = RenderOptions {
+            tool_version: "9.9.9-test",
+            ..RenderOptions::default()
+        };
+        assert_eq!(
+            json(&fixtures::healthy(), &opts)["tool_version"],
+            "9.9.9-test"
+        );
+    }
+
+    #[test]
+    fn checks_are_in_stage_order_with_every_field_typed() {
+        let report = fixtures::broken_at_tls();
+        let value = json(&report, &RenderOptions::default());
+        let checks = value["checks"].as_array().expect("checks array");
+        let ids: Vec<&str> = checks
+            .iter()
+            .map(|c| c["id"].as_str().expect("id"))
+            .collect();
+        let expected: Vec<&str> = CheckId::ALL
+            .iter()
+            .filter(|id| report.get(**id).is_some())
+            .map(|id| id.as_str())
+            .collect();
+        assert_eq!(ids, expected);
+        // Skipped checks are listed too.
+        assert!(ids.contains(&"ews.reachable"));
+        for check in checks {
+            assert_eq!(
+                keys(check),
+                sorted(vec![
+                    "id", "stage", "status", "summary", "remedy", "details"
+                ])
+            );
+            let id = check["id"].as_str().expect("id");
+            assert_eq!(check["stage"].as_str(), id.split('.').next());
+            let status = check["status"].as_str().expect("status");
+            assert!(["pass", "warn", "fail", "skip"].contains(&status));
+            assert!(check["summary"].is_string());
+            assert!(check["details"].is_object());
+            match status {
+                "fail" | "warn" => assert!(check["remedy"].is_string()),
+                _ => assert!(check["remedy"].is_null()),
+            }
+        }
+        let trust = &checks[ids
+            .iter()
+            .position(|i| *i == "tls.trust")
+            .expect("tls.trust")];
+        assert_eq!(trust["status"], "fail");
+        assert_eq!(trust["remedy"], Remedy::TlsSelfSigned.text());
+        assert_eq!(
+            trust["details"]["certificate"]["subject"],
+            "CN=mail.contoso.com"
+        );
+        assert_eq!(trust["details"]["chain_length"], 1);
+    }
+
+    #[test]
+    fn broken_verdict_names_stage_check_and_exit_code() {
+        let value = json(&fixtures::broken_at_tls(), &RenderOptions::default());
+        assert_eq!(
+            value["verdict"],
+            json!({
+                "status": "fail",
+                "stage": "tls",
+                "check": "tls.trust",
+                "summary": "the server certificate CN=mail.contoso.com is self-signed",
+                "remedy": Remedy::TlsSelfSigned.text(),
+                "exit_code": 40,
+            })
+        );
+        let token = json(&fixtures::broken_at_token(), &RenderOptions::default());
+        assert_eq!(token["verdict"]["exit_code"], 10);
+        assert_eq!(token["verdict"]["check"], "token.input");
+        let http = json(&fixtures::broken_at_http(false), &RenderOptions::default());
+        assert_eq!(http["verdict"]["exit_code"], 50);
+        // Under --strict the earlier dns warning is the verdict.
+        let strict = json(&fixtures::broken_at_http(true), &RenderOptions::default());
+        assert_eq!(strict["verdict"]["check"], "dns.split_horizon");
+        assert_eq!(strict["verdict"]["status"], "fail");
+        assert_eq!(strict["verdict"]["exit_code"], 20);
+    }
+
+    #[test]
+    fn healthy_verdict_has_nulls_and_exit_code_zero() {
+        let value = json(&fixtures::healthy(), &RenderOptions::default());
+        let verdict = &value["verdict"];
+        assert_eq!(
+            keys(verdict),
+            sorted(vec![
+                "status",
+                "stage",
+                "check",
+                "summary",
+                "remedy",
+                "exit_code"
+            ])
+        );
+        assert_eq!(verdict["status"], "healthy");
+        assert!(verdict["stage"].is_null());
+        assert!(verdict["check"].is_null());
+        assert!(verdict["remedy"].is_null());
+        assert_eq!(verdict["exit_code"], 0);
+        assert_eq!(
+            verdict["summary"],
+            "every link of the chain that was checked holds (1 warning)"
+        );
+    }
+
+    #[test]
+    fn token_has_header_claims_appctx_unique_id_and_no_times() {
+        let value = json(&fixtures::healthy(), &RenderOptions::default());
+        let token = &value["token"];
+        assert_eq!(
+            keys(token),
+            sorted(vec!["header", "claims", "appctx", "unique_id"])
+        );
+        assert_eq!(token["header"]["alg"], "RS256");
+        // appctx stays as found in the claims (a string here) and parsed beside them.
+        assert!(token["claims"]["appctx"].is_string());
+        assert_eq!(token["appctx"]["version"], "ExIdTok.V1");
+        assert_eq!(token["claims"]["exp"], 1584123179);
+        assert_eq!(
+            token["unique_id"],
+            format!("{}{}", fixtures::AMURL, fixtures::MSEXCHUID)
+        );
+        let mut no_id = fixtures::healthy();
+        if let Some(token) = no_id.token.as_mut() {
+            token.unique_id = None;
+        }
+        assert!(json(&no_id, &RenderOptions::default())["token"]["unique_id"].is_null());
+    }
+
+    #[test]
+    fn notes_are_listed() {
+        let mut report = fixtures::broken_at_tls();
+        report
+            .notes
+            .push("extra trust anchors from --ca-file were used".into());
+        let value = json(&report, &RenderOptions::default());
+        assert_eq!(
+            value["notes"],
+            json!(["extra trust anchors from --ca-file were used"])
+        );
+    }
+
+    #[test]
+    fn json_line_is_one_line_holding_the_same_object() {
+        let report = fixtures::hostile();
+        let line = json_line(&report, &RenderOptions::default());
+        assert!(!line.contains('\n'));
+        let parsed: Value = serde_json::from_str(&line).expect("valid JSON");
+        assert_eq!(parsed, json(&report, &RenderOptions::default()));
+        // Hostile text survives intact, escaped by JSON itself.
+        let fail = parsed["checks"]
+            .as_array()
+            .expect("checks")
+            .iter()
+            .find(|c| c["id"] == "http.access")
+            .expect("http.access");
+        assert_eq!(fail["summary"], format!("fail: {}", fixtures::HOSTILE));
+    }
+}
