@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::thread;
 
 use crate::chain::NetworkFindings;
-use crate::report::{Report, Verdict};
+use crate::report::Report;
 use crate::settings::UsageError;
 use crate::target::Target;
 
@@ -77,16 +77,6 @@ where
         .into_iter()
         .filter_map(|slot| slot.into_inner().ok().flatten())
         .collect()
-}
-
-/// The exit code of a run: that of the first report, in input order, whose verdict is a failure.
-pub fn exit_code(reports: &[Report]) -> i32 {
-    reports
-        .iter()
-        .map(|r| r.verdict())
-        .find(|v| *v != Verdict::Healthy)
-        .map(|v| v.exit_code())
-        .unwrap_or(0)
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ use std::fs;
 use crate::chain::{self, Links, MetadataSource, NetworkFindings};
 use crate::cli::{DecodeArgs, DiagnoseArgs, KeysArgs, OutputArgs, ProbeArgs};
 use crate::input;
+use crate::render;
 use crate::progress::Progress;
 use crate::report::{CheckId, Report, Stage};
 use crate::settings::{evaluation_time, NetSettings, Settings, UsageError};
@@ -29,10 +30,10 @@ fn read_token(arg: Option<&str>) -> Result<String, UsageError> {
     input::read_input(arg).map_err(|e| UsageError(e.to_string()))
 }
 
-fn finish(mut reports: Vec<Report>, output: &OutputArgs, progress: &Progress) -> i32 {
+fn finish(mut reports: Vec<Report>, output: &OutputArgs, progress: &Progress, batch: bool) -> i32 {
     progress.finish();
-    let code = batch::exit_code(&reports);
-    emit(&render_all(&mut reports, output));
+    let code = render::batch_exit_code(&reports);
+    emit(&render_all(&mut reports, output, batch));
     code
 }
 
@@ -45,7 +46,7 @@ pub fn decode(args: &DecodeArgs) -> Result<i32, UsageError> {
         report.target = token.amurl().and_then(|u| Target::from_url(u).ok()).map(|t| t.info());
     }
     chain::skip_the_rest(&mut report, DECODE_STAGES);
-    Ok(finish(vec![report], &args.output, &Progress::hidden()))
+    Ok(finish(vec![report], &args.output, &Progress::hidden(), false))
 }
 
 /// Reads `--metadata FILE|URL`.
@@ -109,11 +110,11 @@ pub fn probe(args: &ProbeArgs) -> Result<i32, UsageError> {
     if let Some(list) = &args.batch.batch {
         let targets = batch::read_targets(list)?;
         let reports = batch::run_all(&targets, args.batch.jobs, |t| probe_one(t, &settings, &cache, &progress));
-        return Ok(finish(reports, &args.output, &progress));
+        return Ok(finish(reports, &args.output, &progress, true));
     }
     let arg = args.target.as_deref().unwrap_or("-");
     let text = if arg == "-" || arg.starts_with('@') { read_token(Some(arg))? } else { arg.to_string() };
-    Ok(finish(vec![probe_one(&text, &settings, &cache, &progress)], &args.output, &progress))
+    Ok(finish(vec![probe_one(&text, &settings, &cache, &progress)], &args.output, &progress, false))
 }
 
 /// `keys`: the x5t, the certificate and the signature, offline with a saved document.
@@ -128,7 +129,7 @@ pub fn keys(args: &KeysArgs) -> Result<i32, UsageError> {
     let progress = Progress::for_terminal(args.output.format);
     let links = Links { fetch: true, ews: false };
     let report = token_chain("keys", &text, &settings, &source, links, &Cache::default(), &progress);
-    Ok(finish(vec![report], &args.output, &progress))
+    Ok(finish(vec![report], &args.output, &progress, false))
 }
 
 /// The token, the network links as `links` says, the metadata and the key link.
@@ -197,8 +198,8 @@ pub fn diagnose(args: &DiagnoseArgs) -> Result<i32, UsageError> {
     if let Some(list) = &args.batch.batch {
         let targets = batch::read_targets(list)?;
         let reports = batch::run_all(&targets, args.batch.jobs, |t| token_chain("diagnose", t, &settings, &source, links, &cache, &progress));
-        return Ok(finish(reports, &args.output, &progress));
+        return Ok(finish(reports, &args.output, &progress, true));
     }
     let text = read_token(args.token.as_deref())?;
-    Ok(finish(vec![token_chain("diagnose", &text, &settings, &source, links, &cache, &progress)], &args.output, &progress))
+    Ok(finish(vec![token_chain("diagnose", &text, &settings, &source, links, &cache, &progress)], &args.output, &progress, false))
 }

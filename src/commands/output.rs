@@ -4,7 +4,7 @@ use std::io::{self, IsTerminal, Write};
 
 use crate::cli::{Format, OutputArgs};
 use crate::render::{self, RenderOptions};
-use crate::report::Report;
+use crate::report::{Report, Verdict};
 
 /// Writes `text` to standard output; a reader that went away (`| head`) is not an error.
 pub fn emit(text: &str) {
@@ -25,28 +25,40 @@ pub fn options(output: &OutputArgs) -> RenderOptions {
     }
 }
 
-/// Renders reports in the chosen format: one after another for human and
-/// markdown, one JSON object per line, one JUnit document for all.
-pub fn render_all(reports: &mut [Report], output: &OutputArgs) -> String {
+/// Renders reports in the chosen format (redacted under `--redact`); a human
+/// batch ends with a summary table.
+pub fn render_all(reports: &mut [Report], output: &OutputArgs, batch: bool) -> String {
     if output.redact {
         reports.iter_mut().for_each(render::redact);
     }
     let opts = options(output);
-    match output.format {
-        Format::Human => reports
-            .iter()
-            .map(|r| render::human(r, &opts))
-            .collect::<Vec<_>>()
-            .join("\n"),
-        Format::Markdown => reports
-            .iter()
-            .map(|r| render::markdown(r, &opts))
-            .collect::<Vec<_>>()
-            .join("\n"),
-        Format::Json => reports
-            .iter()
-            .map(|r| render::json_line(r, &opts) + "\n")
-            .collect(),
-        Format::Junit => render::junit(reports, &opts),
+    let mut text = render::render_reports(reports, output.format, batch, &opts);
+    if batch && output.format == Format::Human {
+        text.push_str(&summary_table(reports));
     }
+    text
+}
+
+/// One line per target: its position, what it pointed at, and its verdict.
+fn summary_table(reports: &[Report]) -> String {
+    let mut out = format!("\nSummary of {} targets\n", reports.len());
+    for (index, report) in reports.iter().enumerate() {
+        let target = report
+            .target
+            .as_ref()
+            .map(|t| t.amurl.clone())
+            .unwrap_or_else(|| "(no amurl)".to_string());
+        let verdict = match report.verdict() {
+            Verdict::Healthy => "healthy".to_string(),
+            Verdict::Broken { check, .. } => format!("broken at {check}"),
+        };
+        out.push_str(&format!(
+            "{:>4}  {:<60}  {:<30}  exit {}\n",
+            index + 1,
+            target,
+            verdict,
+            report.verdict().exit_code()
+        ));
+    }
+    out
 }
