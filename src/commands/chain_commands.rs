@@ -30,7 +30,7 @@ fn read_token(arg: Option<&str>) -> Result<String, UsageError> {
     input::read_input(arg).map_err(|e| UsageError(e.to_string()))
 }
 
-fn finish(mut reports: Vec<Report>, output: &OutputArgs, progress: &Progress, batch: bool) -> i32 {
+pub(super) fn finish(mut reports: Vec<Report>, output: &OutputArgs, progress: &Progress, batch: bool) -> i32 {
     progress.finish();
     let code = render::batch_exit_code(&reports);
     emit(&render_all(&mut reports, output, batch));
@@ -133,7 +133,7 @@ pub fn keys(args: &KeysArgs) -> Result<i32, UsageError> {
 }
 
 /// The token, the network links as `links` says, the metadata and the key link.
-fn token_chain(
+pub(super) fn token_chain(
     command: &'static str,
     text: &str,
     settings: &Settings,

@@ -12,3 +12,5 @@ pub mod https;
 pub mod mint;
 /// Test certification authorities and server certificates.
 pub mod pki;
+/// The `demo` scenarios: a whole Exchange on loopback with one link broken.
+pub mod scenario;

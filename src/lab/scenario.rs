@@ -1,0 +1,272 @@
+//! The `demo` scenarios: a whole Exchange on loopback (DNS, HTTPS, metadata,
+//! EWS) with exactly one link broken, and a token that points at it.
+
+use std::fmt;
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpStream};
+use std::time::Duration;
+
+use socket2::{Domain, Socket, Type};
+use time::OffsetDateTime;
+
+use super::authcert::{metadata_json, AuthCert, MetadataOptions};
+use super::dns::{DnsServer, Zone};
+use super::https::{Behaviour, HttpsServer, Route};
+use super::mint::TokenMint;
+use super::pki::Pki;
+use crate::settings::NetSettings;
+use crate::target::METADATA_PATH;
+
+/// The Exchange host every scenario's token names (`.test` is an ordinary name).
+pub const HOST: &str = "mail.contoso.test";
+
+/// One broken link (or none), as `demo` shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scenario {
+    /// Every link holds.
+    Healthy,
+    /// The token carries an internal host name.
+    InternalHost,
+    /// A firewall drops the connection.
+    FirewallDrop,
+    /// The server presents a self-signed certificate.
+    SelfSigned,
+    /// The server does not send its intermediate certificate.
+    IncompleteChain,
+    /// Authentication guards the metadata URL.
+    Auth401,
+    /// A pre-authenticating proxy redirects to a login page.
+    LoginRedirect,
+    /// The auth certificate was renewed; the token names the old one.
+    X5tMismatch,
+    /// The Exchange Server Auth Certificate expired.
+    ExpiredAuthCert,
+    /// The token's signature does not verify.
+    BadSignature,
+}
+
+impl Scenario {
+    /// Every scenario, in chain order of the link it breaks.
+    pub const ALL: [Scenario; 10] = [
+        Scenario::Healthy,
+        Scenario::InternalHost,
+        Scenario::FirewallDrop,
+        Scenario::SelfSigned,
+        Scenario::IncompleteChain,
+        Scenario::Auth401,
+        Scenario::LoginRedirect,
+        Scenario::X5tMismatch,
+        Scenario::ExpiredAuthCert,
+        Scenario::BadSignature,
+    ];
+
+    /// The name `demo` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            Scenario::Healthy => "healthy",
+            Scenario::InternalHost => "internal-host",
+            Scenario::FirewallDrop => "firewall-drop",
+            Scenario::SelfSigned => "self-signed",
+            Scenario::IncompleteChain => "incomplete-chain",
+            Scenario::Auth401 => "auth-401",
+            Scenario::LoginRedirect => "login-redirect",
+            Scenario::X5tMismatch => "x5t-mismatch",
+            Scenario::ExpiredAuthCert => "expired-auth-cert",
+            Scenario::BadSignature => "bad-signature",
+        }
+    }
+
+    /// What the scenario breaks, in a line.
+    pub fn about(self) -> &'static str {
+        match self {
+            Scenario::Healthy => "every link holds (the loopback address is a warning: allowed as --allow-private)",
+            Scenario::InternalHost => "the token's amurl names an internal host (exchange01.contoso.local)",
+            Scenario::FirewallDrop => "a firewall drops the connection to port 443 (tcp.connect times out)",
+            Scenario::SelfSigned => "the server presents a self-signed certificate",
+            Scenario::IncompleteChain => "the server sends its certificate without the intermediate",
+            Scenario::Auth401 => "Windows authentication (Negotiate, NTLM) guards the metadata URL",
+            Scenario::LoginRedirect => "a pre-authenticating reverse proxy redirects to an ADFS login page",
+            Scenario::X5tMismatch => "the auth certificate was renewed: the token names one the metadata no longer publishes",
+            Scenario::ExpiredAuthCert => "the Exchange Server Auth Certificate expired",
+            Scenario::BadSignature => "the token's signature was damaged (one bit flipped)",
+        }
+    }
+
+    /// The scenario called `name`.
+    pub fn from_name(name: &str) -> Option<Scenario> {
+        Scenario::ALL
+            .into_iter()
+            .find(|s| s.name().eq_ignore_ascii_case(name.trim()))
+    }
+
+    /// The exit code `diagnose` gives for this scenario.
+    pub fn expected_exit_code(self) -> i32 {
+        match self {
+            Scenario::Healthy => 0,
+            Scenario::InternalHost => 20,
+            Scenario::FirewallDrop => 30,
+            Scenario::SelfSigned | Scenario::IncompleteChain => 40,
+            Scenario::Auth401 | Scenario::LoginRedirect => 50,
+            Scenario::X5tMismatch | Scenario::ExpiredAuthCert | Scenario::BadSignature => 70,
+        }
+    }
+}
+
+impl fmt::Display for Scenario {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Why a scenario could not be set up.
+#[derive(Debug)]
+pub struct SetupError(pub String);
+
+impl fmt::Display for SetupError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "cannot set up the demo: {}", self.0)
+    }
+}
+
+impl std::error::Error for SetupError {}
+
+fn setup<E: fmt::Display>(what: &str) -> impl FnOnce(E) -> SetupError + '_ {
+    move |e| SetupError(format!("{what}: {e}"))
+}
+
+/// A running scenario: its servers stay up until it is dropped.
+pub struct Lab {
+    /// The token to diagnose.
+    pub token: String,
+    /// Network settings that reach the lab (lab DNS, lab CA, loopback allowed).
+    pub net: NetSettings,
+    _dns: DnsServer,
+    _https: Option<HttpsServer>,
+    _firewall: Option<Firewall>,
+}
+
+impl fmt::Debug for Lab {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Lab").finish_non_exhaustive()
+    }
+}
+
+/// A loopback port that drops new connections, as a firewall does: a
+/// listener with a backlog of one whose queue is already full, so the kernel
+/// ignores further SYNs and connecting times out.
+struct Firewall {
+    port: u16,
+    _listener: Socket,
+    _queued: Vec<TcpStream>,
+}
+
+impl Firewall {
+    fn start() -> io::Result<Firewall> {
+        let listener = Socket::new(Domain::IPV4, Type::STREAM, None)?;
+        listener.bind(&SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0).into())?;
+        listener.listen(0)?;
+        let port = listener
+            .local_addr()?
+            .as_socket()
+            .map(|a| a.port())
+            .ok_or_else(|| io::Error::other("the listener has no port"))?;
+        let target = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port);
+        let mut queued = Vec::new();
+        // Fill the accept queue; once a connect attempt times out, it is full.
+        for _ in 0..8 {
+            match TcpStream::connect_timeout(&target, Duration::from_millis(200)) {
+                Ok(stream) => queued.push(stream),
+                Err(_) => break,
+            }
+        }
+        Ok(Firewall {
+            port,
+            _listener: listener,
+            _queued: queued,
+        })
+    }
+}
+
+impl Lab {
+    /// Starts the servers of `scenario` and mints its token, valid at `now`.
+    pub fn start(scenario: Scenario, now: OffsetDateTime) -> Result<Lab, SetupError> {
+        let day = time::Duration::days(1);
+        let signing = if scenario == Scenario::ExpiredAuthCert {
+            AuthCert::generate(now - 5 * 365 * day, now - 12 * day)
+        } else {
+            AuthCert::generate(now - 200 * day, now + 3 * 365 * day)
+        }
+        .map_err(setup("auth certificate"))?;
+        let published = if scenario == Scenario::X5tMismatch {
+            AuthCert::generate(now - day, now + 5 * 365 * day).map_err(setup("renewed auth certificate"))?
+        } else {
+            signing.clone()
+        };
+
+        let pki = Pki::new().map_err(setup("test PKI"))?;
+        let leaf = match scenario {
+            Scenario::SelfSigned => pki.leaf(HOST).self_signed().build(),
+            Scenario::IncompleteChain => pki.leaf(HOST).without_intermediate().build(),
+            _ => pki.leaf(HOST).build(),
+        }
+        .map_err(setup("server certificate"))?;
+
+        let metadata = metadata_json(&[&published], &MetadataOptions::default());
+        let metadata_behaviour = match scenario {
+            Scenario::Auth401 => Behaviour::unauthorized(&["Negotiate", "NTLM"]),
+            Scenario::LoginRedirect => Behaviour::redirect(
+                "https://adfs.contoso.test/adfs/ls/?wa=wsignin1.0&wtrealm=urn%3aAppProxy%3acom",
+            ),
+            _ => Behaviour::json(metadata),
+        };
+        let routes = vec![
+            Route::new(METADATA_PATH, metadata_behaviour),
+            Route::new("/EWS/Exchange.asmx", Behaviour::unauthorized(&["Negotiate", "NTLM"])),
+        ];
+
+        let (https, firewall, port) = match scenario {
+            Scenario::InternalHost => (None, None, 443),
+            Scenario::FirewallDrop => {
+                let firewall = Firewall::start().map_err(setup("simulated firewall"))?;
+                let port = firewall.port;
+                (None, Some(firewall), port)
+            }
+            _ => {
+                let server = HttpsServer::start(leaf.identity(), routes).map_err(setup("HTTPS server"))?;
+                let port = server.port();
+                (Some(server), None, port)
+            }
+        };
+        let host = if scenario == Scenario::InternalHost { "exchange01.contoso.local" } else { HOST };
+        let amurl = format!("https://{host}:{port}{METADATA_PATH}");
+
+        let dns = DnsServer::start(Zone::new().address(HOST, IpAddr::V4(Ipv4Addr::LOCALHOST)))
+            .map_err(setup("DNS server"))?;
+        let mut mint = TokenMint::new(signing.x5t.clone(), now - time::Duration::minutes(10)).amurl(amurl);
+        if scenario == Scenario::BadSignature {
+            mint = mint.tamper_signature();
+        }
+        let token = mint.sign(&signing.private_key).map_err(setup("signing the token"))?;
+
+        let timeout = if scenario == Scenario::FirewallDrop { 3.0 } else { 10.0 };
+        let net = NetSettings {
+            timeout: Duration::from_secs_f64(timeout),
+            pins: Vec::new(),
+            dns_servers: vec![dns.addr()],
+            system_dns: false,
+            proxy: None,
+            env_proxy_unused: None,
+            ca_file: None,
+            extra_roots: vec![pki.ca_der()],
+            allow_private: true,
+            ews_url: None,
+        };
+        Ok(Lab {
+            token,
+            net,
+            _dns: dns,
+            _https: https,
+            _firewall: firewall,
+        })
+    }
+}
