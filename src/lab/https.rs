@@ -1006,6 +1006,51 @@ mod tests {
     }
 
     #[test]
+    fn slow_and_huge_answers_arrive_whole() {
+        let tick = Duration::from_millis(5);
+        let server = HttpsServer::start_plain(vec![
+            Route::new(
+                "/slow-head",
+                Behaviour::SlowHeaders {
+                    response: Response::json("{}"),
+                    interval: tick,
+                },
+            ),
+            Route::new(
+                "/slow-body",
+                Behaviour::SlowBody {
+                    response: Response::json("{\"a\":1}"),
+                    interval: tick,
+                },
+            ),
+            Route::new("/huge", Behaviour::HugeHeader { len: 10 << 20 }),
+            Route::new("/hangup", Behaviour::Hangup),
+        ])
+        .expect("server");
+        let head = get(&server, "/slow-head");
+        assert!(head.starts_with("HTTP/1.1 200 OK") && head.ends_with("\r\n\r\n{}"));
+        assert!(get(&server, "/slow-body").ends_with("\r\n\r\n{\"a\":1}"));
+        let huge = get(&server, "/huge");
+        assert!(huge.len() > 10 << 20);
+        assert!(huge.ends_with("Connection: close\r\n\r\n{}"));
+        assert_eq!(get(&server, "/hangup"), "");
+    }
+
+    #[test]
+    fn no_answer_keeps_the_client_waiting() {
+        let server =
+            HttpsServer::start_plain(vec![Route::any(Behaviour::NoAnswer)]).expect("server");
+        let mut stream = TcpStream::connect(server.addr()).expect("connect");
+        stream.write_all(b"GET / HTTP/1.1\r\n\r\n").expect("send");
+        stream
+            .set_read_timeout(Some(Duration::from_millis(300)))
+            .expect("timeout");
+        let mut buf = [0u8; 16];
+        assert!(is_timeout(&stream.read(&mut buf).expect_err("no answer")));
+        assert_eq!(server.requests().len(), 1);
+    }
+
+    #[test]
     fn dropping_stops_endless_answers() {
         let server =
             HttpsServer::start_plain(vec![Route::any(Behaviour::EndlessHeaders)]).expect("server");
