@@ -1,0 +1,830 @@
+//! The judgements of the `tls` link: pure functions of what the handshake
+//! and the certificate checks found, so that each can be tested without a
+//! network.
+
+use rustls::{AlertDescription, CertificateError, Error as TlsError};
+use serde_json::{json, Value};
+use time::{Duration, OffsetDateTime};
+
+use super::cert::CertSummary;
+use crate::clock;
+use crate::remedy::Remedy;
+use crate::report::{Check, CheckId, Status};
+
+/// A server certificate expiring sooner than this is a warning.
+pub(crate) const RENEW_WITHIN: Duration = Duration::days(30);
+
+/// Where the verdicts are about, for summaries.
+#[derive(Debug, Clone)]
+pub(crate) struct Context {
+    /// The host, as the certificate must name it.
+    pub host: String,
+    /// `host:port`, as summaries quote it.
+    pub authority: String,
+    /// The budget, as "timed out after N s" quotes it.
+    pub budget_text: String,
+}
+
+/// Why a handshake did not complete.
+#[derive(Debug, Clone)]
+pub(crate) enum HandshakeFailure {
+    /// The budget ran out.
+    TimedOut,
+    /// The server closed the connection before the handshake completed.
+    PeerClosed,
+    /// rustls refused the conversation (an alert, a protocol error, a certificate).
+    Tls(TlsError),
+    /// The socket failed (reset, say).
+    Io(String),
+    /// The host cannot be put in a TLS ClientHello.
+    BadServerName(String),
+}
+
+/// What the handshake did.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct HandshakeFacts {
+    /// Why it did not complete; `None` when it did.
+    pub failure: Option<HandshakeFailure>,
+    /// The negotiated protocol version ("TLS 1.3"), once known.
+    pub protocol: Option<String>,
+    /// The negotiated cipher suite, once known.
+    pub cipher_suite: Option<String>,
+    /// The server name sent (SNI); `None` for an IP literal.
+    pub sni: Option<String>,
+    /// How many bytes the server sent.
+    pub server_bytes: usize,
+    /// The server's first bytes (up to 64), to recognise a non-TLS answer.
+    pub first_bytes: Vec<u8>,
+    /// The proxy the connection went through, if any.
+    pub proxy: Option<String>,
+}
+
+impl HandshakeFacts {
+    /// Whether the handshake got as far as refusing the server's certificate
+    /// (it is then the certificate checks that fail, not the handshake).
+    pub fn stopped_at_certificate(&self) -> bool {
+        matches!(
+            self.failure,
+            Some(HandshakeFailure::Tls(TlsError::InvalidCertificate(_)))
+        )
+    }
+}
+
+/// Whether the chain leads to a trusted root, judged apart from validity dates.
+#[derive(Debug, Clone)]
+pub(crate) enum TrustFinding {
+    /// It does; `via_ca_file` when only a `--ca-file` anchor makes it so.
+    Trusted {
+        /// Whether the anchor came from `--ca-file` rather than the public roots.
+        via_ca_file: bool,
+    },
+    /// It does not, for this reason.
+    Untrusted(TlsError),
+    /// It could not be judged (no moment at which the whole chain is valid).
+    Undetermined(String),
+}
+
+/// Whether the leaf names the host.
+#[derive(Debug, Clone)]
+pub(crate) enum NameFinding {
+    /// It does.
+    Valid,
+    /// It does not.
+    Invalid,
+    /// It could not be judged.
+    Undetermined(String),
+}
+
+/// The trust anchors verification used, for the report.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Anchors {
+    /// How many public roots (webpki-roots).
+    pub public: usize,
+    /// The `--ca-file` path and how many anchors it gave, when given.
+    pub ca_file: Option<(String, usize)>,
+}
+
+impl Anchors {
+    fn describe(&self) -> String {
+        match &self.ca_file {
+            Some((path, n)) => format!(
+                "{} public roots (webpki-roots) and {n} from --ca-file {path}",
+                self.public
+            ),
+            None => format!("{} public roots (webpki-roots)", self.public),
+        }
+    }
+}
+
+/// `tls.handshake`.
+pub(crate) fn judge_handshake(facts: &HandshakeFacts, ctx: &Context) -> Check {
+    let negotiated = match (&facts.protocol, &facts.cipher_suite) {
+        (Some(p), Some(c)) => format!("{p} ({c})"),
+        (Some(p), None) => p.clone(),
+        _ => "TLS".to_string(),
+    };
+    let check = match &facts.failure {
+        None => Check::pass(
+            CheckId::TlsHandshake,
+            format!("{negotiated} handshake with {} completed", ctx.authority),
+        ),
+        Some(_) if facts.stopped_at_certificate() => Check::pass(
+            CheckId::TlsHandshake,
+            format!(
+                "{negotiated} negotiated with {}; the client then refused the server's certificate (see tls.trust, tls.name, tls.validity)",
+                ctx.authority
+            ),
+        ),
+        Some(failure) => {
+            let (summary, remedy) = describe_failure(failure, facts, ctx);
+            Check::fail(CheckId::TlsHandshake, summary, remedy)
+        }
+    };
+    let mut check = check
+        .with_detail("sni", facts.sni.clone().map_or(Value::Null, Value::from))
+        .with_detail("server_bytes", facts.server_bytes);
+    if let Some(protocol) = &facts.protocol {
+        check = check.with_detail("protocol", protocol.as_str());
+    }
+    if let Some(suite) = &facts.cipher_suite {
+        check = check.with_detail("cipher_suite", suite.as_str());
+    }
+    if let Some(proxy) = &facts.proxy {
+        check = check.with_detail("proxy", proxy.as_str());
+    }
+    // The raw evidence matters only when the handshake itself is to blame.
+    if check.status == Status::Fail {
+        if !facts.first_bytes.is_empty() {
+            check = check.with_detail("server_first_bytes", printable(&facts.first_bytes));
+        }
+        if let Some(HandshakeFailure::Tls(e)) = &facts.failure {
+            check = check.with_detail("error", e.to_string());
+        }
+    }
+    check
+}
+
+fn describe_failure(
+    failure: &HandshakeFailure,
+    facts: &HandshakeFacts,
+    ctx: &Context,
+) -> (String, Remedy) {
+    let at = &ctx.authority;
+    match failure {
+        HandshakeFailure::TimedOut if facts.server_bytes == 0 => (
+            format!(
+                "no TLS answer from {at}: timed out after {} (the connection was accepted, then nothing came back)",
+                ctx.budget_text
+            ),
+            Remedy::TimedOut,
+        ),
+        HandshakeFailure::TimedOut => (
+            format!(
+                "the TLS handshake with {at} stalled: timed out after {} with {} byte(s) received from the server",
+                ctx.budget_text, facts.server_bytes
+            ),
+            Remedy::TimedOut,
+        ),
+        _ if not_tls(&facts.first_bytes).is_some() => (
+            format!(
+                "{at} does not speak TLS: {}",
+                not_tls(&facts.first_bytes).unwrap_or_default()
+            ),
+            Remedy::TlsHandshake,
+        ),
+        HandshakeFailure::PeerClosed if facts.server_bytes == 0 => (
+            format!("{at} closed the connection without a TLS answer (no TLS on this port, or the ClientHello was refused)"),
+            Remedy::TlsHandshake,
+        ),
+        HandshakeFailure::PeerClosed => (
+            format!("{at} closed the connection in the middle of the TLS handshake"),
+            Remedy::TlsHandshake,
+        ),
+        HandshakeFailure::Tls(e) => (
+            format!("the TLS handshake with {at} failed: {}", describe_tls_error(e)),
+            Remedy::TlsHandshake,
+        ),
+        HandshakeFailure::Io(e) => (
+            format!("the connection to {at} failed during the TLS handshake: {e}"),
+            Remedy::TlsHandshake,
+        ),
+        HandshakeFailure::BadServerName(host) => (
+            format!("`{host}` cannot be sent as a TLS server name"),
+            Remedy::TlsName,
+        ),
+    }
+}
+
+/// What a non-TLS answer looks like, if the server's first bytes are one.
+fn not_tls(first: &[u8]) -> Option<String> {
+    if first.starts_with(b"HTTP/") {
+        let line = first
+            .split(|b| *b == b'\r' || *b == b'\n')
+            .next()
+            .unwrap_or(first);
+        return Some(format!(
+            "it answered in plain HTTP (`{}`), so this port serves HTTP, not HTTPS",
+            printable(line)
+        ));
+    }
+    // A TLS record starts with a content type: 20 to 24.
+    match first.first() {
+        Some(b) if !(0x14..=0x18).contains(b) => Some(format!(
+            "its first bytes are not a TLS record (`{}`)",
+            printable(first)
+        )),
+        _ => None,
+    }
+}
+
+fn describe_tls_error(e: &TlsError) -> String {
+    match e {
+        TlsError::AlertReceived(AlertDescription::ProtocolVersion) => {
+            "the server refused TLS 1.2 and 1.3 (alert protocol_version): it offers only an outdated protocol".into()
+        }
+        TlsError::AlertReceived(AlertDescription::HandshakeFailure) => {
+            "the server refused the handshake (alert handshake_failure): no protocol version or cipher suite in common with TLS 1.2/1.3 clients, or it does not serve this host name".into()
+        }
+        TlsError::AlertReceived(AlertDescription::UnrecognisedName) => {
+            "the server does not serve this host name (alert unrecognized_name for the SNI sent)".into()
+        }
+        TlsError::AlertReceived(alert) => format!("the server sent alert {alert:?}"),
+        TlsError::PeerIncompatible(why) => {
+            format!("no TLS 1.2/1.3 protocol, cipher suite or signature scheme in common ({why:?})")
+        }
+        TlsError::InvalidMessage(why) => format!("the server sent something that is not valid TLS ({why:?})"),
+        other => other.to_string(),
+    }
+}
+
+/// The server's bytes as text: printable ASCII kept, the rest as `\xNN`.
+fn printable(bytes: &[u8]) -> String {
+    bytes
+        .iter()
+        .take(64)
+        .map(|b| match b {
+            0x20..=0x7e => (*b as char).to_string(),
+            _ => format!("\\x{b:02x}"),
+        })
+        .collect()
+}
+
+/// `tls.trust`.
+pub(crate) fn judge_trust(
+    finding: &TrustFinding,
+    chain: &[CertSummary],
+    anchors: &Anchors,
+    ctx: &Context,
+) -> Check {
+    let check = match finding {
+        TrustFinding::Trusted { via_ca_file: false } => Check::pass(
+            CheckId::TlsTrust,
+            format!(
+                "the chain from {} ({} certificate(s) sent) verifies to a public root",
+                ctx.authority,
+                chain.len()
+            ),
+        ),
+        TrustFinding::Trusted { via_ca_file: true } => Check::pass(
+            CheckId::TlsTrust,
+            format!(
+                "the chain from {} verifies to a root from --ca-file (not a public root: SSI trusts only public roots)",
+                ctx.authority
+            ),
+        ),
+        TrustFinding::Untrusted(e) => {
+            let (summary, remedy) = describe_untrusted(e, chain, ctx);
+            Check::fail(CheckId::TlsTrust, summary, remedy)
+        }
+        TrustFinding::Undetermined(why) => Check::skip(CheckId::TlsTrust, why.clone()),
+    };
+    let mut check = check
+        .with_detail(
+            "chain",
+            Value::Array(chain.iter().map(CertSummary::to_json).collect()),
+        )
+        .with_detail("trust_anchors", anchors.describe());
+    if let TrustFinding::Trusted { via_ca_file } = finding {
+        check = check.with_detail("anchored_by_ca_file", *via_ca_file);
+    }
+    if let Some((path, _)) = &anchors.ca_file {
+        check = check.with_detail("ca_file", path.as_str());
+    }
+    if let TrustFinding::Untrusted(e) = finding {
+        check = check.with_detail("error", e.to_string());
+    }
+    check
+}
+
+fn describe_untrusted(e: &TlsError, chain: &[CertSummary], ctx: &Context) -> (String, Remedy) {
+    let at = &ctx.authority;
+    let cert_error = match e {
+        TlsError::InvalidCertificate(c) => Some(c),
+        _ => None,
+    };
+    match (cert_error, chain.first()) {
+        (Some(CertificateError::UnknownIssuer), Some(leaf)) => {
+            let end = chain_end(leaf, chain);
+            if chain.len() == 1 && leaf.self_signed {
+                (
+                    format!(
+                        "{at} presents a self-signed certificate ({}): no public root vouches for it",
+                        leaf.subject_label()
+                    ),
+                    Remedy::TlsSelfSigned,
+                )
+            } else if std::ptr::eq(end, leaf) {
+                let sent = if chain.len() == 1 {
+                    "the server sent only the leaf".to_string()
+                } else {
+                    format!(
+                        "none of the {} certificates {at} sent is the leaf's issuer",
+                        chain.len()
+                    )
+                };
+                (
+                    format!(
+                        "intermediate missing: {sent} ({}), issued by {}, which is not a trusted root",
+                        leaf.subject_label(),
+                        leaf.issuer_label()
+                    ),
+                    Remedy::TlsIncompleteChain,
+                )
+            } else if end.self_signed {
+                (
+                    format!(
+                        "the chain from {at} ends in the root {}, which is not a trusted public root",
+                        end.subject_label()
+                    ),
+                    Remedy::TlsChainUntrusted,
+                )
+            } else {
+                (
+                    format!(
+                        "the chain from {at} ends at {}, issued by {}, which is not a trusted public root",
+                        end.subject_label(),
+                        end.issuer_label()
+                    ),
+                    Remedy::TlsChainUntrusted,
+                )
+            }
+        }
+        (Some(CertificateError::BadSignature), _) => (
+            format!("a signature in the chain from {at} does not verify"),
+            Remedy::TlsChainUntrusted,
+        ),
+        (Some(CertificateError::InvalidPurpose | CertificateError::InvalidPurposeContext { .. }), _) => (
+            format!("the certificate from {at} is not issued for server authentication (extended key usage)"),
+            Remedy::TlsChainUntrusted,
+        ),
+        (Some(CertificateError::BadEncoding), _) => (
+            format!("a certificate in the chain from {at} is malformed"),
+            Remedy::TlsChainUntrusted,
+        ),
+        // webpki's limits on path building come wrapped in `Other`; only their
+        // names identify them.
+        (Some(CertificateError::Other(other)), _) if format!("{other:?}").contains("Maximum") => (
+            format!(
+                "the chain from {at} ({} certificates sent) is longer or more tangled than TLS clients build ({other:?})",
+                chain.len()
+            ),
+            Remedy::TlsChainUntrusted,
+        ),
+        (Some(cert_error), _) => (
+            format!("the chain from {at} does not verify to a public root ({cert_error:?})"),
+            Remedy::TlsChainUntrusted,
+        ),
+        (None, _) => (
+            format!("the chain from {at} does not verify to a public root: {e}"),
+            Remedy::TlsChainUntrusted,
+        ),
+    }
+}
+
+/// The last certificate reached by following issuer names from `leaf`
+/// through the certificates sent (`leaf` itself when its issuer was not sent).
+fn chain_end<'a>(leaf: &'a CertSummary, chain: &'a [CertSummary]) -> &'a CertSummary {
+    let mut current = leaf;
+    // At most one step per certificate sent, so a loop of names cannot hang us.
+    for _ in 0..chain.len() {
+        if current.self_signed {
+            break;
+        }
+        match chain
+            .iter()
+            .find(|c| c.subject == current.issuer && !std::ptr::eq(*c, current))
+        {
+            Some(issuer) => current = issuer,
+            None => break,
+        }
+    }
+    current
+}
+
+/// `tls.name`.
+pub(crate) fn judge_name(
+    finding: &NameFinding,
+    leaf: Option<&CertSummary>,
+    ctx: &Context,
+) -> Check {
+    let names = leaf.map(CertSummary::names).unwrap_or_default();
+    let check = match finding {
+        NameFinding::Valid => Check::pass(
+            CheckId::TlsName,
+            format!("the certificate is valid for {}", ctx.host),
+        ),
+        NameFinding::Invalid => {
+            let has = if names.is_empty() {
+                let cn = leaf.map(CertSummary::subject_label).unwrap_or("none");
+                format!("it has no subject alternative names (its CN, {cn}, is not used by TLS clients)")
+            } else {
+                format!("it names {}", names.join(", "))
+            };
+            Check::fail(
+                CheckId::TlsName,
+                format!(
+                    "the certificate of {} is not valid for {}: {has}",
+                    ctx.authority, ctx.host
+                ),
+                Remedy::TlsName,
+            )
+        }
+        NameFinding::Undetermined(why) => Check::skip(CheckId::TlsName, why.clone()),
+    };
+    check
+        .with_detail("host", ctx.host.as_str())
+        .with_detail("certificate_names", names)
+}
+
+/// Whether a verification error is about dates.
+pub(crate) fn is_time_error(e: &TlsError) -> bool {
+    matches!(
+        e,
+        TlsError::InvalidCertificate(
+            CertificateError::Expired
+                | CertificateError::ExpiredContext { .. }
+                | CertificateError::NotValidYet
+                | CertificateError::NotValidYetContext { .. }
+        )
+    )
+}
+
+/// `tls.validity`, judged at `now`; `real_clock_error` is the verification
+/// error of the handshake (at the real clock), if any.
+pub(crate) fn judge_validity(
+    chain: &[CertSummary],
+    now: OffsetDateTime,
+    real_clock_error: Option<&TlsError>,
+    ctx: &Context,
+) -> Check {
+    let Some(leaf) = chain.first() else {
+        return Check::skip(CheckId::TlsValidity, "the server sent no certificate");
+    };
+    let when = |t: OffsetDateTime| format!("{} ({})", clock::utc(t), clock::relative(t, now));
+    let outside_now: Vec<&CertSummary> = chain[1..].iter().filter(|c| !c.valid_at(now)).collect();
+    let check = if now > leaf.not_after {
+        Check::fail(
+            CheckId::TlsValidity,
+            format!(
+                "the certificate of {} ({}) expired on {}",
+                ctx.authority,
+                leaf.subject_label(),
+                when(leaf.not_after)
+            ),
+            Remedy::TlsValidity,
+        )
+    } else if now < leaf.not_before {
+        Check::fail(
+            CheckId::TlsValidity,
+            format!(
+                "the certificate of {} ({}) is not valid before {}",
+                ctx.authority,
+                leaf.subject_label(),
+                when(leaf.not_before)
+            ),
+            Remedy::TlsValidity,
+        )
+    } else if let Some(e) = real_clock_error.filter(|e| is_time_error(e)) {
+        match outside_now.first() {
+            Some(issuer) => Check::fail(
+                CheckId::TlsValidity,
+                format!(
+                    "the intermediate {} that {} sends is outside its validity ({} to {})",
+                    issuer.subject_label(),
+                    ctx.authority,
+                    clock::utc(issuer.not_before),
+                    clock::utc(issuer.not_after)
+                ),
+                Remedy::TlsValidity,
+            ),
+            None => Check::warn(
+                CheckId::TlsValidity,
+                format!(
+                    "the certificate is valid at {}, but at the real clock the handshake refused it ({e})",
+                    clock::utc(now)
+                ),
+                Remedy::TlsValidity,
+            ),
+        }
+    } else if leaf.not_after - now < RENEW_WITHIN {
+        Check::warn(
+            CheckId::TlsValidity,
+            format!(
+                "the certificate of {} ({}) expires on {}",
+                ctx.authority,
+                leaf.subject_label(),
+                when(leaf.not_after)
+            ),
+            Remedy::TlsRenewSoon,
+        )
+    } else {
+        Check::pass(
+            CheckId::TlsValidity,
+            format!("the certificate is valid until {}", when(leaf.not_after)),
+        )
+    };
+    let mut check = check
+        .with_detail("not_before", clock::rfc3339(leaf.not_before))
+        .with_detail("not_after", clock::rfc3339(leaf.not_after))
+        .with_detail("evaluated_at", clock::rfc3339(now))
+        .with_detail("days_left", (leaf.not_after - now).whole_days());
+    if !outside_now.is_empty() {
+        check = check.with_detail(
+            "chain_certificates_outside_validity",
+            json!(outside_now
+                .iter()
+                .map(|c| c.subject.clone())
+                .collect::<Vec<_>>()),
+        );
+    }
+    check
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::Status;
+    use time::macros::datetime;
+
+    const NOW: OffsetDateTime = datetime!(2026-11-21 10:00:00 UTC);
+
+    fn ctx() -> Context {
+        Context {
+            host: "mail.contoso.com".into(),
+            authority: "mail.contoso.com:443".into(),
+            budget_text: "15 s".into(),
+        }
+    }
+
+    fn cert(subject: &str, issuer: &str) -> CertSummary {
+        CertSummary {
+            subject: format!("CN={subject}"),
+            subject_cn: Some(subject.into()),
+            issuer: format!("CN={issuer}"),
+            issuer_cn: Some(issuer.into()),
+            not_before: NOW - Duration::days(100),
+            not_after: NOW + Duration::days(200),
+            dns_names: vec![subject.into()],
+            ip_addresses: vec![],
+            sha256: "00".into(),
+            self_signed: subject == issuer,
+        }
+    }
+
+    fn unknown_issuer() -> TrustFinding {
+        TrustFinding::Untrusted(TlsError::InvalidCertificate(
+            CertificateError::UnknownIssuer,
+        ))
+    }
+
+    #[test]
+    fn unknown_issuer_is_told_apart_by_the_chain() {
+        let anchors = Anchors::default();
+        let leaf = cert("mail.contoso.com", "Contoso Issuing CA");
+        let self_signed = judge_trust(
+            &unknown_issuer(),
+            &[cert("mail.contoso.com", "mail.contoso.com")],
+            &anchors,
+            &ctx(),
+        );
+        assert_eq!(self_signed.remedy, Some(Remedy::TlsSelfSigned));
+        assert!(self_signed.summary.contains("self-signed"));
+
+        let alone = judge_trust(
+            &unknown_issuer(),
+            std::slice::from_ref(&leaf),
+            &anchors,
+            &ctx(),
+        );
+        assert_eq!(alone.remedy, Some(Remedy::TlsIncompleteChain));
+        assert!(alone.summary.contains("the server sent only the leaf"));
+        assert!(alone.summary.contains("issued by Contoso Issuing CA"));
+
+        let wrong_intermediate = judge_trust(
+            &unknown_issuer(),
+            &[leaf.clone(), cert("Other CA", "Other Root")],
+            &anchors,
+            &ctx(),
+        );
+        assert_eq!(wrong_intermediate.remedy, Some(Remedy::TlsIncompleteChain));
+
+        let unknown_root = judge_trust(
+            &unknown_issuer(),
+            &[leaf.clone(), cert("Contoso Issuing CA", "Contoso Root")],
+            &anchors,
+            &ctx(),
+        );
+        assert_eq!(unknown_root.remedy, Some(Remedy::TlsChainUntrusted));
+        assert!(unknown_root.summary.contains("issued by Contoso Root"));
+
+        let root_sent = judge_trust(
+            &unknown_issuer(),
+            &[
+                leaf,
+                cert("Contoso Issuing CA", "Contoso Root"),
+                cert("Contoso Root", "Contoso Root"),
+            ],
+            &anchors,
+            &ctx(),
+        );
+        assert!(root_sent.summary.contains("ends in the root Contoso Root"));
+        assert_eq!(root_sent.details["chain"].as_array().map(Vec::len), Some(3));
+    }
+
+    #[test]
+    fn trust_passes_and_says_when_ca_file_was_needed() {
+        let anchors = Anchors {
+            public: 150,
+            ca_file: Some(("ca.pem".into(), 1)),
+        };
+        let chain = [cert("mail.contoso.com", "CA")];
+        let public = judge_trust(
+            &TrustFinding::Trusted { via_ca_file: false },
+            &chain,
+            &anchors,
+            &ctx(),
+        );
+        assert_eq!(public.status, Status::Pass);
+        assert_eq!(public.details["anchored_by_ca_file"], false);
+        let private = judge_trust(
+            &TrustFinding::Trusted { via_ca_file: true },
+            &chain,
+            &anchors,
+            &ctx(),
+        );
+        assert!(private.summary.contains("--ca-file"));
+        assert_eq!(private.details["ca_file"], "ca.pem");
+        assert!(private.details["trust_anchors"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("1 from --ca-file"));
+    }
+
+    #[test]
+    fn name_mismatch_lists_the_names() {
+        let mut leaf = cert("www.fabrikam.com", "CA");
+        leaf.dns_names.push("fabrikam.com".into());
+        let check = judge_name(&NameFinding::Invalid, Some(&leaf), &ctx());
+        assert_eq!(check.status, Status::Fail);
+        assert!(
+            check.summary.contains("www.fabrikam.com, fabrikam.com"),
+            "{}",
+            check.summary
+        );
+        leaf.dns_names.clear();
+        let bare = judge_name(&NameFinding::Invalid, Some(&leaf), &ctx());
+        assert!(bare.summary.contains("no subject alternative names"));
+        assert_eq!(
+            judge_name(&NameFinding::Valid, Some(&leaf), &ctx()).status,
+            Status::Pass
+        );
+    }
+
+    #[test]
+    fn validity_is_judged_at_now() {
+        let mut leaf = cert("mail.contoso.com", "CA");
+        assert_eq!(
+            judge_validity(&[leaf.clone()], NOW, None, &ctx()).status,
+            Status::Pass
+        );
+        leaf.not_after = NOW + Duration::days(10);
+        let soon = judge_validity(&[leaf.clone()], NOW, None, &ctx());
+        assert_eq!(
+            (soon.status, soon.remedy),
+            (Status::Warn, Some(Remedy::TlsRenewSoon))
+        );
+        assert_eq!(soon.details["days_left"], 10);
+        leaf.not_after = NOW - Duration::days(1);
+        let expired = judge_validity(&[leaf.clone()], NOW, None, &ctx());
+        assert_eq!(
+            (expired.status, expired.remedy),
+            (Status::Fail, Some(Remedy::TlsValidity))
+        );
+        assert!(expired.summary.contains("expired on 2026-11-20"));
+        leaf.not_before = NOW + Duration::days(1);
+        leaf.not_after = NOW + Duration::days(300);
+        assert!(judge_validity(&[leaf], NOW, None, &ctx())
+            .summary
+            .contains("not valid before"));
+    }
+
+    #[test]
+    fn validity_reconciles_the_real_clock() {
+        let leaf = cert("mail.contoso.com", "CA");
+        let expired_at_real_clock = TlsError::InvalidCertificate(CertificateError::Expired);
+        let warn = judge_validity(
+            std::slice::from_ref(&leaf),
+            NOW,
+            Some(&expired_at_real_clock),
+            &ctx(),
+        );
+        assert_eq!(warn.status, Status::Warn);
+        assert!(warn.summary.contains("real clock"));
+        let mut old_ca = cert("CA", "Root");
+        old_ca.not_after = NOW - Duration::days(3);
+        let fail = judge_validity(&[leaf, old_ca], NOW, Some(&expired_at_real_clock), &ctx());
+        assert_eq!(fail.status, Status::Fail);
+        assert!(fail.summary.contains("intermediate CA"));
+    }
+
+    #[test]
+    fn handshake_failures_say_what_happened() {
+        let silent = HandshakeFacts {
+            failure: Some(HandshakeFailure::TimedOut),
+            ..Default::default()
+        };
+        let check = judge_handshake(&silent, &ctx());
+        assert_eq!(
+            (check.status, check.remedy),
+            (Status::Fail, Some(Remedy::TimedOut))
+        );
+        assert!(check.summary.contains("timed out after 15 s"));
+        assert!(check.summary.contains("nothing came back"));
+
+        let trickle = HandshakeFacts {
+            failure: Some(HandshakeFailure::TimedOut),
+            server_bytes: 3,
+            first_bytes: vec![0x16, 3, 3],
+            ..Default::default()
+        };
+        assert!(judge_handshake(&trickle, &ctx())
+            .summary
+            .contains("stalled: timed out after 15 s with 3 byte(s)"));
+
+        let plain = HandshakeFacts {
+            failure: Some(HandshakeFailure::Tls(TlsError::InvalidMessage(
+                rustls::InvalidMessage::InvalidContentType,
+            ))),
+            server_bytes: 40,
+            first_bytes: b"HTTP/1.1 400 Bad Request\r\nServer: x".to_vec(),
+            ..Default::default()
+        };
+        let check = judge_handshake(&plain, &ctx());
+        assert!(
+            check
+                .summary
+                .contains("plain HTTP (`HTTP/1.1 400 Bad Request`)"),
+            "{}",
+            check.summary
+        );
+        assert_eq!(check.remedy, Some(Remedy::TlsHandshake));
+
+        let alert = HandshakeFacts {
+            failure: Some(HandshakeFailure::Tls(TlsError::AlertReceived(
+                AlertDescription::ProtocolVersion,
+            ))),
+            server_bytes: 7,
+            first_bytes: vec![0x15, 3, 3, 0, 2, 2, 70],
+            ..Default::default()
+        };
+        assert!(judge_handshake(&alert, &ctx())
+            .summary
+            .contains("outdated protocol"));
+
+        let closed = HandshakeFacts {
+            failure: Some(HandshakeFailure::PeerClosed),
+            ..Default::default()
+        };
+        assert!(judge_handshake(&closed, &ctx())
+            .summary
+            .contains("closed the connection without a TLS answer"));
+    }
+
+    #[test]
+    fn a_refused_certificate_is_not_a_handshake_failure() {
+        let facts = HandshakeFacts {
+            failure: Some(HandshakeFailure::Tls(TlsError::InvalidCertificate(
+                CertificateError::UnknownIssuer,
+            ))),
+            protocol: Some("TLS 1.3".into()),
+            cipher_suite: Some("TLS13_AES_256_GCM_SHA384".into()),
+            sni: Some("mail.contoso.com".into()),
+            server_bytes: 2000,
+            first_bytes: vec![0x16],
+            proxy: None,
+        };
+        let check = judge_handshake(&facts, &ctx());
+        assert_eq!(check.status, Status::Pass);
+        assert_eq!(check.details["protocol"], "TLS 1.3");
+    }
+}
