@@ -53,7 +53,9 @@ pub fn judge(
         return skip_all(reason);
     };
     if document.keys.is_empty() {
-        return skip_all("the metadata document publishes no usable certificate (metadata.keys fails)");
+        return skip_all(
+            "the metadata document publishes no usable certificate (metadata.keys fails)",
+        );
     }
     let found = find_key(x5t, document);
     let Some(found) = found else {
@@ -117,7 +119,7 @@ fn find_key(x5t: &str, document: &MetadataDocument) -> Option<Found> {
     let wanted = metadata::thumbprint_from_text(x5t);
     let mut best: Option<Found> = None;
     for (position, key) in document.keys.iter().enumerate() {
-        let computed = wanted.is_some_and(|w| w == key.sha1());
+        let computed = wanted.is_some_and(|w| w == key.sha1);
         let declared_text = key.declared_x5t.as_deref();
         let declared = declared_text.is_some_and(|d| {
             d == x5t || (wanted.is_some() && metadata::thumbprint_from_text(d) == wanted)
@@ -158,7 +160,7 @@ fn find_key(x5t: &str, document: &MetadataDocument) -> Option<Found> {
 fn x5t_details(check: Check, x5t: &str) -> Check {
     let hex = metadata::thumbprint_from_text(x5t).map(|t| metadata::hex_upper(&t));
     check
-        .with_detail("token_x5t", x5t)
+        .with_detail("token_x5t", excerpt(x5t, 200))
         .with_detail("token_thumbprint_sha1_hex", hex)
 }
 
@@ -215,8 +217,12 @@ fn match_check(x5t: &str, found: &Found, key: &PublishedKey, now: OffsetDateTime
     let kind = match found.kind {
         MatchKind::Both => "declared and computed thumbprint",
         MatchKind::ComputedUndeclared => "computed thumbprint (no keyinfo.x5t declared)",
-        MatchKind::ComputedDeclaredDiffers => "computed thumbprint only (declared keyinfo.x5t differs)",
-        MatchKind::DeclaredOnly => "declared keyinfo.x5t only (the certificate's thumbprint differs)",
+        MatchKind::ComputedDeclaredDiffers => {
+            "computed thumbprint only (declared keyinfo.x5t differs)"
+        }
+        MatchKind::DeclaredOnly => {
+            "declared keyinfo.x5t only (the certificate's thumbprint differs)"
+        }
     };
     x5t_details(check, x5t)
         .with_detail("matched_on", kind)
@@ -299,10 +305,7 @@ fn certificate_check(key: &PublishedKey, now: OffsetDateTime) -> Check {
             .with_detail("x5t", key.computed_x5t.clone())
             .with_detail("thumbprint_sha1_hex", key.thumbprint_hex.clone())
     };
-    let name = format!(
-        "the auth certificate {}",
-        excerpt(&key.subject, 80)
-    );
+    let name = format!("the auth certificate {}", excerpt(&key.subject, 80));
     if now > key.not_after {
         return with_facts(Check::fail(
             CheckId::KeyCertificate,
@@ -397,7 +400,9 @@ fn keys_that_verify(
         .take(MAX_KEYS_TRIED)
         .filter(|(_, key)| {
             rsa_key(key)
-                .map(|public| public.size() == signature.len() && verifies(&public, signing_input, signature))
+                .map(|public| {
+                    public.size() == signature.len() && verifies(&public, signing_input, signature)
+                })
                 .unwrap_or(false)
         })
         .map(|(position, _)| position)

@@ -69,7 +69,7 @@ pub struct MetadataDocument {
     pub service_name: Option<String>,
     /// `issuer` (Exchange: the service name, `@`, the realm).
     pub issuer: Option<String>,
-    /// `allowedAudiences`, the string entries.
+    /// `allowedAudiences`, its string entries (at most [`MAX_KEYS_IN_DETAILS`]).
     pub allowed_audiences: Vec<String>,
     /// The keys with type `x509Certificate` and a parseable certificate, in document order.
     pub keys: Vec<PublishedKey>,
@@ -88,6 +88,8 @@ pub struct PublishedKey {
     pub declared_x5t: Option<String>,
     /// base64url (no padding) of the SHA-1 of the DER: what a token's `x5t` names.
     pub computed_x5t: String,
+    /// The SHA-1 of the DER: the bytes `computed_x5t` encodes.
+    pub sha1: [u8; 20],
     /// Upper-case hex SHA-1 of the DER, as `Get-AuthConfig` and the certificate
     /// store show the thumbprint (and as Exchange Online's `kid` carries it).
     pub thumbprint_hex: String,
@@ -114,12 +116,7 @@ impl PublishedKey {
     /// alphabet and hex form aside); `None` when the document declares none.
     pub fn declared_x5t_consistent(&self) -> Option<bool> {
         let declared = self.declared_x5t.as_deref()?;
-        Some(thumbprint_from_text(declared).is_some_and(|d| d.as_slice() == self.sha1()))
-    }
-
-    /// The SHA-1 of the DER.
-    pub fn sha1(&self) -> [u8; 20] {
-        Sha1::digest(&self.der).into()
+        Some(thumbprint_from_text(declared).is_some_and(|d| d == self.sha1))
     }
 
     /// A short name for summaries: `key 1 (CN=..., x5t ...)`.
@@ -145,13 +142,13 @@ impl PublishedKey {
     pub fn facts(&self, now: OffsetDateTime) -> Value {
         json!({
             "index": self.index,
-            "usage": self.usage,
+            "usage": clipped(&self.usage),
             "subject": self.subject,
             "issuer": self.issuer,
             "not_before": clock::rfc3339(self.not_before),
             "not_after": clock::rfc3339(self.not_after),
             "expires": clock::relative(self.not_after, now),
-            "declared_x5t": self.declared_x5t,
+            "declared_x5t": clipped(&self.declared_x5t),
             "computed_x5t": self.computed_x5t,
             "thumbprint_sha1_hex": self.thumbprint_hex,
             "sha256_hex": self.sha256_hex,
@@ -200,7 +197,8 @@ pub fn judge(body: &[u8], now: OffsetDateTime) -> MetadataOutcome {
 /// Parses a metadata document without judging it: the document, or the
 /// failing `metadata.document` check that says why it is none.
 pub fn read_document(body: &[u8]) -> Result<MetadataDocument, Box<Check>> {
-    let fail = |summary: String, remedy| Box::new(Check::fail(CheckId::MetadataDocument, summary, remedy));
+    let fail =
+        |summary: String, remedy| Box::new(Check::fail(CheckId::MetadataDocument, summary, remedy));
     if body.len() > MAX_DOCUMENT_BYTES {
         return Err(fail(
             format!(
@@ -337,6 +335,7 @@ fn read_keys(entries: &[Value]) -> (Vec<PublishedKey>, Vec<String>) {
                 usage,
                 declared_x5t,
                 computed_x5t: facts.computed_x5t,
+                sha1: facts.sha1,
                 thumbprint_hex: facts.thumbprint_hex,
                 sha256_hex: facts.sha256_hex,
                 der: facts.der,
@@ -364,6 +363,7 @@ fn read_keys(entries: &[Value]) -> (Vec<PublishedKey>, Vec<String>) {
 #[derive(Debug, Clone)]
 struct CertificateFacts {
     computed_x5t: String,
+    sha1: [u8; 20],
     thumbprint_hex: String,
     sha256_hex: String,
     der: Vec<u8>,
@@ -392,10 +392,7 @@ fn read_key<'a>(
                 excerpt(&value_text(kty), 20)
             ));
         }
-        return Err(format!(
-            "has no keyvalue (fields: {})",
-            field_list(key)
-        ));
+        return Err(format!("has no keyvalue (fields: {})", field_list(key)));
     };
     let Value::Object(keyvalue) = keyvalue else {
         return Err(format!(
@@ -468,7 +465,7 @@ fn certificate_facts(value: &str) -> Result<CertificateFacts, String> {
             rest.len()
         ));
     }
-    let sha1 = Sha1::digest(&der);
+    let sha1: [u8; 20] = Sha1::digest(&der).into();
     let spki = certificate.public_key();
     let key_algorithm = match spki.parsed() {
         Ok(PublicKey::RSA(rsa)) => format!("RSA {}-bit", rsa_modulus_bits(rsa.modulus)),
@@ -476,9 +473,13 @@ fn certificate_facts(value: &str) -> Result<CertificateFacts, String> {
         Ok(_) | Err(_) => format!("{} (not RSA)", spki.algorithm.algorithm),
     };
     Ok(CertificateFacts {
-        computed_x5t: x5t_of(&der),
+        computed_x5t: base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha1),
+        sha1,
         thumbprint_hex: hex_upper(&sha1),
-        sha256_hex: hex_upper(&Sha256::digest(&der)).to_ascii_lowercase(),
+        sha256_hex: Sha256::digest(&der)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect(),
         subject: certificate.subject().to_string(),
         issuer: certificate.issuer().to_string(),
         not_before: certificate.validity().not_before.to_datetime(),
@@ -642,10 +643,7 @@ fn describe_object(object: &Map<String, Value>) -> String {
         );
     }
     if let Some(message) = error_message(object) {
-        return format!(
-            "a JSON error object: `{}`",
-            excerpt(&message, 160)
-        );
+        return format!("a JSON error object: `{}`", excerpt(&message, 160));
     }
     if object.is_empty() {
         return "an empty JSON object".to_string();
@@ -662,7 +660,9 @@ fn error_message(object: &Map<String, Value>) -> Option<String> {
                 .iter()
                 .find_map(|name| field(inner, name))
                 .map(|m| match m {
-                    Value::Object(deeper) => field(deeper, "value").map(value_text).unwrap_or_default(),
+                    Value::Object(deeper) => {
+                        field(deeper, "value").map(value_text).unwrap_or_default()
+                    }
                     other => value_text(other),
                 }),
             _ => None,
@@ -727,6 +727,14 @@ pub fn excerpt(text: &str, max: usize) -> String {
     out
 }
 
+/// The longest text taken from a document into a detail, in characters.
+const MAX_DETAIL_CHARS: usize = 200;
+
+/// An optional document string clipped for details.
+fn clipped(text: &Option<String>) -> Option<String> {
+    text.as_deref().map(|t| excerpt(t, MAX_DETAIL_CHARS))
+}
+
 /// Joins the first few items and says how many more there are.
 pub(crate) fn join_some(items: &[String]) -> String {
     let mut shown: Vec<String> = items.iter().take(MAX_ITEMS_IN_SUMMARY).cloned().collect();
@@ -768,13 +776,20 @@ fn document_check(document: &MetadataDocument) -> Check {
         CheckId::MetadataDocument,
         format!("an authentication metadata document: {name}{service}, {total} {entries} in keys"),
     )
-    .with_detail("id", document.id.clone())
-    .with_detail("version", document.version.clone())
-    .with_detail("name", document.name.clone())
-    .with_detail("realm", document.realm.clone())
-    .with_detail("service_name", document.service_name.clone())
-    .with_detail("issuer", document.issuer.clone())
-    .with_detail("allowed_audiences", document.allowed_audiences.clone())
+    .with_detail("id", clipped(&document.id))
+    .with_detail("version", clipped(&document.version))
+    .with_detail("name", clipped(&document.name))
+    .with_detail("realm", clipped(&document.realm))
+    .with_detail("service_name", clipped(&document.service_name))
+    .with_detail("issuer", clipped(&document.issuer))
+    .with_detail(
+        "allowed_audiences",
+        document
+            .allowed_audiences
+            .iter()
+            .map(|a| excerpt(a, MAX_DETAIL_CHARS))
+            .collect::<Vec<_>>(),
+    )
     .with_detail("keys_total", total)
 }
 
@@ -788,7 +803,8 @@ fn keys_check(document: &MetadataDocument, now: OffsetDateTime) -> Check {
         .collect();
     if document.keys.is_empty() {
         let summary = if document.ignored_keys.is_empty() {
-            "the metadata document's keys array is empty: no signing certificate is published".to_string()
+            "the metadata document's keys array is empty: no signing certificate is published"
+                .to_string()
         } else {
             format!(
                 "no usable signing certificate among the {} published keys: {}",
@@ -802,8 +818,15 @@ fn keys_check(document: &MetadataDocument, now: OffsetDateTime) -> Check {
     }
     let listed: Vec<String> = document.keys.iter().map(PublishedKey::label).collect();
     let count = document.keys.len();
-    let certificates = if count == 1 { "certificate" } else { "certificates" };
-    let mut summary = format!("{count} X.509 {certificates} published: {}", join_some(&listed));
+    let certificates = if count == 1 {
+        "certificate"
+    } else {
+        "certificates"
+    };
+    let mut summary = format!(
+        "{count} X.509 {certificates} published: {}",
+        join_some(&listed)
+    );
     if !document.ignored_keys.is_empty() {
         summary.push_str(&format!(
             "; {} other key(s) not usable: {}",
@@ -819,7 +842,13 @@ fn keys_check(document: &MetadataDocument, now: OffsetDateTime) -> Check {
                 .as_deref()
                 .is_some_and(|u| !u.trim().eq_ignore_ascii_case("signing"))
         })
-        .map(|k| format!("key {} has usage `{}`", k.index, excerpt(k.usage.as_deref().unwrap_or_default(), 30)))
+        .map(|k| {
+            format!(
+                "key {} has usage `{}`",
+                k.index,
+                excerpt(k.usage.as_deref().unwrap_or_default(), 30)
+            )
+        })
         .collect();
     if !not_signing.is_empty() {
         summary.push_str(&format!("; not for signing: {}", join_some(&not_signing)));
@@ -881,7 +910,7 @@ fn certificate_check(document: &MetadataDocument, now: OffsetDateTime) -> Check 
             .iter()
             .map(|k| {
                 let declared = match k.declared_x5t {
-                    None => ", no keyinfo.x5t declared (matched on the computed thumbprint)",
+                    None => ", no keyinfo.x5t declared (the computed thumbprint stands in)",
                     Some(_) => "",
                 };
                 format!("{}, {}{declared}", k.label(), k.validity_text())
@@ -889,7 +918,10 @@ fn certificate_check(document: &MetadataDocument, now: OffsetDateTime) -> Check 
             .collect();
         return Check::pass(
             CheckId::MetadataCertificate,
-            format!("every published certificate is current: {}", join_some(&described)),
+            format!(
+                "every published certificate is current: {}",
+                join_some(&described)
+            ),
         )
         .with_detail("certificates", certificates);
     }
@@ -904,7 +936,13 @@ fn certificate_check(document: &MetadataDocument, now: OffsetDateTime) -> Check 
         Remedy::MetadataCertificate,
     )
     .with_detail("certificates", certificates)
-    .with_detail("problems", problems.into_iter().take(MAX_KEYS_IN_DETAILS).collect::<Vec<_>>())
+    .with_detail(
+        "problems",
+        problems
+            .into_iter()
+            .take(MAX_KEYS_IN_DETAILS)
+            .collect::<Vec<_>>(),
+    )
 }
 
 #[cfg(test)]
@@ -929,7 +967,10 @@ mod tests {
 
     #[test]
     fn der_length_is_read_from_the_header() {
-        assert_eq!(declared_der_len(&[0x30, 0x82, 0x07, 0x35, 0x30]), Some(1849));
+        assert_eq!(
+            declared_der_len(&[0x30, 0x82, 0x07, 0x35, 0x30]),
+            Some(1849)
+        );
         assert_eq!(declared_der_len(&[0x30, 0x05]), Some(7));
         assert_eq!(declared_der_len(&[0x31, 0x05]), None);
         assert_eq!(declared_der_len(&[0x30]), None);
@@ -970,11 +1011,18 @@ mod tests {
         let error: Map<String, Value> =
             serde_json::from_str(r#"{"error":"invalid_request","error_description":"nope"}"#)
                 .expect("json");
-        assert_eq!(describe_object(&error), "a JSON error object: `invalid_request: nope`");
+        assert_eq!(
+            describe_object(&error),
+            "a JSON error object: `invalid_request: nope`"
+        );
         let odata: Map<String, Value> = serde_json::from_str(
             r#"{"odata.error":{"code":"-1","message":{"lang":"en","value":"Access denied"}}}"#,
         )
         .expect("json");
-        assert!(describe_object(&odata).contains("Access denied"), "{}", describe_object(&odata));
+        assert!(
+            describe_object(&odata).contains("Access denied"),
+            "{}",
+            describe_object(&odata)
+        );
     }
 }

@@ -9,7 +9,8 @@ use time::OffsetDateTime;
 
 const SHAREPOINT: &[u8] =
     include_bytes!("fixtures/metadata/sharepoint-sts-metadata.real-response.json");
-const MS_DOCS: &[u8] = include_bytes!("fixtures/metadata/exchange-auth-metadata.ms-docs-format.json");
+const MS_DOCS: &[u8] =
+    include_bytes!("fixtures/metadata/exchange-auth-metadata.ms-docs-format.json");
 
 fn at(now: OffsetDateTime, body: &[u8]) -> MetadataOutcome {
     metadata::judge(body, now)
@@ -35,13 +36,25 @@ fn sharepoint_sample_parses_with_its_known_thumbprint() {
     }
     let document = outcome.document.expect("a document");
     assert_eq!(document.keys.len(), 1);
-    assert!(document.ignored_keys.is_empty(), "{:?}", document.ignored_keys);
+    assert!(
+        document.ignored_keys.is_empty(),
+        "{:?}",
+        document.ignored_keys
+    );
     let key = &document.keys[0];
     assert_eq!(key.computed_x5t, "i_gz5qfYp5YPWAK1__0YhZnipLI");
     assert_eq!(key.declared_x5t, None);
     assert_eq!(key.usage.as_deref(), Some("Signing"));
-    assert!(key.subject.contains("SharePoint Security Token Service"), "{}", key.subject);
-    assert!(key.issuer.contains("SharePoint Root Authority"), "{}", key.issuer);
+    assert!(
+        key.subject.contains("SharePoint Security Token Service"),
+        "{}",
+        key.subject
+    );
+    assert!(
+        key.issuer.contains("SharePoint Root Authority"),
+        "{}",
+        key.issuer
+    );
     assert_eq!(key.not_before, datetime!(2026-03-11 20:26:53 UTC));
     assert_eq!(key.not_after.year(), 9999);
     assert_eq!(key.key_algorithm, "RSA 2048-bit");
@@ -60,7 +73,11 @@ fn sharepoint_sample_parses_with_its_known_thumbprint() {
 fn sharepoint_sample_is_named_as_not_exchange_and_lists_facts() {
     let outcome = at(datetime!(2026-06-01 00:00:00 UTC), SHAREPOINT);
     let document = &outcome.checks[0];
-    assert!(document.summary.contains("SharePoint"), "{}", document.summary);
+    assert!(
+        document.summary.contains("SharePoint"),
+        "{}",
+        document.summary
+    );
     let keys = &outcome.checks[1];
     let facts = &keys.details["keys"][0];
     assert_eq!(facts["computed_x5t"], "i_gz5qfYp5YPWAK1__0YhZnipLI");
@@ -68,7 +85,11 @@ fn sharepoint_sample_is_named_as_not_exchange_and_lists_facts() {
     assert_eq!(facts["not_before"], "2026-03-11T20:26:53Z");
     assert!(facts["declared_x5t"].is_null());
     let certificate = &outcome.checks[2];
-    assert!(certificate.summary.contains("no keyinfo.x5t declared"), "{}", certificate.summary);
+    assert!(
+        certificate.summary.contains("no keyinfo.x5t declared"),
+        "{}",
+        certificate.summary
+    );
 }
 
 #[test]
@@ -77,7 +98,11 @@ fn sharepoint_certificate_before_its_start_warns() {
     let certificate = &outcome.checks[2];
     assert_eq!(certificate.status, Status::Warn, "{certificate:?}");
     assert_eq!(certificate.remedy, Some(Remedy::MetadataCertificate));
-    assert!(certificate.summary.contains("not valid until 2026-03-11"), "{}", certificate.summary);
+    assert!(
+        certificate.summary.contains("not valid until 2026-03-11"),
+        "{}",
+        certificate.summary
+    );
 }
 
 #[test]
@@ -87,7 +112,11 @@ fn ms_docs_sample_with_a_cut_certificate_has_no_usable_key() {
         panic!("three checks: {:?}", outcome.checks)
     };
     assert_eq!(document.status, Status::Pass, "{document:?}");
-    assert!(document.summary.contains("(Exchange)"), "{}", document.summary);
+    assert!(
+        document.summary.contains("(Exchange)"),
+        "{}",
+        document.summary
+    );
     assert_eq!(keys.status, Status::Fail);
     assert_eq!(keys.remedy, Some(Remedy::MetadataNoKeys));
     assert!(keys.summary.contains("cut short"), "{}", keys.summary);
@@ -97,11 +126,18 @@ fn ms_docs_sample_with_a_cut_certificate_has_no_usable_key() {
     assert!(parsed.keys.is_empty());
     assert_eq!(parsed.ignored_keys.len(), 1);
     // MIIHNTCC announces a 0x0735-byte body: 1849 bytes in all.
-    assert!(parsed.ignored_keys[0].contains("1849 bytes"), "{}", parsed.ignored_keys[0]);
+    assert!(
+        parsed.ignored_keys[0].contains("1849 bytes"),
+        "{}",
+        parsed.ignored_keys[0]
+    );
     assert_eq!(parsed.name.as_deref(), Some("Exchange"));
     assert_eq!(parsed.realm.as_deref(), Some("*"));
     assert_eq!(parsed.version.as_deref(), Some("1.0"));
-    assert_eq!(parsed.id.as_deref(), Some("_70b34511-d105-4e2b-9675-39f53305bb01"));
+    assert_eq!(
+        parsed.id.as_deref(),
+        Some("_70b34511-d105-4e2b-9675-39f53305bb01")
+    );
     assert_eq!(
         parsed.allowed_audiences,
         vec!["00000002-0000-0ff1-ce00-000000000000@*".to_string()]

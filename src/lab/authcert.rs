@@ -322,3 +322,106 @@ fn guid_from(keys: &[&AuthCert]) -> String {
         &hex[20..32]
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::LazyLock;
+    use time::macros::datetime;
+    use time::Duration;
+
+    const NOW: OffsetDateTime = datetime!(2026-06-01 12:00:00 UTC);
+
+    static CERT: LazyLock<AuthCert> = LazyLock::new(|| {
+        AuthCert::generate(NOW - Duration::days(1), NOW + Duration::days(365)).expect("auth cert")
+    });
+
+    fn parse(options: &MetadataOptions) -> Value {
+        serde_json::from_str(&metadata_json(&[&CERT], options)).expect("valid JSON")
+    }
+
+    #[test]
+    fn certificate_is_exchange_like_and_its_x5t_is_its_thumbprint() {
+        let (_, certificate) = x509_parser::parse_x509_certificate(&CERT.der).expect("x509");
+        assert_eq!(
+            certificate.subject().to_string(),
+            format!("CN={AUTH_CERT_COMMON_NAME}")
+        );
+        assert_eq!(certificate.subject(), certificate.issuer());
+        assert_eq!(
+            certificate.validity().not_after.to_datetime(),
+            CERT.not_after
+        );
+        assert_eq!(CERT.x5t, x5t_of(&CERT.der));
+        assert_eq!(CERT.x5t.len(), 27);
+        assert!(CERT.pem().starts_with("-----BEGIN CERTIFICATE-----\n"));
+        assert!(!format!("{:?}", *CERT).contains("private"));
+    }
+
+    #[test]
+    fn a_second_certificate_for_the_same_key_differs() {
+        let again = AuthCert::for_key(CERT.private_key.clone(), CERT.not_before, CERT.not_after)
+            .expect("second certificate");
+        assert_ne!(
+            again.x5t, CERT.x5t,
+            "a fresh serial number makes another certificate"
+        );
+    }
+
+    #[test]
+    fn documents_have_exchanges_shape() {
+        let document = parse(&MetadataOptions {
+            metadata_url: Some("https://mail.example/autodiscover/metadata/json/1".into()),
+            ..MetadataOptions::default()
+        });
+        assert_eq!(document["name"], "Exchange");
+        assert_eq!(document["serviceName"], EXCHANGE_SERVICE_NAME);
+        assert_eq!(document["issuer"], format!("{EXCHANGE_SERVICE_NAME}@*"));
+        assert_eq!(document["allowedAudiences"][0], document["issuer"]);
+        assert_eq!(document["keys"][0]["keyinfo"]["x5t"], CERT.x5t.as_str());
+        assert_eq!(document["keys"][0]["keyvalue"]["type"], "x509Certificate");
+        assert_eq!(
+            document["keys"][0]["keyvalue"]["value"],
+            CERT.base64_der().as_str()
+        );
+        assert_eq!(document["endpoints"][0]["protocol"], "OAuth2");
+        let id = document["id"].as_str().expect("id");
+        assert!(id.starts_with('_') && id.matches('-').count() == 4, "{id}");
+        assert_eq!(parse(&MetadataOptions::default())["id"], id);
+    }
+
+    #[test]
+    fn options_change_names_x5t_and_encoding() {
+        let camel = parse(&MetadataOptions {
+            casing: KeyNameCasing::Camel,
+            declared_x5t: DeclaredX5t::Omitted,
+            ..MetadataOptions::default()
+        });
+        let key = &camel["keys"][0];
+        assert!(key.get("keyInfo").is_none() && key.get("keyinfo").is_none());
+        assert_eq!(key["keyValue"]["type"], "x509certificate");
+        assert_eq!(key["usage"], "Signing");
+        let shouting = parse(&MetadataOptions {
+            casing: KeyNameCasing::Shouting,
+            declared_x5t: DeclaredX5t::Wrong,
+            wrap_certificate: Some(76),
+            strip_padding: true,
+            ..MetadataOptions::default()
+        });
+        let key = &shouting["keys"][0];
+        let declared = key["KeyInfo"]["x5t"].as_str().expect("x5t");
+        assert_ne!(declared, CERT.x5t);
+        assert_eq!(declared.len(), 27);
+        let value = key["KeyValue"]["Value"].as_str().expect("value");
+        assert!(value.contains("\r\n") && !value.ends_with('='));
+        let escaped = metadata_json(
+            &[&CERT],
+            &MetadataOptions {
+                escape_slashes: true,
+                metadata_url: Some("https://mail.example/x".into()),
+                ..MetadataOptions::default()
+            },
+        );
+        assert!(!escaped.contains("//mail") && escaped.contains(r"https:\/\/mail.example\/x"));
+    }
+}
