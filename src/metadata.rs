@@ -175,7 +175,7 @@ pub fn judge(body: &[u8], now: OffsetDateTime) -> MetadataOutcome {
             let skip = "no metadata document to read keys from (metadata.document fails)";
             return MetadataOutcome {
                 checks: vec![
-                    *failed,
+                    failed,
                     Check::skip(CheckId::MetadataKeys, skip),
                     Check::skip(CheckId::MetadataCertificate, skip),
                 ],
@@ -196,9 +196,8 @@ pub fn judge(body: &[u8], now: OffsetDateTime) -> MetadataOutcome {
 
 /// Parses a metadata document without judging it: the document, or the
 /// failing `metadata.document` check that says why it is none.
-pub fn read_document(body: &[u8]) -> Result<MetadataDocument, Box<Check>> {
-    let fail =
-        |summary: String, remedy| Box::new(Check::fail(CheckId::MetadataDocument, summary, remedy));
+pub fn read_document(body: &[u8]) -> Result<MetadataDocument, Check> {
+    let fail = |summary: String, remedy| Check::fail(CheckId::MetadataDocument, summary, remedy);
     if body.len() > MAX_DOCUMENT_BYTES {
         return Err(fail(
             format!(
@@ -208,12 +207,12 @@ pub fn read_document(body: &[u8]) -> Result<MetadataDocument, Box<Check>> {
             ),
             Remedy::MetadataTooLarge,
         )
-        .map_detail("bytes", body.len()));
+        .with_detail("bytes", body.len()));
     }
     let text = strip_bom(body);
     let value: Value = match serde_json::from_slice(text) {
         Ok(value) => value,
-        Err(e) => return Err(Box::new(not_json_check(text, &e))),
+        Err(e) => return Err(not_json_check(text, &e)),
     };
     let Value::Object(top) = value else {
         return Err(fail(
@@ -234,7 +233,7 @@ pub fn read_document(body: &[u8]) -> Result<MetadataDocument, Box<Check>> {
                 ),
                 Remedy::MetadataNotExchange,
             )
-            .map_detail("fields", field_names(&top)));
+            .with_detail("fields", field_names(&top)));
         }
         None => {
             return Err(fail(
@@ -244,7 +243,7 @@ pub fn read_document(body: &[u8]) -> Result<MetadataDocument, Box<Check>> {
                 ),
                 Remedy::MetadataNotExchange,
             )
-            .map_detail("fields", field_names(&top)));
+            .with_detail("fields", field_names(&top)));
         }
     };
     let (keys, ignored_keys) = read_keys(keys);
@@ -270,17 +269,6 @@ pub fn read_document(body: &[u8]) -> Result<MetadataDocument, Box<Check>> {
     })
 }
 
-/// Adding details to a boxed check without unboxing at every call site.
-trait BoxedCheckExt {
-    fn map_detail(self, key: &str, value: impl Into<Value>) -> Self;
-}
-
-impl BoxedCheckExt for Box<Check> {
-    fn map_detail(self, key: &str, value: impl Into<Value>) -> Self {
-        Box::new((*self).with_detail(key, value))
-    }
-}
-
 /// The bytes after a UTF-8 byte order mark (IIS and .NET sometimes send one).
 fn strip_bom(body: &[u8]) -> &[u8] {
     body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body)
@@ -294,7 +282,7 @@ fn not_json_check(text: &[u8], e: &serde_json::Error) -> Check {
         return Check::fail(
             CheckId::MetadataDocument,
             format!(
-                "the metadata document nests JSON arrays or objects deeper than the parser's limit of 128 levels ({error}); an Exchange metadata document is 3 levels deep"
+                "the metadata document nests JSON arrays or objects deeper than the parser's limit of 128 levels ({error}); an Exchange metadata document is four levels deep"
             ),
             Remedy::MetadataNotExchange,
         )
@@ -504,9 +492,11 @@ fn decode_certificate_text(value: &str) -> Result<Vec<u8>, String> {
     }
     if let Some(cut) = body.find("...").or_else(|| body.find('…')) {
         let before = &body[..cut];
-        let would_be = STANDARD_PAD_INDIFFERENT
-            .decode(&before[..before.len() / 4 * 4])
-            .ok()
+        // Whole base64 quanta before the cut still decode, and a DER header
+        // among them says how long the certificate was meant to be.
+        let would_be = before
+            .get(..before.len() / 4 * 4)
+            .and_then(|quanta| STANDARD_PAD_INDIFFERENT.decode(quanta).ok())
             .and_then(|prefix| declared_der_len(&prefix))
             .map(|len| format!("; the full certificate would be {len} bytes"))
             .unwrap_or_default();
@@ -963,6 +953,17 @@ mod tests {
         assert_eq!(thumbprint_from_text("not a thumbprint"), None);
         assert_eq!(thumbprint_from_text("AAAA"), None);
         assert_eq!(thumbprint_from_text(&"A".repeat(5000)), None);
+    }
+
+    #[test]
+    fn cut_certificates_are_named_whatever_precedes_the_cut() {
+        let reason = decode_certificate_text("MIIHNTCC...").expect_err("cut");
+        assert!(reason.contains("1849 bytes"), "{reason}");
+        // A multi-byte character right where whole quanta end must not split.
+        let reason = decode_certificate_text("MIIé...").expect_err("cut");
+        assert!(reason.contains("after 4 characters"), "{reason}");
+        let reason = decode_certificate_text("ééé…").expect_err("cut");
+        assert!(reason.contains("cut short"), "{reason}");
     }
 
     #[test]

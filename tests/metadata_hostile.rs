@@ -4,6 +4,7 @@
 use std::sync::LazyLock;
 
 use base64::Engine as _;
+use idtoken_doctor::key;
 use idtoken_doctor::lab::authcert::AuthCert;
 use idtoken_doctor::metadata::{
     self, MetadataOutcome, MAX_DOCUMENT_BYTES, MAX_KEYS_EXAMINED, MAX_KEYS_IN_DETAILS,
@@ -216,4 +217,58 @@ fn binary_garbage_is_not_json() {
     assert_eq!(outcome.checks[0].id, CheckId::MetadataDocument);
     assert_eq!(outcome.checks[0].remedy, Some(Remedy::MetadataNotJson));
     assert_bounded(&outcome);
+}
+
+/// A small deterministic generator, so a failure can be replayed.
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        self.0 >> 33
+    }
+}
+
+const SIGNED: &[u8] = b"eyJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJ4In0";
+
+#[test]
+fn mutated_and_truncated_documents_never_panic() {
+    let entry = key_entry(&CERT.der);
+    let good = format!(
+        r#"{{"id":"_x","keyinfo":1,"keys":[{entry},{{"usage":"signing","keyinfo":{{"x5t":"{}"}},"keyvalue":{{"type":"x509Certificate","value":"{}"}}}}]}}"#,
+        CERT.x5t,
+        base64::engine::general_purpose::STANDARD.encode(&CERT.der)
+    );
+    let bytes = good.as_bytes();
+    // Every truncation point.
+    for end in 0..bytes.len() {
+        let outcome = metadata::judge(&bytes[..end], NOW);
+        assert_eq!(outcome.checks.len(), 3);
+    }
+    // Random single and multiple byte changes, including non-ASCII and quotes.
+    let alphabet = b"AZaz09+/=-_.\"\\{}[]:, \n\xC3\xA9\x00\xFF";
+    let mut rng = Lcg(0x5eed);
+    let mut parsed_some = false;
+    let signature = CERT.sign_rs256(SIGNED);
+    for _ in 0..3000 {
+        let mut mutated = bytes.to_vec();
+        for _ in 0..=(rng.next() % 4) {
+            let at = (rng.next() as usize) % mutated.len();
+            mutated[at] = alphabet[(rng.next() as usize) % alphabet.len()];
+        }
+        let outcome = metadata::judge(&mutated, NOW);
+        assert_eq!(outcome.checks.len(), 3);
+        if let Some(document) = &outcome.document {
+            parsed_some = true;
+            let checks = key::judge(Some(&CERT.x5t), SIGNED, &signature, document, NOW);
+            assert_eq!(checks.len(), 3);
+        }
+        for check in &outcome.checks {
+            assert!(!check.summary.contains('\n'), "{}", check.summary);
+        }
+    }
+    assert!(parsed_some, "some mutations leave the JSON intact");
 }
