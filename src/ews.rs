@@ -95,11 +95,15 @@ pub fn judge_answer(facts: &HttpFacts) -> Check {
 
 fn judge_failure(url: &Url, failure: &Failure, after: &str) -> Check {
     let what = failure.describe(after);
-    Check::fail(
+    let check = Check::fail(
         CheckId::EwsReachable,
         format!("GET {url}: no HTTP answer: {what}"),
         Remedy::EwsUnreachable,
-    )
+    );
+    match failure.raw() {
+        Some(raw) => check.with_detail("error", http::sanitize(raw, 300)),
+        None => check,
+    }
 }
 
 #[cfg(test)]

@@ -266,6 +266,8 @@ pub(crate) enum Failure {
     },
     /// The proxy refused or failed the CONNECT.
     Proxy(String),
+    /// Bytes came back, but not a valid HTTP answer (or a header block too large).
+    Malformed(String),
     /// No address to connect to.
     NoAddress,
     /// Anything else, as text.
@@ -287,6 +289,9 @@ impl Failure {
                 certificate: false,
             },
             ureq::Error::ConnectProxyFailed(text) => Failure::Proxy(text),
+            e @ (ureq::Error::Protocol(_) | ureq::Error::LargeResponseHeader(..)) => {
+                Failure::Malformed(e.to_string())
+            }
             ureq::Error::HostNotFound => Failure::NoAddress,
             other => Failure::Other(other.to_string()),
         }
@@ -314,14 +319,37 @@ impl Failure {
         }
     }
 
+    /// Whether the failure is one a forward proxy could explain (this machine
+    /// may not be allowed to connect out directly).
+    pub fn is_connectivity(&self) -> bool {
+        matches!(
+            self,
+            Failure::TimedOut | Failure::Refused(_) | Failure::Reset(_) | Failure::NoAddress
+        )
+    }
+
+    /// The underlying error text, for a report's details.
+    pub fn raw(&self) -> Option<&str> {
+        match self {
+            Failure::Refused(e)
+            | Failure::Reset(e)
+            | Failure::Proxy(e)
+            | Failure::Malformed(e)
+            | Failure::Other(e) => Some(e),
+            Failure::Tls { message, .. } => Some(message),
+            Failure::TimedOut | Failure::NoAddress => None,
+        }
+    }
+
     /// A short description for a report, `after` being the budget text ("15 s").
     pub fn describe(&self, after: &str) -> String {
         match self {
             Failure::TimedOut => format!("timed out after {after}"),
-            Failure::Refused(e) => format!("connection refused ({e})"),
-            Failure::Reset(e) => format!("connection closed or reset ({e})"),
+            Failure::Refused(_) => "connection refused".to_string(),
+            Failure::Reset(_) => "the server closed the connection without answering".to_string(),
             Failure::Tls { message, .. } => format!("TLS failed ({message})"),
             Failure::Proxy(e) => format!("the proxy failed the CONNECT ({e})"),
+            Failure::Malformed(e) => format!("not a valid HTTP answer ({e})"),
             Failure::NoAddress => "no address to connect to".to_string(),
             Failure::Other(e) => e.clone(),
         }

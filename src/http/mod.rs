@@ -221,7 +221,9 @@ fn access_failure(url: &Url, failure: &Failure, budget: &Budget, net: &NetSettin
         } => Remedy::TlsChainUntrusted,
         Failure::Tls { .. } => Remedy::TlsHandshake,
         Failure::Proxy(_) | Failure::NoAddress => Remedy::Unreachable,
-        Failure::Reset(_) | Failure::Other(_) => Remedy::MetadataServerError,
+        Failure::Reset(_) | Failure::Malformed(_) | Failure::Other(_) => {
+            Remedy::MetadataServerError
+        }
     };
     let summary = match failure {
         Failure::TimedOut => {
@@ -230,8 +232,11 @@ fn access_failure(url: &Url, failure: &Failure, budget: &Budget, net: &NetSettin
         _ => format!("GET {url}: no HTTP answer: {what}"),
     };
     let mut check = Check::fail(CheckId::HttpAccess, summary, remedy);
+    if let Some(raw) = failure.raw() {
+        check = check.with_detail("error", sanitize(raw, 300));
+    }
     if let (None, Some(env)) = (&net.proxy, &net.env_proxy_unused) {
-        if !matches!(failure, Failure::Tls { .. }) {
+        if failure.is_connectivity() {
             check = check.with_detail(
                 "proxy_hint",
                 format!(
