@@ -468,3 +468,37 @@ fn through_a_proxy_the_request_is_tunnelled_and_the_report_says_so() {
     );
     assert!(access(&outcome).details.contains_key("proxy_note"));
 }
+
+#[test]
+fn a_body_without_content_length_is_cut_off_after_one_mib() {
+    // Close-delimited: no Content-Length, so the limit must be counted while reading.
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    thread::spawn(move || {
+        if let Ok((mut stream, _)) = listener.accept() {
+            let mut request = [0u8; 4096];
+            let _ = stream.read(&mut request);
+            let _ = stream.write_all(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n",
+            );
+            let chunk = vec![b' '; 64 * 1024];
+            for _ in 0..48 {
+                if stream.write_all(&chunk).is_err() {
+                    return;
+                }
+            }
+        }
+    });
+    let target = Target::from_url(&format!("http://{HOST}:{}{PATH}", addr.port())).expect("target");
+    let net = net_with_roots(Vec::new(), Duration::from_secs(5));
+    let budget = Budget::new(Duration::from_secs(5));
+    let outcome = http::run(&target, addr, &net, &budget);
+    let check = content(&outcome);
+    assert_eq!(check.status, Status::Fail, "{:#?}", outcome.checks);
+    assert_eq!(check.remedy, Some(Remedy::MetadataTooLarge));
+    assert!(
+        check.summary.contains("more than that was sent"),
+        "{}",
+        check.summary
+    );
+}

@@ -61,7 +61,7 @@ pub struct HttpFacts {
     pub version: String,
     /// The status code.
     pub status: u16,
-    /// The status's reason phrase.
+    /// The status's standard reason phrase (`Unauthorized`); empty for unknown codes.
     pub reason: String,
     /// The response headers in arrival order, names in lower case.
     pub headers: Vec<(String, String)>,
@@ -323,10 +323,16 @@ fn judge_access(facts: &HttpFacts) -> Check {
     let status_text = facts.status_text();
     let url = facts.url.as_str();
     let check = if facts.url.scheme() == "http" {
+        let answered = match (status, facts.location()) {
+            (300..=399, Some(location)) => {
+                format!("{status_text} to {}", sanitize(location, 200))
+            }
+            _ => status_text.clone(),
+        };
         Check::fail(
             CheckId::HttpAccess,
             format!(
-                "{url} is plain http (it answered {status_text}); SSI fetches the metadata only over https"
+                "{url} is plain http (it answered {answered}); SSI fetches the metadata only over https"
             ),
             Remedy::UseHttps,
         )
@@ -996,6 +1002,21 @@ mod tests {
         assert_eq!(checks[0].remedy, Some(Remedy::UseHttps));
         assert!(checks[0].summary.contains("plain http"));
         assert_eq!(checks[1].status, Status::Pass);
+        let mut upgrade = facts(
+            301,
+            "Moved Permanently",
+            &[("location", AMURL)],
+            BodyOutcome::NotRead,
+        );
+        upgrade.url = f.url.clone();
+        let a = access(&upgrade);
+        assert_eq!(a.remedy, Some(Remedy::UseHttps));
+        assert!(
+            a.summary
+                .contains(&format!("301 Moved Permanently to {AMURL}")),
+            "{}",
+            a.summary
+        );
     }
 
     #[test]
