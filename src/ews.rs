@@ -40,11 +40,12 @@ pub fn run(ews_url: &Url, peer: Option<SocketAddr>, net: &NetSettings, budget: &
             )
         }
     };
-    let check = match http::exchange(&destination, &addrs, net, budget, false) {
+    let mut check = match http::exchange(&destination, &addrs, net, budget, false) {
         Ok(facts) => judge_answer(&facts),
         Err(failure) => judge_failure(&shown_url, &failure, &budget.total_secs_text()),
     };
-    http::annotate(check, &destination, &addrs, net)
+    http::annotate(&mut check, &destination, &addrs, net);
+    check
 }
 
 /// `ews.reachable` from an HTTP answer: any answer passes, and says what it was.

@@ -359,7 +359,9 @@ fn a_private_peer_is_refused_without_allow_private() {
     let budget = Budget::new(Duration::from_secs(5));
     let outcome = http::run(&lab.target(), lab.server.addr(), &net, &budget);
     assert_eq!(access(&outcome).status, Status::Fail);
+    assert_eq!(access(&outcome).remedy, Some(Remedy::PublicAddress));
     assert!(access(&outcome).summary.contains("--allow-private"));
+    assert!(!access(&outcome).details.contains_key("connected_to"));
     assert_eq!(lab.server.connections(), 0);
 }
 

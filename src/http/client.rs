@@ -270,6 +270,8 @@ pub(crate) enum Failure {
     Malformed(String),
     /// No address to connect to.
     NoAddress,
+    /// The address is not public and `--allow-private` was not given.
+    NotAllowed(String),
     /// Anything else, as text.
     Other(String),
 }
@@ -335,6 +337,7 @@ impl Failure {
             | Failure::Reset(e)
             | Failure::Proxy(e)
             | Failure::Malformed(e)
+            | Failure::NotAllowed(e)
             | Failure::Other(e) => Some(e),
             Failure::Tls { message, .. } => Some(message),
             Failure::TimedOut | Failure::NoAddress => None,
@@ -351,6 +354,7 @@ impl Failure {
             Failure::Proxy(e) => format!("the proxy failed the CONNECT ({e})"),
             Failure::Malformed(e) => format!("not a valid HTTP answer ({e})"),
             Failure::NoAddress => "no address to connect to".to_string(),
+            Failure::NotAllowed(why) => why.clone(),
             Failure::Other(e) => e.clone(),
         }
     }

@@ -43,9 +43,11 @@ pub struct HttpOutcome {
 /// `http.access` fails: SSI fetches only https.
 pub fn run(target: &Target, peer: SocketAddr, net: &NetSettings, budget: &Budget) -> HttpOutcome {
     let destination = Destination::new(&target.url);
-    let outcome = vetted(&[peer.ip()], peer.port(), net)
-        .map_err(Failure::Other)
-        .and_then(|addrs| exchange(&destination, &addrs, net, budget, true));
+    let addrs = vetted(&[peer.ip()], peer.port(), net);
+    let outcome = match &addrs {
+        Ok(addrs) => exchange(&destination, addrs, net, budget, true),
+        Err(why) => Err(Failure::NotAllowed(why.clone())),
+    };
     let (mut checks, body) = match outcome {
         Ok(facts) => {
             let checks = judge(&facts);
@@ -66,10 +68,8 @@ pub fn run(target: &Target, peer: SocketAddr, net: &NetSettings, budget: &Budget
             None,
         ),
     };
-    for check in &mut checks {
-        if check.id == CheckId::HttpAccess {
-            *check = annotate(check.clone(), &destination, &[peer], net);
-        }
+    if let (Ok(addrs), Some(access)) = (&addrs, checks.first_mut()) {
+        annotate(access, &destination, addrs, net);
     }
     HttpOutcome { checks, body }
 }
@@ -221,6 +221,7 @@ fn access_failure(url: &Url, failure: &Failure, budget: &Budget, net: &NetSettin
         } => Remedy::TlsChainUntrusted,
         Failure::Tls { .. } => Remedy::TlsHandshake,
         Failure::Proxy(_) | Failure::NoAddress => Remedy::Unreachable,
+        Failure::NotAllowed(_) => Remedy::PublicAddress,
         Failure::Reset(_) | Failure::Malformed(_) | Failure::Other(_) => {
             Remedy::MetadataServerError
         }
@@ -229,6 +230,7 @@ fn access_failure(url: &Url, failure: &Failure, budget: &Budget, net: &NetSettin
         Failure::TimedOut => {
             format!("GET {url}: no complete status line and headers: {what}")
         }
+        Failure::NotAllowed(_) => format!("GET {url}: not attempted: {what}"),
         _ => format!("GET {url}: no HTTP answer: {what}"),
     };
     let mut check = Check::fail(CheckId::HttpAccess, summary, remedy);
@@ -249,43 +251,44 @@ fn access_failure(url: &Url, failure: &Failure, budget: &Budget, net: &NetSettin
     check
 }
 
-/// Adds how the request was made: the address, a proxy, dropped credentials.
+/// Adds how the request was made to `check`'s details: the address, a proxy,
+/// dropped credentials, extra trust anchors.
 pub(crate) fn annotate(
-    mut check: Check,
+    check: &mut Check,
     destination: &Destination,
     addrs: &[SocketAddr],
     net: &NetSettings,
-) -> Check {
+) {
+    let details = &mut check.details;
     match &net.proxy {
         Some(proxy) => {
-            check = check
-                .with_detail("proxy", proxy_display(&proxy.url))
-                .with_detail(
-                    "proxy_note",
-                    "sent through the proxy, which resolved and connected to the host itself; SSI connects directly",
-                );
+            details.insert("proxy".into(), proxy_display(&proxy.url).into());
+            details.insert(
+                "proxy_note".into(),
+                "sent through the proxy, which resolved and connected to the host itself; SSI connects directly".into(),
+            );
         }
         None => {
             let shown: Vec<String> = addrs.iter().map(SocketAddr::to_string).collect();
-            check = check.with_detail("connected_to", serde_json::json!(shown));
+            details.insert("connected_to".into(), serde_json::json!(shown));
         }
     }
     if destination.had_credentials {
-        check = check.with_detail(
-            "credentials_dropped",
-            "the URL carried a user name or password; they were not sent",
+        details.insert(
+            "credentials_dropped".into(),
+            "the URL carried a user name or password; they were not sent".into(),
         );
     }
     if !net.extra_roots.is_empty() {
-        check = check.with_detail(
-            "extra_trust_anchors",
+        details.insert(
+            "extra_trust_anchors".into(),
             format!(
                 "{} certificate(s) from --ca-file trusted besides the public roots",
                 net.extra_roots.len()
-            ),
+            )
+            .into(),
         );
     }
-    check
 }
 
 /// A proxy URL without its password.
