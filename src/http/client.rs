@@ -1,0 +1,408 @@
+//! The one way this tool makes an HTTP request: anonymous, no redirects followed,
+//! pinned to addresses the earlier stages vetted, bounded by the shared budget.
+//!
+//! Both the `http` and the `ews` links (and `keys --metadata URL`) go through
+//! [`get`], so they send the same headers and obey the same rules.
+
+use std::io::{self, Read};
+use std::net::SocketAddr;
+use std::sync::{Arc, OnceLock};
+
+use ureq::config::Config;
+use ureq::http::Response;
+use ureq::tls::{Certificate, RootCerts, TlsConfig, TlsProvider};
+use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
+use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
+use ureq::{Agent, Body, Proxy};
+use url::Url;
+
+use crate::budget::Budget;
+use crate::settings::NetSettings;
+
+/// The most of a response body the tool reads: 1 MiB.
+pub const BODY_LIMIT: usize = 1 << 20;
+
+/// The `User-Agent` every request carries.
+pub const USER_AGENT: &str = concat!("idtoken-doctor/", env!("CARGO_PKG_VERSION"));
+
+/// What a request is sent to, after the credentials in the URL are dropped.
+#[derive(Debug, Clone)]
+pub(crate) struct Destination {
+    /// The URL as requested: no user name, password or fragment.
+    pub url: Url,
+    /// Whether the given URL carried a user name or password (never sent).
+    pub had_credentials: bool,
+}
+
+impl Destination {
+    /// The URL to request, without user info (ureq would turn it into Basic
+    /// credentials) and without a fragment (never sent in HTTP anyway).
+    pub fn new(url: &Url) -> Self {
+        let mut clean = url.clone();
+        let had_credentials = !url.username().is_empty() || url.password().is_some();
+        // Both setters only fail for URLs that cannot have credentials at all
+        // (no host), which an http(s) URL always has.
+        let _ = clean.set_username("");
+        let _ = clean.set_password(None);
+        clean.set_fragment(None);
+        Destination {
+            url: clean,
+            had_credentials,
+        }
+    }
+
+    /// The URL's host as a resolver compares it: lower case, no brackets, no final dot.
+    fn host_key(&self) -> String {
+        host_key(self.url.host_str().unwrap_or_default())
+    }
+
+    /// The URL's port, or the scheme's default.
+    fn port(&self) -> u16 {
+        self.url.port_or_known_default().unwrap_or(443)
+    }
+}
+
+fn host_key(host: &str) -> String {
+    host.trim_matches(['[', ']'])
+        .trim_end_matches('.')
+        .to_ascii_lowercase()
+}
+
+/// A resolver that answers only for the target host, with the vetted addresses.
+///
+/// ureq would otherwise ask the system resolver, which may return a private
+/// address or a different one from what public DNS says. The only other name it
+/// resolves is the `--proxy` host, through the system resolver: the user chose it.
+#[derive(Debug)]
+struct PinnedResolver {
+    host: String,
+    port: u16,
+    addrs: Vec<SocketAddr>,
+    proxy: Option<(String, u16)>,
+}
+
+impl Resolver for PinnedResolver {
+    fn resolve(
+        &self,
+        uri: &ureq::http::Uri,
+        config: &Config,
+        timeout: NextTimeout,
+    ) -> Result<ResolvedSocketAddrs, ureq::Error> {
+        let host = host_key(uri.host().unwrap_or_default());
+        let port = uri.port_u16();
+        if let Some((proxy_host, proxy_port)) = &self.proxy {
+            if &host == proxy_host && port.unwrap_or(80) == *proxy_port {
+                return DefaultResolver::default().resolve(uri, config, timeout);
+            }
+        }
+        if host != self.host {
+            // Never reached with redirects off; refuse rather than resolve anything else.
+            return Err(ureq::Error::HostNotFound);
+        }
+        let mut resolved = self.empty();
+        for addr in &self.addrs {
+            // The connector connects to the URL's port; the vetted part is the address.
+            let addr = SocketAddr::new(addr.ip(), port.unwrap_or(self.port));
+            if resolved.try_push(addr).is_err() {
+                break;
+            }
+        }
+        if resolved.is_empty() {
+            return Err(ureq::Error::HostNotFound);
+        }
+        Ok(resolved)
+    }
+}
+
+/// Mozilla's public roots as full certificates, converted once.
+fn public_roots() -> &'static [Certificate<'static>] {
+    static ROOTS: OnceLock<Vec<Certificate<'static>>> = OnceLock::new();
+    ROOTS.get_or_init(|| {
+        webpki_root_certs::TLS_SERVER_ROOT_CERTS
+            .iter()
+            .map(|der| Certificate::from_der(der.as_ref()).to_owned())
+            .collect()
+    })
+}
+
+/// The agent every request of the tool goes through.
+///
+/// `addrs` are the addresses to connect to for the URL's host (already vetted
+/// by the caller); they are ignored when a proxy is set, since the proxy
+/// resolves the target itself.
+pub(crate) fn agent(
+    destination: &Destination,
+    addrs: &[SocketAddr],
+    net: &NetSettings,
+    budget: &Budget,
+) -> Result<Agent, String> {
+    let mut roots: Vec<Certificate<'static>> = public_roots().to_vec();
+    roots.extend(
+        net.extra_roots
+            .iter()
+            .map(|der| Certificate::from_der(der.as_ref()).to_owned()),
+    );
+    let tls = TlsConfig::builder()
+        .provider(TlsProvider::Rustls)
+        .root_certs(RootCerts::Specific(Arc::new(roots)))
+        .unversioned_rustls_crypto_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .build();
+    // ureq reads HTTPS_PROXY and friends by default; the contract ignores them
+    // unless `--proxy env` was given (then `net.proxy` holds it).
+    let proxy = match &net.proxy {
+        Some(setting) => Some(
+            Proxy::new(setting.url.as_str()).map_err(|e| format!("proxy {}: {e}", setting.url))?,
+        ),
+        None => None,
+    };
+    let proxy_key = proxy.as_ref().map(|p| (host_key(p.host()), p.port()));
+    let config = Agent::config_builder()
+        .max_redirects(0)
+        .http_status_as_error(false)
+        .timeout_global(Some(budget.remaining()))
+        .user_agent(USER_AGENT)
+        .accept("application/json")
+        .accept_encoding("")
+        .max_idle_connections(0)
+        .proxy(proxy)
+        .tls_config(tls)
+        .build();
+    let resolver = PinnedResolver {
+        host: destination.host_key(),
+        port: destination.port(),
+        addrs: addrs.to_vec(),
+        proxy: proxy_key,
+    };
+    Ok(Agent::with_parts(config, DefaultConnector::new(), resolver))
+}
+
+/// An anonymous GET of `destination`, connecting only to `addrs` (or through the proxy).
+pub(crate) fn get(
+    destination: &Destination,
+    addrs: &[SocketAddr],
+    net: &NetSettings,
+    budget: &Budget,
+) -> Result<Response<Body>, Failure> {
+    if net.proxy.is_none() && addrs.is_empty() {
+        return Err(Failure::NoAddress);
+    }
+    let agent = agent(destination, addrs, net, budget).map_err(Failure::Other)?;
+    agent
+        .get(destination.url.as_str())
+        .call()
+        .map_err(|e| Failure::from_ureq(e, budget))
+}
+
+/// How reading a body ended.
+#[derive(Debug)]
+pub(crate) enum BodyRead {
+    /// The whole body, within the limit.
+    Complete(Vec<u8>),
+    /// More than [`BODY_LIMIT`] bytes (declared by Content-Length, or counted).
+    TooLarge {
+        /// The Content-Length the server declared, if any.
+        declared: Option<u64>,
+    },
+    /// The body stopped before its end.
+    Broken {
+        /// Bytes received before it stopped.
+        received: usize,
+        /// Why it stopped.
+        failure: Failure,
+    },
+}
+
+/// Reads the body up to [`BODY_LIMIT`], re-checking the deadline between reads:
+/// a server that sends one byte a second must not keep the command waiting.
+pub(crate) fn read_body(response: &mut Response<Body>, budget: &Budget) -> BodyRead {
+    let declared = response.body().content_length();
+    if declared.is_some_and(|len| len > BODY_LIMIT as u64) {
+        return BodyRead::TooLarge { declared };
+    }
+    let mut reader = response.body_mut().as_reader();
+    let mut body = Vec::new();
+    let mut chunk = [0u8; 16 * 1024];
+    loop {
+        if budget.expired() {
+            return BodyRead::Broken {
+                received: body.len(),
+                failure: Failure::TimedOut,
+            };
+        }
+        match reader.read(&mut chunk) {
+            Ok(0) => return BodyRead::Complete(body),
+            Ok(n) => {
+                body.extend_from_slice(&chunk[..n]);
+                if body.len() > BODY_LIMIT {
+                    return BodyRead::TooLarge { declared };
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                return BodyRead::Broken {
+                    received: body.len(),
+                    failure: Failure::from_ureq(ureq::Error::from(e), budget),
+                }
+            }
+        }
+    }
+}
+
+/// Why a request got no (complete) HTTP answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Failure {
+    /// The budget ran out.
+    TimedOut,
+    /// Nothing listens on the port.
+    Refused(String),
+    /// The peer reset or closed the connection before answering.
+    Reset(String),
+    /// The TLS handshake failed; `certificate` when it is the certificate that was refused.
+    Tls {
+        /// The error text.
+        message: String,
+        /// Whether the server's certificate was what failed.
+        certificate: bool,
+    },
+    /// The proxy refused or failed the CONNECT.
+    Proxy(String),
+    /// Bytes came back, but not a valid HTTP answer (or a header block too large).
+    Malformed(String),
+    /// No address to connect to.
+    NoAddress,
+    /// The address is not public and `--allow-private` was not given.
+    NotAllowed(String),
+    /// Anything else, as text.
+    Other(String),
+}
+
+impl Failure {
+    /// Sorts a ureq error into what a report needs to say.
+    pub fn from_ureq(error: ureq::Error, budget: &Budget) -> Self {
+        match error {
+            ureq::Error::Timeout(_) => Failure::TimedOut,
+            ureq::Error::Io(e) => Self::from_io(e, budget),
+            ureq::Error::Rustls(e) => Failure::Tls {
+                certificate: matches!(e, rustls::Error::InvalidCertificate(_)),
+                message: e.to_string(),
+            },
+            ureq::Error::Tls(text) => Failure::Tls {
+                message: text.to_string(),
+                certificate: false,
+            },
+            ureq::Error::ConnectProxyFailed(text) => Failure::Proxy(text),
+            e @ (ureq::Error::Protocol(_) | ureq::Error::LargeResponseHeader(..)) => {
+                Failure::Malformed(e.to_string())
+            }
+            ureq::Error::HostNotFound => Failure::NoAddress,
+            other => Failure::Other(other.to_string()),
+        }
+    }
+
+    fn from_io(error: io::Error, budget: &Budget) -> Self {
+        if let Some(tls) = error
+            .get_ref()
+            .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+        {
+            return Failure::Tls {
+                certificate: matches!(tls, rustls::Error::InvalidCertificate(_)),
+                message: tls.to_string(),
+            };
+        }
+        match error.kind() {
+            io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => Failure::TimedOut,
+            io::ErrorKind::ConnectionRefused => Failure::Refused(error.to_string()),
+            io::ErrorKind::ConnectionReset
+            | io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::UnexpectedEof
+            | io::ErrorKind::BrokenPipe => Failure::Reset(error.to_string()),
+            _ if budget.expired() => Failure::TimedOut,
+            _ => Failure::Other(error.to_string()),
+        }
+    }
+
+    /// Whether the failure is one a forward proxy could explain (this machine
+    /// may not be allowed to connect out directly).
+    pub fn is_connectivity(&self) -> bool {
+        matches!(
+            self,
+            Failure::TimedOut | Failure::Refused(_) | Failure::Reset(_) | Failure::NoAddress
+        )
+    }
+
+    /// The underlying error text, for a report's details.
+    pub fn raw(&self) -> Option<&str> {
+        match self {
+            Failure::Refused(e)
+            | Failure::Reset(e)
+            | Failure::Proxy(e)
+            | Failure::Malformed(e)
+            | Failure::NotAllowed(e)
+            | Failure::Other(e) => Some(e),
+            Failure::Tls { message, .. } => Some(message),
+            Failure::TimedOut | Failure::NoAddress => None,
+        }
+    }
+
+    /// A short description for a report, `after` being the budget text ("15 s").
+    pub fn describe(&self, after: &str) -> String {
+        match self {
+            Failure::TimedOut => format!("timed out after {after}"),
+            Failure::Refused(_) => "connection refused".to_string(),
+            Failure::Reset(_) => "the server closed the connection without answering".to_string(),
+            Failure::Tls { message, .. } => format!("TLS failed ({message})"),
+            Failure::Proxy(e) => format!("the proxy failed the CONNECT ({e})"),
+            Failure::Malformed(e) => format!("not a valid HTTP answer ({e})"),
+            Failure::NoAddress => "no address to connect to".to_string(),
+            Failure::NotAllowed(why) => why.clone(),
+            Failure::Other(e) => e.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_and_fragments_are_dropped_from_the_url() {
+        let url = Url::parse("https://user:secret@mail.contoso.com/autodiscover/metadata/json/1#x")
+            .expect("url");
+        let destination = Destination::new(&url);
+        assert!(destination.had_credentials);
+        assert_eq!(
+            destination.url.as_str(),
+            "https://mail.contoso.com/autodiscover/metadata/json/1"
+        );
+        let plain = Destination::new(&Url::parse("https://mail.contoso.com/").expect("url"));
+        assert!(!plain.had_credentials);
+    }
+
+    #[test]
+    fn the_pinned_resolver_answers_only_for_the_target() {
+        let destination =
+            Destination::new(&Url::parse("https://Mail.Contoso.com:8443/x").expect("url"));
+        let resolver = PinnedResolver {
+            host: destination.host_key(),
+            port: destination.port(),
+            addrs: vec!["127.0.0.1:443".parse().expect("addr")],
+            proxy: None,
+        };
+        let config = Agent::config_builder().build();
+        let timeout = NextTimeout::default();
+        let uri: ureq::http::Uri = "https://mail.contoso.com:8443/x".parse().expect("uri");
+        let addrs = resolver
+            .resolve(&uri, &config, timeout)
+            .expect("target resolves");
+        let addrs: Vec<SocketAddr> = addrs.iter().copied().collect();
+        assert_eq!(addrs, vec!["127.0.0.1:8443".parse().expect("addr")]);
+        let other: ureq::http::Uri = "https://intranet.contoso.com/".parse().expect("uri");
+        assert!(resolver.resolve(&other, &config, timeout).is_err());
+    }
+
+    #[test]
+    fn public_roots_are_full_certificates() {
+        assert!(public_roots().len() > 100);
+        assert!(public_roots().iter().all(|c| c.der().len() > 300));
+    }
+}

@@ -1,0 +1,301 @@
+//! An anonymous GET of the amurl, the way SSI makes it: no credentials, no
+//! redirects followed, at most 1 MiB of body, to the address the `tcp` link
+//! connected to, within the shared budget.
+//!
+//! [`judge`] decides `http.access` and `http.content` from the gathered
+//! [`HttpFacts`]; [`run`] gathers them. The request itself (agent, pinned
+//! resolver, trust anchors) lives in one place that `ews` and
+//! `keys --metadata URL` ([`fetch`]) use too.
+
+pub(crate) mod client;
+mod judge;
+
+use std::net::{IpAddr, SocketAddr};
+
+use url::{Host, Url};
+
+pub use client::{BODY_LIMIT, USER_AGENT};
+pub use judge::{
+    html_title, judge, login_hint, parse_challenges, sanitize, strip_bom, BodyOutcome, Challenge,
+    HttpFacts,
+};
+
+use crate::budget::Budget;
+use crate::remedy::Remedy;
+use crate::report::{Check, CheckId, Status};
+use crate::settings::NetSettings;
+use crate::target::Target;
+use client::{BodyRead, Destination, Failure};
+
+/// What the `http` link found.
+#[derive(Debug, Clone)]
+pub struct HttpOutcome {
+    /// `http.access` and `http.content`, in that order.
+    pub checks: Vec<Check>,
+    /// The document (without a UTF-8 byte order mark) when `http.content` passed.
+    pub body: Option<Vec<u8>>,
+}
+
+/// Runs the `http` link: GETs `target.url` from `peer` (the address `tcp`
+/// connected to, already vetted), or through `net.proxy` when one is set.
+///
+/// A plain-http target is fetched too (over http, to say what answers) but
+/// `http.access` fails: SSI fetches only https.
+pub fn run(target: &Target, peer: SocketAddr, net: &NetSettings, budget: &Budget) -> HttpOutcome {
+    let destination = Destination::new(&target.url);
+    let addrs = vetted(&[peer.ip()], peer.port(), net);
+    let outcome = match &addrs {
+        Ok(addrs) => exchange(&destination, addrs, net, budget, true),
+        Err(why) => Err(Failure::NotAllowed(why.clone())),
+    };
+    let (mut checks, body) = match outcome {
+        Ok(facts) => {
+            let checks = judge(&facts);
+            let body = match (&checks[1].status, facts.body) {
+                (Status::Pass, BodyOutcome::Complete(bytes)) => Some(strip_bom(&bytes).to_vec()),
+                _ => None,
+            };
+            (checks, body)
+        }
+        Err(failure) => (
+            vec![
+                access_failure(&destination.url, &failure, budget, net),
+                Check::skip(
+                    CheckId::HttpContent,
+                    "not judged: no HTTP answer (see http.access)",
+                ),
+            ],
+            None,
+        ),
+    };
+    if let (Ok(addrs), Some(access)) = (&addrs, checks.first_mut()) {
+        annotate(access, &destination, addrs, net);
+    }
+    HttpOutcome { checks, body }
+}
+
+/// Downloads a document the way [`run`] does and returns its bytes (without a
+/// byte order mark), or why not in one line: for `keys --metadata URL`.
+///
+/// `peer` is an address already vetted for the URL's host; without one the
+/// host is resolved with [`crate::dns::resolve_for_connect`] and only
+/// addresses the `--allow-private` rule admits are used.
+pub fn fetch(
+    url: &Url,
+    peer: Option<SocketAddr>,
+    net: &NetSettings,
+    budget: &Budget,
+) -> Result<Vec<u8>, String> {
+    let destination = Destination::new(url);
+    if !matches!(url.scheme(), "https" | "http") {
+        return Err(format!("{url}: only https (or http) URLs can be fetched"));
+    }
+    let addrs = addresses(&destination.url, peer, net, budget)?;
+    let facts = exchange(&destination, &addrs, net, budget, true).map_err(|f| {
+        format!(
+            "GET {}: {}",
+            destination.url,
+            f.describe(&budget.total_secs_text())
+        )
+    })?;
+    let checks = judge(&facts);
+    // Plain http is the caller's explicit choice here; only the answer matters.
+    if facts.status != 200 || checks[1].status != Status::Pass {
+        let first_bad = checks
+            .iter()
+            .find(|c| matches!(c.status, Status::Fail | Status::Warn))
+            .map(|c| c.summary.clone())
+            .unwrap_or_else(|| format!("GET {}: {}", destination.url, facts.status_line()));
+        return Err(first_bad);
+    }
+    match facts.body {
+        BodyOutcome::Complete(bytes) => Ok(strip_bom(&bytes).to_vec()),
+        _ => Err(format!(
+            "GET {}: the body could not be read",
+            destination.url
+        )),
+    }
+}
+
+/// The addresses to connect to for `url`'s host: `peer` when given, the
+/// literal when the host is an IP address, else what
+/// [`crate::dns::resolve_for_connect`] answers; always filtered through the
+/// `--allow-private` rule. With a proxy none are needed (the proxy resolves).
+pub(crate) fn addresses(
+    url: &Url,
+    peer: Option<SocketAddr>,
+    net: &NetSettings,
+    budget: &Budget,
+) -> Result<Vec<SocketAddr>, String> {
+    let port = url.port_or_known_default().unwrap_or(443);
+    if let Some(peer) = peer {
+        return vetted(&[peer.ip()], port, net);
+    }
+    if net.proxy.is_some() {
+        return Ok(Vec::new());
+    }
+    let ips = match url.host() {
+        Some(Host::Ipv4(ip)) => vec![IpAddr::V4(ip)],
+        Some(Host::Ipv6(ip)) => vec![IpAddr::V6(ip)],
+        Some(Host::Domain(name)) => {
+            crate::dns::resolve_for_connect(name.trim_end_matches('.'), port, net, budget)?
+        }
+        None => return Err(format!("{url} names no host")),
+    };
+    vetted(&ips, port, net)
+}
+
+/// The addresses the tool may connect to, or why none: never a non-public
+/// address without `--allow-private`.
+fn vetted(ips: &[IpAddr], port: u16, net: &NetSettings) -> Result<Vec<SocketAddr>, String> {
+    let allowed: Vec<SocketAddr> = ips
+        .iter()
+        .filter(|ip| crate::net::connect_allowed(**ip, net.allow_private))
+        .map(|ip| SocketAddr::new(*ip, port))
+        .collect();
+    match (allowed.is_empty(), ips.first()) {
+        (false, _) => Ok(allowed),
+        (true, Some(first)) => Err(crate::net::refusal(*first)),
+        (true, None) => Err("no address to connect to".to_string()),
+    }
+}
+
+/// Makes the request and gathers the facts; `read_document_bodies` reads the
+/// body of 2xx answers (anything else is judged on its status alone).
+pub(crate) fn exchange(
+    destination: &Destination,
+    addrs: &[SocketAddr],
+    net: &NetSettings,
+    budget: &Budget,
+    read_document_bodies: bool,
+) -> Result<HttpFacts, Failure> {
+    let mut response = client::get(destination, addrs, net, budget)?;
+    let status = response.status();
+    let headers = response
+        .headers()
+        .iter()
+        .map(|(name, value)| {
+            (
+                name.as_str().to_ascii_lowercase(),
+                String::from_utf8_lossy(value.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    let body = if read_document_bodies && status.is_success() {
+        match client::read_body(&mut response, budget) {
+            BodyRead::Complete(bytes) => BodyOutcome::Complete(bytes),
+            BodyRead::TooLarge { declared } => BodyOutcome::TooLarge { declared },
+            BodyRead::Broken {
+                received,
+                failure: Failure::TimedOut,
+            } => BodyOutcome::TimedOut {
+                received,
+                after: budget.total_secs_text(),
+            },
+            BodyRead::Broken { received, failure } => BodyOutcome::Failed {
+                received,
+                error: failure.describe(&budget.total_secs_text()),
+            },
+        }
+    } else {
+        BodyOutcome::NotRead
+    };
+    Ok(HttpFacts {
+        url: destination.url.clone(),
+        version: format!("{:?}", response.version()),
+        status: status.as_u16(),
+        reason: status.canonical_reason().unwrap_or_default().to_string(),
+        headers,
+        body,
+    })
+}
+
+/// `http.access` when no complete status line and headers came back.
+fn access_failure(url: &Url, failure: &Failure, budget: &Budget, net: &NetSettings) -> Check {
+    let what = failure.describe(&budget.total_secs_text());
+    let remedy = match failure {
+        Failure::TimedOut => Remedy::TimedOut,
+        Failure::Refused(_) => Remedy::PortClosed,
+        Failure::Tls {
+            certificate: true, ..
+        } => Remedy::TlsChainUntrusted,
+        Failure::Tls { .. } => Remedy::TlsHandshake,
+        Failure::Proxy(_) | Failure::NoAddress => Remedy::Unreachable,
+        Failure::NotAllowed(_) => Remedy::PublicAddress,
+        Failure::Reset(_) | Failure::Malformed(_) | Failure::Other(_) => {
+            Remedy::MetadataServerError
+        }
+    };
+    let summary = match failure {
+        Failure::TimedOut => {
+            format!("GET {url}: no complete status line and headers: {what}")
+        }
+        Failure::NotAllowed(_) => format!("GET {url}: not attempted: {what}"),
+        _ => format!("GET {url}: no HTTP answer: {what}"),
+    };
+    let mut check = Check::fail(CheckId::HttpAccess, summary, remedy);
+    if let Some(raw) = failure.raw() {
+        check = check.with_detail("error", sanitize(raw, 300));
+    }
+    if let (None, Some(env)) = (&net.proxy, &net.env_proxy_unused) {
+        if failure.is_connectivity() {
+            check = check.with_detail(
+                "proxy_hint",
+                format!(
+                    "a proxy is set in the environment ({}); if this machine must use it, retry with --proxy env (SSI itself connects directly)",
+                    sanitize(env, 120)
+                ),
+            );
+        }
+    }
+    check
+}
+
+/// Adds how the request was made to `check`'s details: the address, a proxy,
+/// dropped credentials, extra trust anchors.
+pub(crate) fn annotate(
+    check: &mut Check,
+    destination: &Destination,
+    addrs: &[SocketAddr],
+    net: &NetSettings,
+) {
+    let details = &mut check.details;
+    match &net.proxy {
+        Some(proxy) => {
+            details.insert("proxy".into(), proxy_display(&proxy.url).into());
+            details.insert(
+                "proxy_note".into(),
+                "sent through the proxy, which resolved and connected to the host itself; SSI connects directly".into(),
+            );
+        }
+        None => {
+            let shown: Vec<String> = addrs.iter().map(SocketAddr::to_string).collect();
+            details.insert("connected_to".into(), serde_json::json!(shown));
+        }
+    }
+    if destination.had_credentials {
+        details.insert(
+            "credentials_dropped".into(),
+            "the URL carried a user name or password; they were not sent".into(),
+        );
+    }
+    if !net.extra_roots.is_empty() {
+        details.insert(
+            "extra_trust_anchors".into(),
+            format!(
+                "{} certificate(s) from --ca-file trusted besides the public roots",
+                net.extra_roots.len()
+            )
+            .into(),
+        );
+    }
+}
+
+/// A proxy URL without its password.
+fn proxy_display(url: &Url) -> String {
+    let mut shown = url.clone();
+    if shown.password().is_some() {
+        let _ = shown.set_password(Some("***"));
+    }
+    shown.to_string()
+}
