@@ -334,7 +334,10 @@ pub fn run(
 ) -> TcpOutcome {
     let id = CheckId::TcpConnect;
     if addresses.is_empty() {
-        return TcpOutcome::broken(Check::skip(id, "no address to connect to"));
+        return TcpOutcome::broken(Check::skip(
+            id,
+            "no address to connect to: the dns stage passed none",
+        ));
     }
     let (allowed, refused): (Vec<IpAddr>, Vec<IpAddr>) = addresses
         .iter()

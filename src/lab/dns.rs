@@ -274,26 +274,35 @@ fn serve_tcp_connection(
         return;
     }
     while !stop.load(Ordering::SeqCst) {
-        let mut len = [0u8; 2];
-        match stream.read_exact(&mut len) {
-            Ok(()) => {}
+        // Wait for the first byte with the short poll timeout (to notice the
+        // stop flag), then give the rest of the message a longer one, so a
+        // timeout never falls between bytes of one frame.
+        let mut first = [0u8; 1];
+        match stream.read(&mut first) {
+            Ok(0) => return,
+            Ok(_) => {}
             Err(e)
                 if matches!(
                     e.kind(),
-                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                    io::ErrorKind::WouldBlock
+                        | io::ErrorKind::TimedOut
+                        | io::ErrorKind::Interrupted
                 ) =>
             {
                 continue
             }
             Err(_) => return,
         }
-        let mut query = vec![0u8; usize::from(u16::from_be_bytes(len))];
+        let mut second = [0u8; 1];
         if stream
             .set_read_timeout(Some(Duration::from_secs(2)))
             .is_err()
-            || stream.read_exact(&mut query).is_err()
-            || stream.set_read_timeout(Some(POLL)).is_err()
+            || stream.read_exact(&mut second).is_err()
         {
+            return;
+        }
+        let mut query = vec![0u8; usize::from(u16::from_be_bytes([first[0], second[0]]))];
+        if stream.read_exact(&mut query).is_err() || stream.set_read_timeout(Some(POLL)).is_err() {
             return;
         }
         if let Some(reply) = answer_bytes(zone, log, &query) {
