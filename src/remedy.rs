@@ -35,6 +35,8 @@ pub enum Remedy {
     DnsUnanswered,
     /// The host resolves only to non-public addresses.
     PublicAddress,
+    /// Public DNS publishes internal addresses beside public ones.
+    MixedAddresses,
     /// This machine resolves the host differently from the internet.
     SplitHorizon,
     /// Nothing listens on the port.
@@ -43,6 +45,8 @@ pub enum Remedy {
     FirewallAllowSsi,
     /// The network has no route to the host.
     Unreachable,
+    /// The `--proxy` refused or failed the tunnel.
+    ProxyFailed,
     /// The TLS handshake fails.
     TlsHandshake,
     /// The certificate chain does not verify to a public root.
@@ -111,10 +115,12 @@ impl Remedy {
             Remedy::PublishDnsName => "Customer DNS admin: publish the Exchange external host name in public DNS, or have Exchange issue tokens for the external URL that is published.",
             Remedy::DnsUnanswered => "Customer DNS admin: the public resolvers got no answer for this name; check that its authoritative name servers answer from the internet.",
             Remedy::PublicAddress => "Exchange and network admins: the name resolves only to internal addresses, which SSI cannot reach from the internet. Publish the Exchange metadata URL on a public address (reverse proxy or NAT) and in public DNS.",
+            Remedy::MixedAddresses => "Customer DNS admin: public DNS publishes internal addresses for this name beside public ones; SSI may pick an internal one and fail now and then. Remove the internal records from the public zone.",
             Remedy::SplitHorizon => "You are probably inside the customer's network: what this machine resolves is not what SSI sees. Trust the public resolvers' answer, or run the check from outside the network.",
             Remedy::PortClosed => "Network admin: nothing accepts connections on this port; publish Exchange's HTTPS endpoint (IIS, reverse proxy or load balancer) on the public address.",
             Remedy::FirewallAllowSsi => "Firewall admin: the connection is dropped, usually by a firewall. Allow inbound HTTPS from the SSI IP ranges (run `idtoken-doctor ssi-ips` for the list to import) to the Exchange metadata URL and EWS.",
             Remedy::Unreachable => "Network admin: there is no route to this address from here; make the Exchange external address reachable from the internet.",
+            Remedy::ProxyFailed => "Your proxy did not open the tunnel: check the --proxy URL and that the proxy allows CONNECT to this host and port without credentials (the tool sends none), or run from a network with direct internet access; SSI itself connects directly.",
             Remedy::TlsHandshake => "Exchange or proxy admin: the server does not complete a TLS handshake; serve HTTPS with TLS 1.2 or 1.3 on this port (not plain HTTP, not an outdated protocol).",
             Remedy::TlsChainUntrusted => "Exchange or proxy admin: bind a certificate issued by a public certification authority to the external HTTPS endpoint; SSI trusts only public roots.",
             Remedy::TlsIncompleteChain => "Exchange or proxy admin: the server does not send the intermediate certificate(s); install the full chain (leaf and intermediates) on the endpoint's certificate binding.",
