@@ -203,6 +203,30 @@ pub fn checks_markdown() -> String {
     out
 }
 
+/// `docs/json-report.md`: the JSON report's schema (generated from the types
+/// that print it) and the exit codes.
+pub fn json_report_markdown() -> String {
+    let mut out = String::from(
+        "# The JSON report\n\n`--format json` prints one JSON object per target (in batch mode, \
+         one per line). Generated from the tool's own types (`src/render/json.rs`); a test keeps \
+         this file current.\n\n## Exit codes\n\n| code | meaning |\n|---|---|\n\
+         | 0 | healthy (warnings allowed unless `--strict`) |\n\
+         | 2 | usage error, or input that cannot be read |\n",
+    );
+    for stage in crate::report::Stage::ALL {
+        out.push_str(&format!("| {} | verdict in `{stage}` |\n", stage.exit_code()));
+    }
+    out.push_str(
+        "\n`ssi-ips --check IP` exits 0 when the address is SSI's, 1 when not. In batch mode the \
+         exit code is that of the first target, in input order, whose verdict is a failure.\n\n\
+         ## Schema\n\n```json\n",
+    );
+    let schema = crate::render::report_schema();
+    out.push_str(&serde_json::to_string_pretty(&schema).unwrap_or_default());
+    out.push_str("\n```\n");
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

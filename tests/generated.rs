@@ -67,3 +67,10 @@ fn checks_catalog_is_current() {
     let md = idtoken_doctor::catalog::checks_markdown();
     check_current(&root().join("docs/checks.md"), md.as_bytes());
 }
+
+#[test]
+fn json_report_doc_is_current() {
+    let md = idtoken_doctor::catalog::json_report_markdown();
+    assert!(md.contains("\"checks\""));
+    check_current(&root().join("docs/json-report.md"), md.as_bytes());
+}

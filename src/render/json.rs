@@ -5,6 +5,7 @@
 //! that order (a `serde_json::Value` would sort the keys). Nested objects taken
 //! from the report (claims, details) keep serde_json's order.
 
+use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -32,52 +33,101 @@ pub(super) fn json_pretty(report: &Report, opts: &RenderOptions) -> String {
     serde_json::to_string_pretty(&ReportJson::of(report, opts)).unwrap_or_default()
 }
 
-#[derive(Serialize)]
+/// The JSON Schema of the report, generated from the types that print it.
+pub fn report_schema() -> Value {
+    serde_json::to_value(schemars::schema_for!(ReportJson<'static>)).unwrap_or(Value::Null)
+}
+
+/// An idtoken-doctor report: every check of the command's links and one verdict.
+#[derive(Serialize, JsonSchema)]
+#[schemars(title = "idtoken-doctor report", deny_unknown_fields)]
 struct ReportJson<'a> {
+    /// Always `idtoken-doctor/report/v1`.
+    #[schemars(extend("const" = "idtoken-doctor/report/v1"))]
     schema: &'static str,
+    /// The version of the tool that wrote the report.
     tool_version: &'static str,
+    /// The subcommand: decode, probe, keys, diagnose or demo.
+    #[schemars(extend("enum" = ["decode", "probe", "keys", "diagnose", "demo"]))]
     command: &'static str,
+    /// When token lifetime and certificate validity were judged (RFC 3339, UTC).
     evaluated_at: String,
+    /// The metadata URL and its host and port; null when no URL was found.
     target: Option<TargetJson<'a>>,
+    /// The decoded token (never its signature or the raw token); null without a token.
     token: Option<TokenJson<'a>>,
+    /// Every check of the command's links, in chain order, skipped ones included.
     checks: Vec<CheckJson<'a>>,
+    /// The first failure in chain order, or healthy.
     verdict: VerdictJson,
+    /// How the checks were made, when a reader must know (a proxy, extra trust anchors, redaction).
     notes: &'a [String],
 }
 
-#[derive(Serialize)]
+/// Where the chain points.
+#[derive(Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 struct TargetJson<'a> {
+    /// The authentication metadata URL (appctx.amurl).
     amurl: &'a str,
+    /// Its host (IPv6 literals without brackets).
     host: &'a str,
+    /// Its port (443 when the URL names none).
     port: u16,
 }
 
 /// The token as reports show it; the time claims stay in `claims` as found.
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 struct TokenJson<'a> {
+    /// The JOSE header (typ, alg, x5t, and kid on Exchange Online).
     header: &'a Map<String, Value>,
+    /// The payload claims, appctx as found (object or JSON string).
     claims: &'a Map<String, Value>,
+    /// The application context, parsed into an object.
     appctx: &'a Map<String, Value>,
+    /// amurl and msexchuid concatenated: the user's unique id.
     unique_id: Option<&'a str>,
 }
 
-#[derive(Serialize)]
+/// One judged link.
+#[derive(Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 struct CheckJson<'a> {
+    /// The stable id, `stage.name`.
+    #[schemars(extend("pattern" = "^(token|dns|tcp|tls|http|metadata|key|ews)\\.[a-z_]+$"))]
     id: &'static str,
+    /// The link of the chain.
+    #[schemars(extend("enum" = ["token", "dns", "tcp", "tls", "http", "metadata", "key", "ews"]))]
     stage: &'static str,
+    /// pass, warn, fail or skip (not applicable, or a link before it broke).
+    #[schemars(extend("enum" = ["pass", "warn", "fail", "skip"]))]
     status: &'static str,
+    /// One line saying what was found.
     summary: &'a str,
+    /// Who must change what; present on every fail and warn, null otherwise.
     remedy: Option<&'static str>,
+    /// The facts that prove the judgement.
     details: &'a Map<String, Value>,
 }
 
-#[derive(Serialize)]
+/// The verdict of the report.
+#[derive(Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 struct VerdictJson {
+    /// healthy, or fail.
+    #[schemars(extend("enum" = ["healthy", "fail"]))]
     status: &'static str,
+    /// The stage of the first failure; null when healthy.
     stage: Option<&'static str>,
+    /// The id of the first failure; null when healthy.
     check: Option<&'static str>,
+    /// What was found.
     summary: String,
+    /// Who must change what; null when healthy.
     remedy: Option<String>,
+    /// The process exit code: 0 healthy, 10 token, 20 dns, 30 tcp, 40 tls, 50 http, 60 metadata, 70 key, 80 ews.
+    #[schemars(extend("enum" = [0, 10, 20, 30, 40, 50, 60, 70, 80]))]
     exit_code: i32,
 }
 

@@ -21,7 +21,7 @@ pub mod redact;
 use std::ffi::OsStr;
 
 pub use human::human;
-pub use json::{json, json_line};
+pub use json::{json, json_line, report_schema};
 pub use junit::junit;
 pub use markdown::markdown;
 pub use redact::redact;
