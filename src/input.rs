@@ -1,0 +1,807 @@
+//! Reading the token (from an argument, a file or standard input) and finding
+//! the JWT in whatever was pasted around it.
+//!
+//! Reading is strict about I/O (an unreadable `@PATH` is a usage error that names
+//! the path) and lenient about content: bytes that are not UTF-8 are replaced,
+//! never refused, because they are simply not part of a JWT. Finding is forgiving:
+//! quotes, a `Bearer ` prefix, line breaks inside the token, and a token inside a
+//! log line or JSON blob are all accepted. Both run in time linear in the input.
+
+use std::fmt;
+use std::fs::File;
+use std::io::{self, IsTerminal, Read};
+use std::path::PathBuf;
+
+/// The most bytes read from a file or standard input: far above any token
+/// (about 1 KB) or log excerpt, yet `/dev/zero` cannot exhaust memory.
+pub const MAX_INPUT_BYTES: usize = 16 * 1024 * 1024;
+
+/// Why the token input could not be read at all (a usage error, exit code 2).
+///
+/// Input that was read but holds no token is not an error here: the `token.input`
+/// check reports it.
+#[derive(Debug)]
+pub enum InputError {
+    /// `@PATH` names a file that cannot be read.
+    File {
+        /// The path after `@`, as given.
+        path: PathBuf,
+        /// What the operating system said.
+        source: io::Error,
+    },
+    /// `@` was given with no path after it.
+    EmptyPath,
+    /// Standard input could not be read.
+    Stdin(io::Error),
+    /// No token argument was given and standard input is a terminal.
+    StdinIsTerminal,
+    /// The file or standard input holds more than [`MAX_INPUT_BYTES`].
+    TooLarge {
+        /// Where the input came from: `standard input` or `file PATH`.
+        source: String,
+    },
+}
+
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            InputError::File { path, source } => {
+                write!(f, "cannot read the token file {}: {source}", path.display())
+            }
+            InputError::EmptyPath => {
+                f.write_str("`@` must be followed by a file path: pass TOKEN, @PATH or -")
+            }
+            InputError::Stdin(e) => write!(
+                f,
+                "cannot read the token from standard input ({e}): pass TOKEN or @PATH instead"
+            ),
+            InputError::StdinIsTerminal => f.write_str(
+                "no token given and standard input is a terminal: pass TOKEN, @PATH or -",
+            ),
+            InputError::TooLarge { source } => write!(
+                f,
+                "{source} holds more than {} MiB, and an identity token is about 1 KB: \
+                 pass the token itself, or a smaller file that contains it",
+                MAX_INPUT_BYTES / (1024 * 1024)
+            ),
+        }
+    }
+}
+
+impl std::error::Error for InputError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            InputError::File { source, .. } => Some(source),
+            InputError::Stdin(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// Reads the token input the way the contract says.
+///
+/// `arg` is the positional TOKEN argument: the text itself, `-` for standard
+/// input, or `@PATH` for a file. `None` means standard input when it is not a
+/// terminal, and an error otherwise (so the tool never waits silently for a paste
+/// nobody is going to make). Bytes are converted lossily, and at most
+/// [`MAX_INPUT_BYTES`] are accepted.
+pub fn read_input(arg: Option<&str>) -> Result<String, InputError> {
+    match arg {
+        None => {
+            let stdin = io::stdin();
+            if stdin.is_terminal() {
+                return Err(InputError::StdinIsTerminal);
+            }
+            read_stdin(stdin)
+        }
+        Some("-") => read_stdin(io::stdin()),
+        Some(text) => match text.strip_prefix('@') {
+            Some("") => Err(InputError::EmptyPath),
+            Some(path) => read_file(PathBuf::from(path)),
+            None => Ok(text.to_string()),
+        },
+    }
+}
+
+fn read_stdin(stdin: io::Stdin) -> Result<String, InputError> {
+    read_capped(stdin.lock()).map_err(|e| match e {
+        CappedError::Io(e) => InputError::Stdin(e),
+        CappedError::TooLarge => InputError::TooLarge {
+            source: "standard input".to_string(),
+        },
+    })
+}
+
+fn read_file(path: PathBuf) -> Result<String, InputError> {
+    let file = match File::open(&path) {
+        Ok(file) => file,
+        Err(source) => return Err(InputError::File { path, source }),
+    };
+    read_capped(file).map_err(|e| match e {
+        CappedError::Io(source) => InputError::File {
+            path: path.clone(),
+            source,
+        },
+        CappedError::TooLarge => InputError::TooLarge {
+            source: format!("file {}", path.display()),
+        },
+    })
+}
+
+#[derive(Debug)]
+enum CappedError {
+    Io(io::Error),
+    TooLarge,
+}
+
+/// Reads at most [`MAX_INPUT_BYTES`] (one more byte proves the input is too large).
+fn read_capped(reader: impl Read) -> Result<String, CappedError> {
+    let mut bytes = Vec::new();
+    reader
+        .take(MAX_INPUT_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(CappedError::Io)?;
+    if bytes.len() > MAX_INPUT_BYTES {
+        return Err(CappedError::TooLarge);
+    }
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// A JWT-shaped run of text found in the input: it starts with `eyJ` (the base64url
+/// of `{"`, how every JWT header begins) and runs over base64url characters and
+/// dots, joining line breaks that fall inside the token.
+///
+/// It may be damaged (two parts, a stray character): [`find_token`] returns the
+/// best candidate so that the `token.encoding` check can say what is wrong and
+/// where. Its `Debug` output never shows the token text.
+#[derive(Clone, PartialEq, Eq)]
+pub struct TokenCandidate {
+    text: String,
+    parts: usize,
+    line: usize,
+    column: usize,
+    offset: usize,
+    joined_line_breaks: usize,
+}
+
+impl TokenCandidate {
+    /// The token as found, with the line breaks inside it removed.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// How many dot-separated parts it has (a JWT has three).
+    pub fn parts(&self) -> usize {
+        self.parts
+    }
+
+    /// Whether it is a complete compact JWT: three non-empty parts.
+    pub fn is_complete(&self) -> bool {
+        self.parts == 3 && !self.text.split('.').any(str::is_empty)
+    }
+
+    /// The line of the input it starts on, counting from 1.
+    pub fn line(&self) -> usize {
+        self.line
+    }
+
+    /// The column (in characters) of that line it starts at, counting from 1.
+    pub fn column(&self) -> usize {
+        self.column
+    }
+
+    /// The character of the input it starts at, counting from 1.
+    pub fn offset(&self) -> usize {
+        self.offset
+    }
+
+    /// How many line breaks inside the token were joined.
+    pub fn joined_line_breaks(&self) -> usize {
+        self.joined_line_breaks
+    }
+
+    /// The token's length in characters.
+    pub fn len(&self) -> usize {
+        self.text.chars().count()
+    }
+
+    /// Whether the token text is empty (never true for a found candidate).
+    pub fn is_empty(&self) -> bool {
+        self.text.is_empty()
+    }
+}
+
+impl fmt::Debug for TokenCandidate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenCandidate")
+            .field("len", &self.len())
+            .field("parts", &self.parts)
+            .field("line", &self.line)
+            .field("column", &self.column)
+            .field("joined_line_breaks", &self.joined_line_breaks)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The first complete `eyJ…` three-part JWT in `text`, with line breaks inside it
+/// removed; `None` when there is none (see [`find_token`] for damaged ones).
+pub fn extract_jwt(text: &str) -> Option<String> {
+    find_token(text)
+        .filter(TokenCandidate::is_complete)
+        .map(|candidate| candidate.text)
+}
+
+/// The token to judge in `text`: the first complete JWT (three non-empty parts);
+/// failing that, the first JWT-shaped candidate with at least one dot; failing
+/// that, the first lone `eyJ…` run. `None` when nothing starts with `eyJ`.
+///
+/// Linear in the length of `text`: each byte is looked at a bounded number of
+/// times, whatever the input (a 10 MB paste of junk included).
+pub fn find_token(text: &str) -> Option<TokenCandidate> {
+    let bytes = text.as_bytes();
+    let mut fallback: Option<(Scanned, usize)> = None;
+    let mut search_from = 0;
+    while let Some(found) = text[search_from..].find("eyJ") {
+        let start = search_from + found;
+        // `eyJ` in the middle of a longer base64 run, or right after a dot (the
+        // payload of a token whose header is glued to other text), is not the start
+        // of a token.
+        if start > 0 && (is_base64url(bytes[start - 1]) || bytes[start - 1] == b'.') {
+            search_from = start + 1;
+            continue;
+        }
+        let scanned = scan(text, start);
+        let end = scanned.end.max(start + 1);
+        if scanned.is_complete() {
+            return Some(scanned.into_candidate(text, start));
+        }
+        let better = match &fallback {
+            None => true,
+            Some((kept, _)) => kept.dots == 0 && scanned.dots > 0,
+        };
+        if better {
+            fallback = Some((scanned, start));
+        }
+        search_from = end;
+    }
+    fallback.map(|(scanned, start)| scanned.into_candidate(text, start))
+}
+
+/// A candidate before its position in the input is worked out.
+struct Scanned {
+    text: String,
+    dots: usize,
+    joins: usize,
+    /// The byte after the last one consumed from the input.
+    end: usize,
+}
+
+impl Scanned {
+    fn is_complete(&self) -> bool {
+        self.dots == 2 && !self.text.split('.').any(str::is_empty)
+    }
+
+    fn into_candidate(self, input: &str, start: usize) -> TokenCandidate {
+        let before = &input[..start];
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        TokenCandidate {
+            parts: self.dots + 1,
+            line: before.matches('\n').count() + 1,
+            column: before[line_start..].chars().count() + 1,
+            offset: before.chars().count() + 1,
+            joined_line_breaks: self.joins,
+            text: self.text,
+        }
+    }
+}
+
+fn is_base64url(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'-' || b == b'_'
+}
+
+/// Characters that end a token: whitespace, and the quotes, brackets and
+/// separators of JSON, URLs, headers, logs and prose around it. Anything else
+/// (`+`, `/`, `!`, `…`, a replaced non-UTF-8 byte) is kept inside the token so that
+/// the encoding check can name it as damage instead of cutting the token short.
+fn ends_token(c: char) -> bool {
+    c.is_whitespace()
+        || c.is_control()
+        || matches!(
+            c,
+            '"' | '\''
+                | '`'
+                | ','
+                | ';'
+                | '&'
+                | '<'
+                | '>'
+                | '('
+                | ')'
+                | '['
+                | ']'
+                | '{'
+                | '}'
+                | '|'
+                | '\\'
+                | '\u{201C}'
+                | '\u{201D}'
+                | '\u{2018}'
+                | '\u{2019}'
+                | '\u{201E}'
+                | '\u{201A}'
+                | '\u{00AB}'
+                | '\u{00BB}'
+                | '\u{2039}'
+                | '\u{203A}'
+        )
+}
+
+/// Consumes one candidate starting at `start` (which holds `eyJ`).
+fn scan(text: &str, start: usize) -> Scanned {
+    let bytes = text.as_bytes();
+    let mut out = String::new();
+    let mut part = PartTracker::default();
+    let mut dots = 0;
+    let mut joins = 0;
+    let mut i = start;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if is_base64url(b) {
+            let run = bytes[i..].iter().position(|&c| !is_base64url(c));
+            let run_end = run.map_or(bytes.len(), |n| i + n);
+            out.push_str(&text[i..run_end]);
+            part.feed(&bytes[i..run_end]);
+            i = run_end;
+            continue;
+        }
+        if matches!(b, b' ' | b'\t' | b'\r' | b'\n') {
+            match line_join(bytes, i) {
+                Some(next) if should_join(&part, dots, bytes[next]) => {
+                    joins += 1;
+                    i = next;
+                    continue;
+                }
+                _ => break,
+            }
+        }
+        let Some(c) = text[i..].chars().next() else {
+            break;
+        };
+        if ends_token(c) {
+            break;
+        }
+        out.push(c);
+        match c {
+            '.' => {
+                dots += 1;
+                part = PartTracker::default();
+            }
+            // Padding ends a part; it does not change what the part decodes to.
+            '=' => {}
+            _ => part.damaged = true,
+        }
+        i += c.len_utf8();
+    }
+    // What trails the last base64url character is punctuation around the token
+    // (a full stop, `!`, a `:`), or padding, which the decoder does not need.
+    while let Some(last) = out.chars().next_back() {
+        if last.is_ascii() && is_base64url(last as u8) {
+            break;
+        }
+        if last == '.' {
+            dots -= 1;
+        }
+        out.pop();
+    }
+    Scanned {
+        text: out,
+        dots,
+        joins,
+        end: i,
+    }
+}
+
+/// When whitespace at `i` is one line break with optional spaces or tabs around it
+/// (a wrapped paste), the index of the first character after it.
+fn line_join(bytes: &[u8], i: usize) -> Option<usize> {
+    let skip_blanks = |mut j: usize| {
+        while j < bytes.len() && matches!(bytes[j], b' ' | b'\t') {
+            j += 1;
+        }
+        j
+    };
+    let mut j = skip_blanks(i);
+    match (bytes.get(j), bytes.get(j + 1)) {
+        (Some(b'\r'), Some(b'\n')) => j += 2,
+        (Some(b'\r' | b'\n'), _) => j += 1,
+        _ => return None,
+    }
+    let j = skip_blanks(j);
+    (j < bytes.len()).then_some(j)
+}
+
+/// Whether a line break after the current part (`dots` dots into the token) lies
+/// inside the token rather than after it.
+///
+/// A header or payload continues until its JSON object is closed, unless the next
+/// line starts with the dot before the next part; a signature continues until it
+/// has the length of an RSA signature.
+fn should_join(part: &PartTracker, dots: usize, next: u8) -> bool {
+    let next_is_dot = next == b'.';
+    if !is_base64url(next) && !next_is_dot {
+        return false;
+    }
+    match dots {
+        0 | 1 => next_is_dot || !part.json_closed(),
+        2 => !next_is_dot && !part.has_signature_length(),
+        _ => false,
+    }
+}
+
+/// Follows one part as it is scanned: its base64url length, and the structure of
+/// the JSON it decodes to, byte by byte (so a `}` inside a string, such as the
+/// one ending the `appctx` string, does not close the object). Constant work per
+/// character keeps scanning linear.
+#[derive(Debug, Clone, Copy, Default)]
+struct PartTracker {
+    /// base64url characters seen.
+    chars: usize,
+    /// Up to three characters not yet decoded (base64 decodes four at a time).
+    group: [u8; 4],
+    json: JsonShape,
+    /// A character outside base64url was seen: the part is damaged, keep joining.
+    damaged: bool,
+}
+
+impl PartTracker {
+    fn feed(&mut self, run: &[u8]) {
+        for &c in run {
+            self.group[self.chars % 4] = c;
+            self.chars += 1;
+            if self.chars.is_multiple_of(4) {
+                let group = self.group;
+                self.json.feed_group(&group);
+            }
+        }
+    }
+
+    /// Whether the part decodes to one complete JSON object, nothing after it.
+    fn json_closed(&self) -> bool {
+        let pending = self.chars % 4;
+        if self.damaged || pending == 1 {
+            return false;
+        }
+        let mut json = self.json;
+        json.feed_group(&self.group[..pending]);
+        json.closed && !json.trailing
+    }
+
+    /// Whether the part decodes to as many bytes as a 2048- to 4096-bit RSA signature
+    /// (Exchange Server Auth Certificates have been 2048-bit since Exchange 2013).
+    fn has_signature_length(&self) -> bool {
+        let n = self.chars;
+        if self.damaged || n % 4 == 1 {
+            return false;
+        }
+        let decoded = n / 4 * 3 + (n % 4).saturating_sub(1);
+        matches!(decoded, 256 | 384 | 512)
+    }
+}
+
+/// The structural state of JSON text read so far.
+#[derive(Debug, Clone, Copy, Default)]
+struct JsonShape {
+    depth: usize,
+    in_string: bool,
+    escaped: bool,
+    /// The outermost object or array has been closed.
+    closed: bool,
+    /// Something other than whitespace follows the close.
+    trailing: bool,
+}
+
+impl JsonShape {
+    /// Decodes a group of two to four base64url characters and reads its bytes.
+    fn feed_group(&mut self, group: &[u8]) {
+        let bits = group
+            .iter()
+            .enumerate()
+            .fold(0u32, |acc, (i, &c)| acc | sextet(c) << (18 - 6 * i));
+        let bytes = bits.to_be_bytes();
+        for &b in &bytes[1..group.len().max(1)] {
+            self.feed_byte(b);
+        }
+    }
+
+    fn feed_byte(&mut self, b: u8) {
+        if self.closed {
+            self.trailing |= !b.is_ascii_whitespace();
+        } else if self.in_string {
+            match (self.escaped, b) {
+                (true, _) => self.escaped = false,
+                (false, b'\\') => self.escaped = true,
+                (false, b'"') => self.in_string = false,
+                _ => {}
+            }
+        } else {
+            match b {
+                b'"' => self.in_string = true,
+                b'{' | b'[' => self.depth += 1,
+                b'}' | b']' => {
+                    self.depth = self.depth.saturating_sub(1);
+                    self.closed = self.depth == 0;
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// The six bits a base64url character stands for (only called on base64url bytes).
+fn sextet(c: u8) -> u32 {
+    u32::from(match c {
+        b'A'..=b'Z' => c - b'A',
+        b'a'..=b'z' => c - b'a' + 26,
+        b'0'..=b'9' => c - b'0' + 52,
+        b'-' => 62,
+        _ => 63,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    /// header `{"alg":"RS256"}`, payload `{"a":1}`, a 256-byte signature.
+    fn jwt() -> String {
+        let sig = "A".repeat(342);
+        format!("eyJhbGciOiJSUzI1NiJ9.eyJhIjoxfQ.{sig}")
+    }
+
+    #[test]
+    fn positional_text_is_the_token_itself() {
+        assert_eq!(read_input(Some("eyJx")).expect("text"), "eyJx");
+        assert_eq!(read_input(Some("")).expect("empty text"), "");
+    }
+
+    #[test]
+    fn at_path_reads_the_file_lossily() {
+        let mut file = tempfile::NamedTempFile::new().expect("temp file");
+        file.write_all(b"\xff\xfe eyJ\x80 token\n").expect("write");
+        let arg = format!("@{}", file.path().display());
+        let text = read_input(Some(&arg)).expect("readable");
+        assert_eq!(text, "\u{FFFD}\u{FFFD} eyJ\u{FFFD} token\n");
+    }
+
+    #[test]
+    fn a_missing_file_names_its_path() {
+        let err = read_input(Some("@/nonexistent/dir/token.jwt")).expect_err("missing");
+        assert!(matches!(err, InputError::File { .. }));
+        let message = err.to_string();
+        assert!(message.contains("/nonexistent/dir/token.jwt"), "{message}");
+        assert!(message.contains("No such file"), "{message}");
+    }
+
+    #[test]
+    fn a_directory_is_unreadable_and_named() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let arg = format!("@{}", dir.path().display());
+        let message = read_input(Some(&arg)).expect_err("a directory").to_string();
+        assert!(
+            message.contains(&dir.path().display().to_string()),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn a_bare_at_sign_is_a_usage_error() {
+        let err = read_input(Some("@")).expect_err("no path");
+        assert!(matches!(err, InputError::EmptyPath));
+        assert!(err.to_string().contains("TOKEN, @PATH or -"));
+    }
+
+    #[test]
+    fn the_terminal_message_says_what_to_pass() {
+        assert_eq!(
+            InputError::StdinIsTerminal.to_string(),
+            "no token given and standard input is a terminal: pass TOKEN, @PATH or -"
+        );
+    }
+
+    #[test]
+    fn reading_stops_after_the_cap() {
+        let endless = io::repeat(0);
+        assert!(matches!(read_capped(endless), Err(CappedError::TooLarge)));
+        let just_fits = io::repeat(b'a').take(MAX_INPUT_BYTES as u64);
+        assert_eq!(read_capped(just_fits).expect("fits").len(), MAX_INPUT_BYTES);
+        let message = InputError::TooLarge {
+            source: "standard input".into(),
+        }
+        .to_string();
+        assert!(message.contains("16 MiB"), "{message}");
+    }
+
+    #[test]
+    fn a_failing_reader_is_an_io_error() {
+        struct Broken;
+        impl Read for Broken {
+            fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+                Err(io::Error::other("device gone"))
+            }
+        }
+        assert!(matches!(read_capped(Broken), Err(CappedError::Io(_))));
+    }
+
+    #[test]
+    fn finds_a_bare_token() {
+        assert_eq!(extract_jwt(&jwt()), Some(jwt()));
+    }
+
+    #[test]
+    fn strips_whitespace_quotes_and_bearer() {
+        let t = jwt();
+        for pasted in [
+            format!("  {t}\n"),
+            format!("\"{t}\""),
+            format!("'{t}'"),
+            format!("Bearer {t}"),
+            format!("Authorization: Bearer {t}\r\n"),
+            format!("\u{201C}{t}\u{201D}"),
+            format!("`{t}`"),
+        ] {
+            assert_eq!(
+                extract_jwt(&pasted).as_deref(),
+                Some(t.as_str()),
+                "{pasted:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn joins_line_breaks_inside_the_token() {
+        let t = jwt();
+        let (a, b) = t.split_at(10); // inside the header
+        let (b, c) = b.split_at(30); // inside the signature, before it is complete
+        for pasted in [
+            format!("{a}\n{b}\n{c}"),
+            format!("{a}\r\n{b}\r\n{c}\r\n"),
+            format!("{a} \r\n   {b}\t\n\t{c}"),
+        ] {
+            let found = find_token(&pasted).expect("found");
+            assert_eq!(found.text(), t, "{pasted:?}");
+            assert_eq!(found.joined_line_breaks(), 2);
+        }
+        // Breaks right before and right after a dot.
+        let (head, rest) = t.split_once('.').expect("dot");
+        assert_eq!(extract_jwt(&format!("{head}\n.{rest}")), Some(t.clone()));
+        assert_eq!(extract_jwt(&format!("{head}.\n{rest}")), Some(t.clone()));
+    }
+
+    #[test]
+    fn does_not_glue_the_next_line_to_a_complete_token() {
+        let t = jwt();
+        let pasted = format!("Authorization: Bearer {t}\r\nContent-Type: application/json\r\n");
+        assert_eq!(extract_jwt(&pasted), Some(t));
+        // A header-and-payload token followed by a log line stays two parts.
+        let two = "eyJhbGciOiJSUzI1NiJ9.eyJhIjoxfQ\nINFO next line";
+        let found = find_token(two).expect("found");
+        assert_eq!(found.text(), "eyJhbGciOiJSUzI1NiJ9.eyJhIjoxfQ");
+        assert_eq!(found.parts(), 2);
+    }
+
+    #[test]
+    fn does_not_join_across_a_blank_line() {
+        let t = jwt();
+        let (a, b) = t.split_at(10);
+        let found = find_token(&format!("{a}\n\n{b}")).expect("found");
+        assert_eq!(found.text(), a);
+    }
+
+    #[test]
+    fn finds_a_token_in_json_and_query_strings_and_logs() {
+        let t = jwt();
+        for pasted in [
+            format!("{{\"token\":\"{t}\",\"phoneNumbers\":[]}}"),
+            format!("{{\"appctx\":\"{{\\\"token\\\":\\\"{t}\\\"}}\"}}"),
+            format!("GET /api?x=1&idToken={t}&x=1 HTTP/1.1"),
+            format!("2024-05-01 10:00:00 INFO token={t}, user=jdoe"),
+            format!("the token is {t}."),
+            format!("is this right: {t}?"),
+            format!("<td>{t}</td>"),
+        ] {
+            assert_eq!(
+                extract_jwt(&pasted).as_deref(),
+                Some(t.as_str()),
+                "{pasted:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn padding_is_kept_inside_and_dropped_at_the_end() {
+        let padded = format!("eyJhbGciOiJSUzI1NiJ9.eyJhIjoxfQ==.{}", "A".repeat(342));
+        assert_eq!(extract_jwt(&format!("x={padded}==&y=1")), Some(padded));
+    }
+
+    #[test]
+    fn the_first_complete_token_wins_over_an_earlier_fragment() {
+        let t = jwt();
+        let pasted = format!(
+            "header only: eyJhbGciOiJSUzI1NiJ9 then cut: eyJhbGciOiJSUzI1NiJ9.eyJhIjoxfQ then {t}"
+        );
+        assert_eq!(extract_jwt(&pasted), Some(t));
+        let first = format!(
+            "{} and {}",
+            jwt(),
+            jwt().replace("eyJhIjoxfQ", "eyJhIjoyfQ")
+        );
+        assert_eq!(extract_jwt(&first), Some(jwt()));
+    }
+
+    #[test]
+    fn an_incomplete_token_is_found_but_not_extracted() {
+        let two = "see eyJhbGciOiJSUzI1NiJ9.eyJhIjoxfQ now";
+        assert_eq!(extract_jwt(two), None);
+        let found = find_token(two).expect("a candidate");
+        assert_eq!(found.parts(), 2);
+        assert_eq!((found.line(), found.column(), found.offset()), (1, 5, 5));
+        // A dotted fragment is preferred to an earlier lone run.
+        let found = find_token("eyJabc and eyJhbGc.eyJhIjoxfQ").expect("a candidate");
+        assert_eq!(found.parts(), 2);
+        let four = find_token("eyJa.eyJb.c.d").expect("a candidate");
+        assert_eq!(four.parts(), 4);
+        assert!(!four.is_complete());
+    }
+
+    #[test]
+    fn eyj_inside_a_longer_base64_run_is_not_a_start() {
+        assert!(find_token("AAAAeyJhbGciOiJSUzI1NiJ9.eyJhIjoxfQ.sig").is_none());
+        assert!(find_token("junk.eyJhIjoxfQ.sig").is_none());
+    }
+
+    #[test]
+    fn stray_characters_inside_stay_inside_for_the_diagnosis() {
+        let found = find_token("eyJhbG+ciOi.eyJh\u{FFFD}IjoxfQ.sig!").expect("found");
+        assert_eq!(found.text(), "eyJhbG+ciOi.eyJh\u{FFFD}IjoxfQ.sig");
+        assert_eq!(found.parts(), 3);
+    }
+
+    #[test]
+    fn positions_count_lines_and_characters() {
+        let t = jwt();
+        let found = find_token(&format!("first line\n\u{e9}t\u{e9}: {t}")).expect("found");
+        assert_eq!((found.line(), found.column(), found.offset()), (2, 6, 17));
+        assert!(!format!("{found:?}").contains("eyJ"));
+    }
+
+    #[test]
+    fn nothing_found_in_plain_text() {
+        assert!(find_token("").is_none());
+        assert!(find_token("no token here, just Bearer and https://x/").is_none());
+    }
+
+    #[test]
+    fn ten_megabytes_of_junk_around_a_token_is_fast() {
+        let t = jwt();
+        let junk = "x".repeat(5 * 1024 * 1024);
+        let started = std::time::Instant::now();
+        let pasted = format!("{junk} {t} {junk}");
+        assert_eq!(extract_jwt(&pasted), Some(t));
+        // Adversarial shapes: many starts, many dots, many joins.
+        for unit in [
+            "eyJ ",
+            "eyJ.",
+            "eyJa\n",
+            "eyJa.\n\n",
+            "eyJ\u{FFFD}",
+            "a.eyJ=.=",
+            "(eyJ=.=",
+        ] {
+            let pasted = unit.repeat(10 * 1024 * 1024 / unit.len());
+            assert!(extract_jwt(&pasted).is_none(), "{unit:?}");
+        }
+        // Quadratic behaviour would take minutes here; linear takes well under this.
+        assert!(started.elapsed() < std::time::Duration::from_secs(30));
+    }
+}

@@ -15,6 +15,8 @@ pub enum Remedy {
     TokenHeader,
     /// appctx.version is not ExIdTok.V1.
     TokenVersion,
+    /// A claim is missing or of the wrong type (a number where a string belongs).
+    TokenClaims,
     /// appctx.amurl is missing or not an absolute https URL.
     TokenAmurl,
     /// The amurl path is not the usual metadata path.
@@ -105,6 +107,7 @@ impl Remedy {
             Remedy::TokenDamaged => "The token was damaged in copying: copy it again from the add-in's log or the ticket, all three parts, without truncation.",
             Remedy::TokenHeader => "This is not an Exchange user identity token (typ JWT, alg RS256, with x5t): make sure the add-in calls getUserIdentityTokenAsync and that the right token was pasted.",
             Remedy::TokenVersion => "SSI accepts only Exchange user identity tokens (appctx.version ExIdTok.V1): paste the token from getUserIdentityTokenAsync, not a callback or other token.",
+            Remedy::TokenClaims => "This token's claims do not have the form Exchange gives them: make sure the pasted token is the Exchange user identity token from getUserIdentityTokenAsync, copied unchanged (not re-encoded or edited).",
             Remedy::TokenAmurl => "Exchange admin: the token must carry the external Exchange metadata URL (https://<external host>/autodiscover/metadata/json/1); publish the external URL and check it with Get-AuthConfig and Get-WebServicesVirtualDirectory | Select name,*url* | fl.",
             Remedy::TokenAmurlPath => "Exchange admin: the metadata URL is normally https://<external host>/autodiscover/metadata/json/1; check the external URLs with Get-WebServicesVirtualDirectory | Select name,*url* | fl.",
             Remedy::TokenLifetime => "Identity tokens live for hours only: an old pasted token is expected to be expired. Take a fresh token from the add-in to test signature and lifetime, and check the Exchange server's clock.",

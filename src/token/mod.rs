@@ -1,0 +1,260 @@
+//! The `token` link: finds the Exchange user identity token in the pasted input,
+//! decodes it, and judges it the way SSI will (`token.input` .. `token.deprecation`).
+//!
+//! [`analyze`] is pure: the evaluation time and the expected audience come in a
+//! [`TokenContext`], so every judgement is unit-tested without a clock or network.
+//! The decoded [`Token`] is handed on to the later stages (amurl for the network
+//! stages, x5t, signing input and signature for `key`).
+
+mod checks;
+mod decode;
+
+pub use checks::{exchange_online_service, LIFETIME_SKEW, TOKEN_VERSION};
+pub use decode::{AppctxForm, Token};
+
+use serde_json::Map;
+use time::OffsetDateTime;
+
+use crate::input::{find_token, TokenCandidate};
+use crate::remedy::Remedy;
+use crate::report::{Check, CheckId, TokenFacts};
+
+/// What the token is judged against.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenContext {
+    /// The instant the lifetime is judged at (`--now`, or the clock).
+    pub now: OffsetDateTime,
+    /// The add-in URL `aud` must equal (`--audience`); `None` skips the comparison.
+    pub audience: Option<String>,
+}
+
+/// The token stage's result.
+#[derive(Debug, Clone)]
+pub struct TokenAnalysis {
+    /// All nine `token.*` checks, in contract order; skipped ones included.
+    pub checks: Vec<Check>,
+    /// The decoded token, when header and payload decoded to JSON objects: enough
+    /// for the later stages to use its amurl, x5t and signature (which may still be
+    /// missing or damaged: `token.encoding` says so, and [`Token::signature`] is `None`).
+    pub token: Option<Token>,
+}
+
+impl TokenAnalysis {
+    /// The decoded token as reports show it (never the signature or the raw token).
+    pub fn facts(&self) -> Option<TokenFacts> {
+        self.token.as_ref().map(Token::facts)
+    }
+
+    /// One check's result.
+    pub fn check(&self, id: CheckId) -> Option<&Check> {
+        self.checks.iter().find(|c| c.id == id)
+    }
+}
+
+/// The checks that judge a decoded token's content, in contract order.
+const CONTENT_CHECKS: [CheckId; 7] = [
+    CheckId::TokenHeader,
+    CheckId::TokenVersion,
+    CheckId::TokenAmurl,
+    CheckId::TokenLifetime,
+    CheckId::TokenAudience,
+    CheckId::TokenIssuer,
+    CheckId::TokenDeprecation,
+];
+
+/// Finds, decodes and judges the token in `input` (the raw pasted text).
+///
+/// Always returns all nine `token.*` checks. When no token is found, everything
+/// after `token.input` is skipped; when the header or payload does not decode,
+/// everything after `token.encoding` is. A token whose header and payload decode
+/// but whose signature is missing or damaged fails `token.encoding` and is still
+/// judged, so that `decode` shows what it can.
+pub fn analyze(input: &str, ctx: &TokenContext) -> TokenAnalysis {
+    let mut checks = Vec::with_capacity(9);
+    let candidate = match find_token(input) {
+        Some(candidate) if candidate.parts() >= 2 => candidate,
+        lone => {
+            checks.push(input_not_found(input, lone.as_ref()));
+            skip_all(
+                &mut checks,
+                &[CheckId::TokenEncoding],
+                "no JWT found (see token.input)",
+            );
+            skip_all(
+                &mut checks,
+                &CONTENT_CHECKS,
+                "no JWT found (see token.input)",
+            );
+            return TokenAnalysis {
+                checks,
+                token: None,
+            };
+        }
+    };
+    checks.push(input_found(&candidate));
+
+    let decoded = decode::decode(candidate.text());
+    checks.push(encoding_check(&decoded));
+    let Some(token) = decoded.token else {
+        skip_all(
+            &mut checks,
+            &CONTENT_CHECKS,
+            "the token could not be decoded (see token.encoding)",
+        );
+        return TokenAnalysis {
+            checks,
+            token: None,
+        };
+    };
+    checks.extend([
+        checks::header(&token),
+        checks::version(&token),
+        checks::amurl(&token),
+        checks::lifetime(&token, ctx.now),
+        checks::audience(&token, ctx.audience.as_deref()),
+        checks::issuer(&token),
+        checks::deprecation(&token),
+    ]);
+    TokenAnalysis {
+        checks,
+        token: Some(token),
+    }
+}
+
+fn skip_all(checks: &mut Vec<Check>, ids: &[CheckId], reason: &str) {
+    checks.extend(ids.iter().map(|id| Check::skip(*id, reason)));
+}
+
+fn where_found(candidate: &TokenCandidate) -> String {
+    format!("line {}, column {}", candidate.line(), candidate.column())
+}
+
+fn input_found(candidate: &TokenCandidate) -> Check {
+    let joined = match candidate.joined_line_breaks() {
+        0 => String::new(),
+        1 => ", 1 line break inside it joined".to_string(),
+        n => format!(", {n} line breaks inside it joined"),
+    };
+    let what = if candidate.parts() == 3 {
+        "a JWT"
+    } else {
+        "a JWT-shaped token"
+    };
+    Check::pass(
+        CheckId::TokenInput,
+        format!(
+            "found {what} of {} parts and {} characters at {}{joined}",
+            candidate.parts(),
+            candidate.len(),
+            where_found(candidate)
+        ),
+    )
+    .with_detail("line", candidate.line())
+    .with_detail("column", candidate.column())
+    .with_detail("parts", candidate.parts())
+    .with_detail("characters", candidate.len())
+    .with_detail("joined_line_breaks", candidate.joined_line_breaks())
+}
+
+fn input_not_found(input: &str, lone: Option<&TokenCandidate>) -> Check {
+    let characters = input.chars().count();
+    let summary = if input.is_empty() {
+        "the input is empty: no token was given".to_string()
+    } else if input.trim().is_empty() {
+        format!("the input is only whitespace ({characters} characters): no token was given")
+    } else if let Some(lone) = lone {
+        format!(
+            "no JWT in the input: the base64url text starting with eyJ at {} ({} characters) \
+             has no dots, while a JWT is header.payload.signature (was only part of the \
+             token copied?)",
+            where_found(lone),
+            lone.len()
+        )
+    } else if let Some(glued) = input.find("eyJ") {
+        let before = &input[..glued];
+        let line = before.matches('\n').count() + 1;
+        let column = before[before.rfind('\n').map_or(0, |i| i + 1)..]
+            .chars()
+            .count()
+            + 1;
+        format!(
+            "no JWT in the input ({characters} characters): `eyJ` at line {line}, column \
+             {column} is glued to the text before it; separate the token with a space"
+        )
+    } else if looks_like_a_path(input) {
+        format!(
+            "no JWT in the input: `{}` looks like a file name; to read a file, pass @PATH",
+            decode::clip(input.trim(), 80)
+        )
+    } else {
+        format!(
+            "no JWT in the input ({characters} characters): nothing starts with eyJ, \
+             as every JWT does"
+        )
+    };
+    let mut details = Map::new();
+    details.insert("input_characters".into(), characters.into());
+    let mut check = Check::fail(CheckId::TokenInput, summary, Remedy::PasteToken);
+    check.details = details;
+    check
+}
+
+/// A short single word with a dot or slash in it, such as `token.jwt`: a file
+/// name passed without its `@`.
+fn looks_like_a_path(input: &str) -> bool {
+    let text = input.trim();
+    text.len() < 260
+        && !text.contains(char::is_whitespace)
+        && (text.contains('/') || text.contains('\\') || text.contains('.'))
+}
+
+fn encoding_check(decoded: &decode::Decoded) -> Check {
+    match decoded.problems.as_slice() {
+        [] => {
+            let signature = decoded
+                .token
+                .as_ref()
+                .and_then(Token::signature)
+                .map_or(0, <[u8]>::len);
+            let padding = if decoded.padded {
+                " (with = padding, tolerated)"
+            } else {
+                ""
+            };
+            Check::pass(
+                CheckId::TokenEncoding,
+                format!(
+                    "header ({} bytes) and payload ({} bytes) are base64url JSON objects; \
+                     the signature is {signature} bytes{padding}",
+                    decoded.header_bytes, decoded.payload_bytes
+                ),
+            )
+            .with_detail("header_bytes", decoded.header_bytes)
+            .with_detail("payload_bytes", decoded.payload_bytes)
+            .with_detail("signature_bytes", signature)
+            .with_detail("padded", decoded.padded)
+        }
+        [first, rest @ ..] => {
+            let more = match rest.len() {
+                0 => String::new(),
+                1 => " (and 1 more problem)".to_string(),
+                n => format!(" (and {n} more problems)"),
+            };
+            let mut check = Check::fail(
+                CheckId::TokenEncoding,
+                format!("{}{more}", first.summary),
+                Remedy::TokenDamaged,
+            );
+            check.details = first.details.clone();
+            if !rest.is_empty() {
+                let all: Vec<serde_json::Value> = decoded
+                    .problems
+                    .iter()
+                    .map(|p| p.summary.clone().into())
+                    .collect();
+                check = check.with_detail("problems", all);
+            }
+            check
+        }
+    }
+}
