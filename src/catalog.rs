@@ -34,22 +34,27 @@ pub fn entry(id: CheckId) -> Entry {
         TokenHeader => (
             "The header says `typ` JWT, `alg` RS256 and carries the `x5t` thumbprint.",
             "Another kind of token was pasted (an Entra ID access token, a callback token).",
-            &[Remedy::TokenHeader],
+            &[Remedy::TokenHeader, Remedy::TokenClaims],
         ),
         TokenVersion => (
             "`appctx.version` is `ExIdTok.V1` (appctx as a JSON object or a JSON string).",
             "A token that is not an Exchange user identity token.",
-            &[Remedy::TokenVersion],
+            &[Remedy::TokenVersion, Remedy::TokenClaims],
         ),
         TokenAmurl => (
             "`appctx.amurl` is an absolute https URL; its path is normally `/autodiscover/metadata/json/1`.",
             "Exchange issues tokens for an internal or http URL; the external URLs are not set.",
-            &[Remedy::TokenAmurl, Remedy::TokenAmurlPath, Remedy::UseHttps],
+            &[
+                Remedy::TokenAmurl,
+                Remedy::TokenAmurlPath,
+                Remedy::UseHttps,
+                Remedy::TokenClaims,
+            ],
         ),
         TokenLifetime => (
             "Now (or `--now`) lies between `nbf` and `exp`, with 5 minutes of skew (a warning).",
             "An old token pasted from a ticket; a wrong clock on the Exchange server.",
-            &[Remedy::TokenLifetime],
+            &[Remedy::TokenLifetime, Remedy::TokenClaims],
         ),
         TokenAudience => (
             "With `--audience`: `aud` equals the add-in URL (a difference only in the query is a warning).",
@@ -79,7 +84,7 @@ pub fn entry(id: CheckId) -> Entry {
         DnsAddress => (
             "At least one address is public (not loopback, RFC 1918, link-local, CGNAT, ULA, documentation...).",
             "The public DNS publishes an internal address.",
-            &[Remedy::PublicAddress],
+            &[Remedy::PublicAddress, Remedy::MixedAddresses],
         ),
         DnsSplitHorizon => (
             "This machine's resolver (and hosts file) agree with the public resolvers (a warning).",
@@ -89,7 +94,12 @@ pub fn entry(id: CheckId) -> Entry {
         TcpConnect => (
             "The port accepts a TCP connection within the time budget.",
             "A firewall drops SSI's addresses (time-out), or nothing listens (refused).",
-            &[Remedy::FirewallAllowSsi, Remedy::PortClosed, Remedy::Unreachable],
+            &[
+                Remedy::FirewallAllowSsi,
+                Remedy::PortClosed,
+                Remedy::Unreachable,
+                Remedy::ProxyFailed,
+            ],
         ),
         TlsHandshake => (
             "A TLS 1.2 or 1.3 handshake completes.",
@@ -147,7 +157,7 @@ pub fn entry(id: CheckId) -> Entry {
         KeyMatch => (
             "The token's `x5t` is among the published keys (declared or computed thumbprint).",
             "The Exchange Server Auth Certificate was renewed or replaced, or the amurl points at another organisation.",
-            &[Remedy::KeyNotPublished],
+            &[Remedy::KeyNotPublished, Remedy::MetadataCertificate],
         ),
         KeyCertificate => (
             "The matching certificate (the Exchange Server Auth Certificate) is valid; a warning within 60 days of expiry.",
@@ -157,7 +167,7 @@ pub fn entry(id: CheckId) -> Entry {
         KeySignature => (
             "The RS256 signature over `header.payload` verifies with that certificate's key.",
             "A token damaged in copying, or signed by another server.",
-            &[Remedy::SignatureInvalid],
+            &[Remedy::SignatureInvalid, Remedy::MetadataCertificate],
         ),
         EwsReachable => (
             "`https://<host>[:<port>]/EWS/Exchange.asmx` gives an HTTP answer (401 included).",
@@ -214,7 +224,10 @@ pub fn json_report_markdown() -> String {
          | 2 | usage error, or input that cannot be read |\n",
     );
     for stage in crate::report::Stage::ALL {
-        out.push_str(&format!("| {} | verdict in `{stage}` |\n", stage.exit_code()));
+        out.push_str(&format!(
+            "| {} | verdict in `{stage}` |\n",
+            stage.exit_code()
+        ));
     }
     out.push_str(
         "\n`ssi-ips --check IP` exits 0 when the address is SSI's, 1 when not. In batch mode the \

@@ -97,7 +97,10 @@ pub fn walk_network(
     let body = match (&peer, source) {
         (_, MetadataSource::File { path, body }) => {
             for id in CheckId::of_stage(Stage::Http) {
-                checks.push(Check::skip(*id, format!("the metadata document was read from {path}")));
+                checks.push(Check::skip(
+                    *id,
+                    format!("the metadata document was read from {path}"),
+                ));
             }
             Some(body.clone())
         }
@@ -126,10 +129,18 @@ pub fn walk_network(
 
     if links.ews {
         let ews_check = match (first_failure(&checks), &peer) {
-            (Some(broken), _) => Check::skip(CheckId::EwsReachable, format!("skipped: {broken} failed")),
+            (Some(broken), _) => {
+                Check::skip(CheckId::EwsReachable, format!("skipped: {broken} failed"))
+            }
             (None, peer) => {
                 let url = net.ews_url.clone().unwrap_or_else(|| target.ews_url());
-                let same_endpoint = url.host_str().map(|h| h.trim_matches(['[', ']']).eq_ignore_ascii_case(&target.host)).unwrap_or(false)
+                let same_endpoint = url
+                    .host_str()
+                    .map(|h| {
+                        h.trim_matches(['[', ']'])
+                            .eq_ignore_ascii_case(&target.host)
+                    })
+                    .unwrap_or(false)
                     && url.port_or_known_default() == Some(target.port);
                 let peer = if same_endpoint { *peer } else { None };
                 progress.stage(Stage::Ews, url.host_str().unwrap_or_default());
@@ -138,7 +149,11 @@ pub fn walk_network(
         };
         checks.push(ews_check);
     }
-    NetworkFindings { checks, document, notes }
+    NetworkFindings {
+        checks,
+        document,
+        notes,
+    }
 }
 
 /// dns, tcp and tls for `target`; the address connected to when they held.
@@ -210,13 +225,22 @@ pub fn walk_token(report: &mut Report, input: &str, settings: &Settings) -> Opti
 }
 
 /// Adds network findings to a report and the key link when a token and a document are at hand.
-pub fn conclude(report: &mut Report, token: Option<&Token>, findings: Option<&NetworkFindings>, key_link: bool, settings: &Settings) {
+pub fn conclude(
+    report: &mut Report,
+    token: Option<&Token>,
+    findings: Option<&NetworkFindings>,
+    key_link: bool,
+    settings: &Settings,
+) {
     if let Some(findings) = findings {
         report.notes.extend(findings.notes.iter().cloned());
         report.extend(findings.checks.iter().cloned());
     }
     if key_link {
-        let broken = report.checks().into_iter().any(|c| c.status == Status::Fail);
+        let broken = report
+            .checks()
+            .into_iter()
+            .any(|c| c.status == Status::Fail);
         let document = findings.and_then(|f| f.document.as_deref());
         if let (Some(token), Some(document), false) = (token, document, broken) {
             let signature = token.signature().unwrap_or_default();

@@ -57,7 +57,10 @@ fn man_page_is_current() {
         clap_mangen::Man::new(sub.clone().name(name.clone()))
             .render(&mut sub_page)
             .expect("render a subcommand page");
-        check_current(&root().join("docs/man").join(format!("{name}.1")), &sub_page);
+        check_current(
+            &root().join("docs/man").join(format!("{name}.1")),
+            &sub_page,
+        );
     }
     check_current(&root().join("docs/man/idtoken-doctor.1"), &page);
 }

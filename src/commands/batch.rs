@@ -20,9 +20,16 @@ pub struct Cache {
 
 impl Cache {
     /// The findings for `target`, walking the network only for the first target that asks.
-    pub fn findings(&self, target: &Target, walk: impl FnOnce() -> NetworkFindings) -> NetworkFindings {
+    pub fn findings(
+        &self,
+        target: &Target,
+        walk: impl FnOnce() -> NetworkFindings,
+    ) -> NetworkFindings {
         let slot = {
-            let mut entries = self.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let mut entries = self
+                .entries
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
             Arc::clone(entries.entry(target.url.to_string()).or_default())
         };
         slot.get_or_init(walk).clone()
@@ -109,7 +116,11 @@ mod tests {
                 scope.spawn(|| {
                     cache.findings(&target, || {
                         calls.fetch_add(1, Ordering::SeqCst);
-                        NetworkFindings { checks: Vec::new(), document: None, notes: Vec::new() }
+                        NetworkFindings {
+                            checks: Vec::new(),
+                            document: None,
+                            notes: Vec::new(),
+                        }
                     })
                 });
             }

@@ -5,8 +5,8 @@ use std::fs;
 use crate::chain::{self, Links, MetadataSource, NetworkFindings};
 use crate::cli::{DecodeArgs, DiagnoseArgs, KeysArgs, OutputArgs, ProbeArgs};
 use crate::input;
-use crate::render;
 use crate::progress::Progress;
+use crate::render;
 use crate::report::{CheckId, Report, Stage};
 use crate::settings::{evaluation_time, NetSettings, Settings, UsageError};
 use crate::target::Target;
@@ -17,7 +17,11 @@ use super::output::{emit, render_all};
 const DECODE_STAGES: &[Stage] = &[Stage::Token];
 const KEYS_STAGES: &[Stage] = &[Stage::Token, Stage::Metadata, Stage::Key];
 
-fn settings(output: &OutputArgs, audience: Option<&String>, net: Option<NetSettings>) -> Result<Settings, UsageError> {
+fn settings(
+    output: &OutputArgs,
+    audience: Option<&String>,
+    net: Option<NetSettings>,
+) -> Result<Settings, UsageError> {
     Ok(Settings {
         now: evaluation_time(output.now.as_deref())?,
         strict: output.strict,
@@ -30,7 +34,12 @@ fn read_token(arg: Option<&str>) -> Result<String, UsageError> {
     input::read_input(arg).map_err(|e| UsageError(e.to_string()))
 }
 
-pub(super) fn finish(mut reports: Vec<Report>, output: &OutputArgs, progress: &Progress, batch: bool) -> i32 {
+pub(super) fn finish(
+    mut reports: Vec<Report>,
+    output: &OutputArgs,
+    progress: &Progress,
+    batch: bool,
+) -> i32 {
     progress.finish();
     let code = render::batch_exit_code(&reports);
     emit(&render_all(&mut reports, output, batch));
@@ -43,10 +52,18 @@ pub fn decode(args: &DecodeArgs) -> Result<i32, UsageError> {
     let text = read_token(args.token.as_deref())?;
     let mut report = Report::new("decode", settings.now, settings.strict);
     if let Some(token) = chain::walk_token(&mut report, &text, &settings) {
-        report.target = token.amurl().and_then(|u| Target::from_url(u).ok()).map(|t| t.info());
+        report.target = token
+            .amurl()
+            .and_then(|u| Target::from_url(u).ok())
+            .map(|t| t.info());
     }
     chain::skip_the_rest(&mut report, DECODE_STAGES);
-    Ok(finish(vec![report], &args.output, &Progress::hidden(), false))
+    Ok(finish(
+        vec![report],
+        &args.output,
+        &Progress::hidden(),
+        false,
+    ))
 }
 
 /// Reads `--metadata FILE|URL`.
@@ -55,11 +72,13 @@ fn metadata_source(arg: Option<&str>) -> Result<MetadataSource, UsageError> {
         return Ok(MetadataSource::Amurl);
     };
     if arg.starts_with("https://") || arg.starts_with("http://") {
-        let target = Target::from_url(arg).map_err(|e| UsageError(format!("--metadata {arg}: {e}")))?;
+        let target =
+            Target::from_url(arg).map_err(|e| UsageError(format!("--metadata {arg}: {e}")))?;
         return Ok(MetadataSource::Url(target));
     }
     let path = arg.strip_prefix('@').unwrap_or(arg);
-    let body = fs::read(path).map_err(|e| UsageError(format!("--metadata {path}: cannot read it ({e})")))?;
+    let body = fs::read(path)
+        .map_err(|e| UsageError(format!("--metadata {path}: cannot read it ({e})")))?;
     Ok(MetadataSource::File {
         path: path.to_string(),
         body,
@@ -69,7 +88,14 @@ fn metadata_source(arg: Option<&str>) -> Result<MetadataSource, UsageError> {
 /// One target of `probe`: a token (then its amurl), an amurl or a host.
 fn probe_one(text: &str, settings: &Settings, cache: &Cache, progress: &Progress) -> Report {
     let mut report = Report::new("probe", settings.now, settings.strict);
-    let mut stages = vec![Stage::Dns, Stage::Tcp, Stage::Tls, Stage::Http, Stage::Metadata, Stage::Ews];
+    let mut stages = vec![
+        Stage::Dns,
+        Stage::Tcp,
+        Stage::Tls,
+        Stage::Http,
+        Stage::Metadata,
+        Stage::Ews,
+    ];
     let target = if input::extract_jwt(text).is_some() {
         stages.insert(0, Stage::Token);
         chain::walk_token(&mut report, text, settings)
@@ -81,7 +107,10 @@ fn probe_one(text: &str, settings: &Settings, cache: &Cache, progress: &Progress
             Err(e) => {
                 report.push(crate::report::Check::fail(
                     CheckId::TokenAmurl,
-                    format!("`{}` is neither a token, a URL nor a host name: {e}", text.trim()),
+                    format!(
+                        "`{}` is neither a token, a URL nor a host name: {e}",
+                        text.trim()
+                    ),
                     crate::remedy::Remedy::TokenAmurl,
                 ));
                 stages.insert(0, Stage::Token);
@@ -92,8 +121,20 @@ fn probe_one(text: &str, settings: &Settings, cache: &Cache, progress: &Progress
     if let (Some(target), Some(net)) = (&target, &settings.net) {
         report.target = Some(target.info());
         if !report.broken_at_or_before(Stage::Token) {
-            let links = Links { fetch: true, ews: true };
-            let findings = cache.findings(target, || chain::walk_network(target, net, settings, links, &MetadataSource::Amurl, progress));
+            let links = Links {
+                fetch: true,
+                ews: true,
+            };
+            let findings = cache.findings(target, || {
+                chain::walk_network(
+                    target,
+                    net,
+                    settings,
+                    links,
+                    &MetadataSource::Amurl,
+                    progress,
+                )
+            });
             chain::conclude(&mut report, None, Some(&findings), false, settings);
         }
     }
@@ -109,12 +150,23 @@ pub fn probe(args: &ProbeArgs) -> Result<i32, UsageError> {
     let progress = Progress::for_terminal(args.output.format);
     if let Some(list) = &args.batch.batch {
         let targets = batch::read_targets(list)?;
-        let reports = batch::run_all(&targets, args.batch.jobs, |t| probe_one(t, &settings, &cache, &progress));
+        let reports = batch::run_all(&targets, args.batch.jobs, |t| {
+            probe_one(t, &settings, &cache, &progress)
+        });
         return Ok(finish(reports, &args.output, &progress, true));
     }
     let arg = args.target.as_deref().unwrap_or("-");
-    let text = if arg == "-" || arg.starts_with('@') { read_token(Some(arg))? } else { arg.to_string() };
-    Ok(finish(vec![probe_one(&text, &settings, &cache, &progress)], &args.output, &progress, false))
+    let text = if arg == "-" || arg.starts_with('@') {
+        read_token(Some(arg))?
+    } else {
+        arg.to_string()
+    };
+    Ok(finish(
+        vec![probe_one(&text, &settings, &cache, &progress)],
+        &args.output,
+        &progress,
+        false,
+    ))
 }
 
 /// `keys`: the x5t, the certificate and the signature, offline with a saved document.
@@ -127,8 +179,19 @@ pub fn keys(args: &KeysArgs) -> Result<i32, UsageError> {
     let settings = settings(&args.output, args.audience.as_ref(), net)?;
     let text = read_token(args.token.as_deref())?;
     let progress = Progress::for_terminal(args.output.format);
-    let links = Links { fetch: true, ews: false };
-    let report = token_chain("keys", &text, &settings, &source, links, &Cache::default(), &progress);
+    let links = Links {
+        fetch: true,
+        ews: false,
+    };
+    let report = token_chain(
+        "keys",
+        &text,
+        &settings,
+        &source,
+        links,
+        &Cache::default(),
+        &progress,
+    );
     Ok(finish(vec![report], &args.output, &progress, false))
 }
 
@@ -144,7 +207,11 @@ pub(super) fn token_chain(
 ) -> Report {
     let mut report = Report::new(command, settings.now, settings.strict);
     let token = chain::walk_token(&mut report, text, settings);
-    let mut stages: Vec<Stage> = if command == "keys" { KEYS_STAGES.to_vec() } else { Stage::ALL.to_vec() };
+    let mut stages: Vec<Stage> = if command == "keys" {
+        KEYS_STAGES.to_vec()
+    } else {
+        Stage::ALL.to_vec()
+    };
     let target = token
         .as_ref()
         .and_then(|t| t.amurl())
@@ -161,12 +228,20 @@ pub(super) fn token_chain(
                 if command == "keys" {
                     stages = Stage::ALL[..Stage::ALL.len() - 1].to_vec();
                 }
-                Some(cache.findings(target, || chain::walk_network(target, net, settings, links, source, progress)))
+                Some(cache.findings(target, || {
+                    chain::walk_network(target, net, settings, links, source, progress)
+                }))
             }
             _ => None,
         }
     };
-    chain::conclude(&mut report, token.as_ref(), findings.as_ref(), true, settings);
+    chain::conclude(
+        &mut report,
+        token.as_ref(),
+        findings.as_ref(),
+        true,
+        settings,
+    );
     chain::skip_the_rest(&mut report, &stages);
     report
 }
@@ -183,7 +258,9 @@ fn offline_findings(source: &MetadataSource, settings: &Settings) -> NetworkFind
     NetworkFindings {
         checks,
         document,
-        notes: vec!["the metadata document was read from a file: no network link was checked".to_string()],
+        notes: vec![
+            "the metadata document was read from a file: no network link was checked".to_string(),
+        ],
     }
 }
 
@@ -194,12 +271,24 @@ pub fn diagnose(args: &DiagnoseArgs) -> Result<i32, UsageError> {
     let settings = settings(&args.output, args.audience.as_ref(), Some(net))?;
     let cache = Cache::default();
     let progress = Progress::for_terminal(args.output.format);
-    let links = Links { fetch: true, ews: true };
+    let links = Links {
+        fetch: true,
+        ews: true,
+    };
     if let Some(list) = &args.batch.batch {
         let targets = batch::read_targets(list)?;
-        let reports = batch::run_all(&targets, args.batch.jobs, |t| token_chain("diagnose", t, &settings, &source, links, &cache, &progress));
+        let reports = batch::run_all(&targets, args.batch.jobs, |t| {
+            token_chain("diagnose", t, &settings, &source, links, &cache, &progress)
+        });
         return Ok(finish(reports, &args.output, &progress, true));
     }
     let text = read_token(args.token.as_deref())?;
-    Ok(finish(vec![token_chain("diagnose", &text, &settings, &source, links, &cache, &progress)], &args.output, &progress, false))
+    Ok(finish(
+        vec![token_chain(
+            "diagnose", &text, &settings, &source, links, &cache, &progress,
+        )],
+        &args.output,
+        &progress,
+        false,
+    ))
 }

@@ -33,12 +33,12 @@ pub fn run(args: &DemoArgs) -> Result<i32, UsageError> {
     }
     let scenario = match args.scenario.as_deref() {
         None => Scenario::Healthy,
-        Some(name) => Scenario::from_name(name).ok_or_else(|| {
-            UsageError(format!("no demo scenario `{name}`.\n{}", list()))
-        })?,
+        Some(name) => Scenario::from_name(name)
+            .ok_or_else(|| UsageError(format!("no demo scenario `{name}`.\n{}", list())))?,
     };
     let now = evaluation_time(args.output.now.as_deref())?;
-    let lab = Lab::start(scenario, OffsetDateTime::now_utc()).map_err(|e| UsageError(e.to_string()))?;
+    let lab =
+        Lab::start(scenario, OffsetDateTime::now_utc()).map_err(|e| UsageError(e.to_string()))?;
     let settings = Settings {
         now,
         strict: args.output.strict,
@@ -46,8 +46,19 @@ pub fn run(args: &DemoArgs) -> Result<i32, UsageError> {
         net: Some(lab.net.clone()),
     };
     let progress = Progress::for_terminal(args.output.format);
-    let links = Links { fetch: true, ews: true };
-    let mut report = token_chain("demo", &lab.token, &settings, &MetadataSource::Amurl, links, &Cache::default(), &progress);
+    let links = Links {
+        fetch: true,
+        ews: true,
+    };
+    let mut report = token_chain(
+        "demo",
+        &lab.token,
+        &settings,
+        &MetadataSource::Amurl,
+        links,
+        &Cache::default(),
+        &progress,
+    );
     report.notes.insert(
         0,
         format!(

@@ -198,7 +198,8 @@ impl Lab {
         }
         .map_err(setup("auth certificate"))?;
         let published = if scenario == Scenario::X5tMismatch {
-            AuthCert::generate(now - day, now + 5 * 365 * day).map_err(setup("renewed auth certificate"))?
+            AuthCert::generate(now - day, now + 5 * 365 * day)
+                .map_err(setup("renewed auth certificate"))?
         } else {
             signing.clone()
         };
@@ -221,7 +222,10 @@ impl Lab {
         };
         let routes = vec![
             Route::new(METADATA_PATH, metadata_behaviour),
-            Route::new("/EWS/Exchange.asmx", Behaviour::unauthorized(&["Negotiate", "NTLM"])),
+            Route::new(
+                "/EWS/Exchange.asmx",
+                Behaviour::unauthorized(&["Negotiate", "NTLM"]),
+            ),
         ];
 
         let (https, firewall, port) = match scenario {
@@ -232,23 +236,35 @@ impl Lab {
                 (None, Some(firewall), port)
             }
             _ => {
-                let server = HttpsServer::start(leaf.identity(), routes).map_err(setup("HTTPS server"))?;
+                let server =
+                    HttpsServer::start(leaf.identity(), routes).map_err(setup("HTTPS server"))?;
                 let port = server.port();
                 (Some(server), None, port)
             }
         };
-        let host = if scenario == Scenario::InternalHost { "exchange01.contoso.local" } else { HOST };
+        let host = if scenario == Scenario::InternalHost {
+            "exchange01.contoso.local"
+        } else {
+            HOST
+        };
         let amurl = format!("https://{host}:{port}{METADATA_PATH}");
 
         let dns = DnsServer::start(Zone::new().address(HOST, IpAddr::V4(Ipv4Addr::LOCALHOST)))
             .map_err(setup("DNS server"))?;
-        let mut mint = TokenMint::new(signing.x5t.clone(), now - time::Duration::minutes(10)).amurl(amurl);
+        let mut mint =
+            TokenMint::new(signing.x5t.clone(), now - time::Duration::minutes(10)).amurl(amurl);
         if scenario == Scenario::BadSignature {
             mint = mint.tamper_signature();
         }
-        let token = mint.sign(&signing.private_key).map_err(setup("signing the token"))?;
+        let token = mint
+            .sign(&signing.private_key)
+            .map_err(setup("signing the token"))?;
 
-        let timeout = if scenario == Scenario::FirewallDrop { 3.0 } else { 10.0 };
+        let timeout = if scenario == Scenario::FirewallDrop {
+            3.0
+        } else {
+            10.0
+        };
         let net = NetSettings {
             timeout: Duration::from_secs_f64(timeout),
             pins: Vec::new(),
