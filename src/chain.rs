@@ -41,24 +41,7 @@ pub struct NetworkFindings {
     pub notes: Vec<String>,
 }
 
-/// Which links after `http` a walk includes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Links {
-    /// Fetch the document over the network (dns, tcp, tls, http).
-    pub fetch: bool,
-    /// Probe EWS after the metadata.
-    pub ews: bool,
-}
-
-/// The reason later checks are skipped once a link broke.
-fn broken_reason(report_checks: &[Check]) -> Option<String> {
-    report_checks
-        .iter()
-        .filter(|c| c.status == Status::Fail)
-        .min_by_key(|c| c.id)
-        .map(|c| format!("skipped: {} failed", c.id))
-}
-
+/// The first failing check among `checks`, in chain order.
 fn first_failure(checks: &[Check]) -> Option<CheckId> {
     checks
         .iter()
@@ -68,12 +51,12 @@ fn first_failure(checks: &[Check]) -> Option<CheckId> {
 }
 
 /// Runs dns, tcp, tls and http against `target`, bounded by one budget, then
-/// judges the metadata document (and probes EWS when `links.ews`).
+/// judges the metadata document (and probes EWS when `probe_ews`).
 pub fn walk_network(
     target: &Target,
     net: &NetSettings,
     settings: &Settings,
-    links: Links,
+    probe_ews: bool,
     source: &MetadataSource,
     progress: &Progress,
 ) -> NetworkFindings {
@@ -104,13 +87,13 @@ pub fn walk_network(
             }
             Some(body.clone())
         }
-        (Some(peer), MetadataSource::Amurl) if links.fetch => {
+        (Some(peer), MetadataSource::Amurl) => {
             progress.stage(Stage::Http, &target.host);
             let outcome = http::run(target, *peer, net, &budget);
             checks.extend(outcome.checks);
             outcome.body
         }
-        (Some(_), MetadataSource::Url(other)) if links.fetch => {
+        (Some(_), MetadataSource::Url(other)) => {
             let fetched = fetch_other(other, net, settings, &budget, progress);
             checks.extend(fetched.0);
             fetched.1
@@ -127,7 +110,7 @@ pub fn walk_network(
         _ => None,
     };
 
-    if links.ews {
+    if probe_ews {
         let ews_check = match (first_failure(&checks), &peer) {
             (Some(broken), _) => {
                 Check::skip(CheckId::EwsReachable, format!("skipped: {broken} failed"))
@@ -274,8 +257,15 @@ pub fn conclude(
 /// Fills every check of `stages` that has no result with a skip, naming the
 /// broken link when there is one.
 pub fn skip_the_rest(report: &mut Report, stages: &[Stage]) {
-    let reason = broken_reason(&report.checks().into_iter().cloned().collect::<Vec<_>>())
-        .unwrap_or_else(|| "skipped: not reached".to_string());
+    let broken = report
+        .checks()
+        .into_iter()
+        .find(|c| c.status == Status::Fail)
+        .map(|c| c.id);
+    let reason = match broken {
+        Some(id) => format!("skipped: {id} failed"),
+        None => "skipped: not reached".to_string(),
+    };
     for stage in stages {
         report.skip_stage(*stage, &reason);
     }

@@ -2,7 +2,7 @@
 
 use std::fs;
 
-use crate::chain::{self, Links, MetadataSource, NetworkFindings};
+use crate::chain::{self, MetadataSource, NetworkFindings};
 use crate::cli::{DecodeArgs, DiagnoseArgs, KeysArgs, OutputArgs, ProbeArgs};
 use crate::input;
 use crate::progress::Progress;
@@ -121,16 +121,13 @@ fn probe_one(text: &str, settings: &Settings, cache: &Cache, progress: &Progress
     if let (Some(target), Some(net)) = (&target, &settings.net) {
         report.target = Some(target.info());
         if !report.broken_at_or_before(Stage::Token) {
-            let links = Links {
-                fetch: true,
-                ews: true,
-            };
+            let probe_ews = true;
             let findings = cache.findings(target, || {
                 chain::walk_network(
                     target,
                     net,
                     settings,
-                    links,
+                    probe_ews,
                     &MetadataSource::Amurl,
                     progress,
                 )
@@ -179,29 +176,26 @@ pub fn keys(args: &KeysArgs) -> Result<i32, UsageError> {
     let settings = settings(&args.output, args.audience.as_ref(), net)?;
     let text = read_token(args.token.as_deref())?;
     let progress = Progress::for_terminal(args.output.format);
-    let links = Links {
-        fetch: true,
-        ews: false,
-    };
+    let probe_ews = false;
     let report = token_chain(
         "keys",
         &text,
         &settings,
         &source,
-        links,
+        probe_ews,
         &Cache::default(),
         &progress,
     );
     Ok(finish(vec![report], &args.output, &progress, false))
 }
 
-/// The token, the network links as `links` says, the metadata and the key link.
+/// The token, the network links (EWS when `probe_ews`), the metadata and the key link.
 pub(super) fn token_chain(
     command: &'static str,
     text: &str,
     settings: &Settings,
     source: &MetadataSource,
-    links: Links,
+    probe_ews: bool,
     cache: &Cache,
     progress: &Progress,
 ) -> Report {
@@ -229,7 +223,7 @@ pub(super) fn token_chain(
                     stages = Stage::ALL[..Stage::ALL.len() - 1].to_vec();
                 }
                 Some(cache.findings(target, || {
-                    chain::walk_network(target, net, settings, links, source, progress)
+                    chain::walk_network(target, net, settings, probe_ews, source, progress)
                 }))
             }
             _ => None,
@@ -271,21 +265,18 @@ pub fn diagnose(args: &DiagnoseArgs) -> Result<i32, UsageError> {
     let settings = settings(&args.output, args.audience.as_ref(), Some(net))?;
     let cache = Cache::default();
     let progress = Progress::for_terminal(args.output.format);
-    let links = Links {
-        fetch: true,
-        ews: true,
-    };
+    let probe_ews = true;
     if let Some(list) = &args.batch.batch {
         let targets = batch::read_targets(list)?;
         let reports = batch::run_all(&targets, args.batch.jobs, |t| {
-            token_chain("diagnose", t, &settings, &source, links, &cache, &progress)
+            token_chain("diagnose", t, &settings, &source, true, &cache, &progress)
         });
         return Ok(finish(reports, &args.output, &progress, true));
     }
     let text = read_token(args.token.as_deref())?;
     Ok(finish(
         vec![token_chain(
-            "diagnose", &text, &settings, &source, links, &cache, &progress,
+            "diagnose", &text, &settings, &source, probe_ews, &cache, &progress,
         )],
         &args.output,
         &progress,

@@ -2,7 +2,7 @@
 
 use time::OffsetDateTime;
 
-use crate::chain::{Links, MetadataSource};
+use crate::chain::MetadataSource;
 use crate::cli::DemoArgs;
 use crate::lab::scenario::{Lab, Scenario};
 use crate::progress::Progress;
@@ -46,16 +46,13 @@ pub fn run(args: &DemoArgs) -> Result<i32, UsageError> {
         net: Some(lab.net.clone()),
     };
     let progress = Progress::for_terminal(args.output.format);
-    let links = Links {
-        fetch: true,
-        ews: true,
-    };
+    let probe_ews = true;
     let mut report = token_chain(
         "demo",
         &lab.token,
         &settings,
         &MetadataSource::Amurl,
-        links,
+        probe_ews,
         &Cache::default(),
         &progress,
     );
