@@ -102,9 +102,17 @@ impl NetSettings {
     /// Checks and converts the network flags.
     pub fn from_args(args: &NetArgs) -> Result<Self, UsageError> {
         if !(args.timeout.is_finite() && args.timeout > 0.0 && args.timeout <= 3600.0) {
+            let from_env = env_value(TIMEOUT_ENV)
+                .and_then(|v| v.trim().parse::<f64>().ok())
+                .is_some_and(|v| v == args.timeout || (v.is_nan() && args.timeout.is_nan()));
             return Err(UsageError(format!(
-                "--timeout {}: give a number of seconds between 0 and 3600",
-                args.timeout
+                "--timeout {}: give a number of seconds above 0 and at most 3600{}",
+                args.timeout,
+                if from_env {
+                    from_env_note(TIMEOUT_ENV)
+                } else {
+                    String::new()
+                }
             )));
         }
         let pins = args
@@ -121,9 +129,20 @@ impl NetSettings {
                 .filter(|s| !s.trim().is_empty())
                 .collect()
         };
+        let env_servers = env_value(DNS_SERVER_ENV).unwrap_or_default();
         let dns_servers = servers
             .into_iter()
-            .map(parse_dns_server)
+            .map(|text| {
+                parse_dns_server(text).map_err(|UsageError(message)| {
+                    // A CI job may have set the value without passing the flag.
+                    let from_env = env_servers.split(',').any(|v| v.trim() == text.trim());
+                    if from_env {
+                        UsageError(format!("{message}{}", from_env_note(DNS_SERVER_ENV)))
+                    } else {
+                        UsageError(message)
+                    }
+                })
+            })
             .collect::<Result<Vec<_>, _>>()?;
         let env_proxy = env_proxy();
         let proxy = match args.proxy.as_deref() {
@@ -206,6 +225,22 @@ fn parse_proxy(text: &str) -> Result<Url, UsageError> {
         )));
     }
     Ok(url)
+}
+
+/// The environment variable that sets `--timeout` (declared on the flag in `cli.rs`).
+const TIMEOUT_ENV: &str = "IDTOKEN_DOCTOR_TIMEOUT";
+
+/// The environment variable that sets `--dns-server` (declared on the flag in `cli.rs`).
+const DNS_SERVER_ENV: &str = "IDTOKEN_DOCTOR_DNS_SERVER";
+
+/// The value of an environment variable, when it is set and not empty.
+fn env_value(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// Tells a user who never typed the flag where its bad value came from.
+fn from_env_note(name: &str) -> String {
+    format!(" (set by the environment variable {name}; fix or unset it, or pass the flag)")
 }
 
 fn env_proxy() -> Option<String> {

@@ -1,6 +1,7 @@
 //! `decode`, `probe`, `keys` and `diagnose`: the commands that walk links of the chain.
 
 use std::fs;
+use std::io::Read;
 
 use crate::chain::{self, MetadataSource, NetworkFindings};
 use crate::cli::{DecodeArgs, DiagnoseArgs, KeysArgs, OutputArgs, ProbeArgs};
@@ -77,8 +78,19 @@ fn metadata_source(arg: Option<&str>) -> Result<MetadataSource, UsageError> {
         return Ok(MetadataSource::Url(target));
     }
     let path = arg.strip_prefix('@').unwrap_or(arg);
-    let body = fs::read(path)
+    // Read one byte past the cap, no more: `--metadata /dev/zero` (or a huge log
+    // saved by mistake) must not exhaust memory.
+    let cap = crate::metadata::MAX_DOCUMENT_BYTES;
+    let mut body = Vec::new();
+    fs::File::open(path)
+        .and_then(|file| file.take(cap as u64 + 1).read_to_end(&mut body))
         .map_err(|e| UsageError(format!("--metadata {path}: cannot read it ({e})")))?;
+    if body.len() > cap {
+        return Err(UsageError(format!(
+            "--metadata {path}: the file holds more than {} MiB, and an Exchange metadata document is a few KB: pass the saved document itself",
+            cap >> 20
+        )));
+    }
     Ok(MetadataSource::File {
         path: path.to_string(),
         body,

@@ -11,7 +11,7 @@ use crate::cli::{Cli, Command};
 use crate::settings::UsageError;
 
 pub use completions::script as completion_script;
-pub use output::emit;
+pub use output::{complain, emit};
 
 /// Exit code for usage errors and unreadable input.
 pub const EXIT_USAGE: i32 = 2;
@@ -30,7 +30,7 @@ pub fn run(cli: Cli) -> i32 {
     match result {
         Ok(code) => code,
         Err(UsageError(message)) => {
-            eprintln!("idtoken-doctor: {message}");
+            complain(&message);
             EXIT_USAGE
         }
     }

@@ -12,9 +12,17 @@ pub fn emit(text: &str) {
     let result = out.write_all(text.as_bytes()).and_then(|_| out.flush());
     if let Err(e) = result {
         if e.kind() != io::ErrorKind::BrokenPipe {
-            eprintln!("idtoken-doctor: cannot write the report: {e}");
+            complain(&format!("cannot write the report: {e}"));
         }
     }
+}
+
+/// Writes `idtoken-doctor: MESSAGE` to standard error. Unlike `eprintln!`, it
+/// does not panic when standard error is a closed pipe (`2>&1 | head`): there is
+/// nobody left to tell, and the exit code still says what happened.
+pub fn complain(message: &str) {
+    let mut err = io::stderr().lock();
+    let _ = writeln!(err, "idtoken-doctor: {message}").and_then(|_| err.flush());
 }
 
 /// Render options for standard output under the given flags.
