@@ -9,6 +9,8 @@
 pub enum Remedy {
     /// No token could be found in the input.
     PasteToken,
+    /// `probe` got something that is neither a token, a URL nor a host.
+    ProbeTarget,
     /// The token is damaged (bad base64url or JSON).
     TokenDamaged,
     /// The header is not that of an Exchange identity token.
@@ -104,6 +106,7 @@ impl Remedy {
     pub fn text(self) -> &'static str {
         match self {
             Remedy::PasteToken => "Paste the whole identity token (three base64url parts separated by dots, starting with eyJ), as the add-in's log or the SSI ticket shows it.",
+            Remedy::ProbeTarget => "Give probe a token (as text, @PATH or - for standard input), the metadata URL (https://<host>/autodiscover/metadata/json/1) or the bare external host name.",
             Remedy::TokenDamaged => "The token was damaged in copying: copy it again from the add-in's log or the ticket, all three parts, without truncation.",
             Remedy::TokenHeader => "This is not an Exchange user identity token (typ JWT, alg RS256, with x5t): make sure the add-in calls getUserIdentityTokenAsync and that the right token was pasted.",
             Remedy::TokenVersion => "SSI accepts only Exchange user identity tokens (appctx.version ExIdTok.V1): paste the token from getUserIdentityTokenAsync, not a callback or other token.",

@@ -7,8 +7,9 @@ use crate::chain::{self, MetadataSource, NetworkFindings};
 use crate::cli::{DecodeArgs, DiagnoseArgs, KeysArgs, OutputArgs, ProbeArgs};
 use crate::input;
 use crate::progress::Progress;
+use crate::remedy::Remedy;
 use crate::render;
-use crate::report::{CheckId, Report, Stage};
+use crate::report::{Check, CheckId, Report, Stage};
 use crate::settings::{evaluation_time, NetSettings, Settings, UsageError};
 use crate::target::Target;
 
@@ -117,13 +118,13 @@ fn probe_one(text: &str, settings: &Settings, cache: &Cache, progress: &Progress
         match Target::parse(text) {
             Ok(target) => Some(target),
             Err(e) => {
-                report.push(crate::report::Check::fail(
-                    CheckId::TokenAmurl,
+                report.push(Check::fail(
+                    CheckId::TokenInput,
                     format!(
                         "`{}` is neither a token, a URL nor a host name: {e}",
-                        text.trim()
+                        crate::metadata::excerpt(text.trim(), 120)
                     ),
-                    crate::remedy::Remedy::TokenAmurl,
+                    Remedy::ProbeTarget,
                 ));
                 stages.insert(0, Stage::Token);
                 None
