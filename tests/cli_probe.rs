@@ -248,6 +248,26 @@ fn dns_resolve_servfail_fails() {
 }
 
 #[test]
+fn dns_resolve_a_silent_resolver_beside_an_answering_one_does_not_eat_the_budget() {
+    let lab = Lab::new();
+    let silent = idtoken_doctor::lab::dns::DnsServer::start(Zone::new().silent(HOST))
+        .expect("silent DNS server");
+    let server = lab.healthy_exchange();
+    let mut args = probe(&lab, &amurl(&server));
+    args.extend(strings(&[
+        "--dns-server",
+        &silent.addr().to_string(),
+        "--timeout",
+        "2",
+    ]));
+    // Had the probe waited for the silent resolver, no budget would be left
+    // for tcp, tls, http and ews.
+    let report = assert_json(&args, PROBE_STAGES, Expect::Healthy);
+    assert_eq!(status(&report, "dns.resolve"), "pass");
+    assert!(!silent.queries().is_empty(), "both resolvers were asked");
+}
+
+#[test]
 fn dns_address_private_without_allow_private_fails_and_opens_no_connection() {
     let lab = Lab::new();
     let server = lab.healthy_exchange();
@@ -481,6 +501,57 @@ fn tls_validity_an_expired_certificate_fails_validity_not_trust() {
         "fail",
         "{}",
         summary(&report, "tls.trust")
+    );
+    assert_ne!(status(&report, "tls.name"), "fail");
+}
+
+#[test]
+fn tls_validity_now_judges_the_dates_but_the_handshake_uses_the_real_clock() {
+    let lab = Lab::new();
+    let server = tls_server(lab.pki.leaf(HOST).build().expect("leaf"));
+    // Two years on, the server certificate (valid for a year) has expired.
+    let mut later = probe(&lab, &amurl(&server));
+    later.extend(strings(&["--now", "2099-01-01T00:00:00Z"]));
+    let report = assert_json(&later, PROBE_STAGES, Expect::Broken("tls.validity", 40));
+    assert!(summary(&report, "tls.validity").contains("expired"));
+
+    // An expired certificate, judged at a moment it was valid: the handshake
+    // at the real clock still refuses it, and that is a tls failure, not an
+    // http one.
+    let expired = tls_server(lab.pki.leaf(HOST).expired().build().expect("leaf"));
+    let back_then = (time::OffsetDateTime::now_utc() - time::Duration::days(60))
+        .unix_timestamp()
+        .to_string();
+    let mut earlier = probe(&lab, &amurl(&expired));
+    earlier.extend(strings(&["--now", &back_then]));
+    let report = assert_json(&earlier, PROBE_STAGES, Expect::Broken("tls.validity", 40));
+    assert!(summary(&report, "tls.validity").contains("real clock"));
+    assert_eq!(requests_for(&expired, METADATA_PATH), 0);
+}
+
+#[test]
+fn tls_validity_a_not_yet_valid_certificate_fails() {
+    let lab = Lab::new();
+    let server = tls_server(lab.pki.leaf(HOST).not_yet_valid().build().expect("leaf"));
+    let report = assert_json(
+        &probe(&lab, &amurl(&server)),
+        PROBE_STAGES,
+        Expect::Broken("tls.validity", 40),
+    );
+    let text = summary(&report, "tls.validity");
+    assert!(text.contains("not valid before"), "{text}");
+}
+
+#[test]
+fn tls_trust_a_certificate_from_an_unknown_ca_fails() {
+    let lab = Lab::new();
+    // Issued by another lab's CA, which --ca-file does not name.
+    let stranger = idtoken_doctor::lab::pki::Pki::new().expect("another PKI");
+    let server = tls_server(stranger.leaf(HOST).build().expect("leaf"));
+    let report = assert_json(
+        &probe(&lab, &amurl(&server)),
+        PROBE_STAGES,
+        Expect::Broken("tls.trust", 40),
     );
     assert_ne!(status(&report, "tls.name"), "fail");
 }
@@ -911,4 +982,22 @@ fn time_bound_a_resolver_that_never_answers() {
     let report = timed_probe(&lab, HOST, "dns.resolve", 20);
     let text = summary(&report, "dns.resolve");
     assert!(text.contains("2 s") || text.contains("in time"), "{text}");
+}
+
+#[test]
+fn time_bound_is_shared_by_the_stages_not_given_to_each() {
+    let lab = Lab::new();
+    // The metadata arrives whole after about 1.3 s, then EWS never answers:
+    // EWS gets only what is left of the 2 s, not 2 s of its own.
+    let server = lab.exchange(
+        Behaviour::SlowHeaders {
+            response: Response::json(metadata_of(&[auth_cert()])),
+            interval: Duration::from_millis(10),
+        },
+        Behaviour::NoAnswer,
+    );
+    let report = timed_probe(&lab, &amurl(&server), "ews.reachable", 80);
+    assert_eq!(status(&report, "http.access"), "pass");
+    assert_eq!(status(&report, "metadata.keys"), "pass");
+    assert_timed_out(&report, "ews.reachable");
 }

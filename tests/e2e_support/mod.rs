@@ -577,6 +577,18 @@ pub fn assert_junit(text: &str, stages: &[Stage], expect: Expect<'_>) -> usize {
             suite.attribute("tests"),
             Some(ids.len().to_string().as_str())
         );
+        // The counts CI systems show agree with the test cases.
+        for (attribute, element) in [("failures", "failure"), ("skipped", "skipped")] {
+            let counted = cases
+                .iter()
+                .filter(|c| c.children().any(|n| n.has_tag_name(element)))
+                .count();
+            assert_eq!(
+                suite.attribute(attribute),
+                Some(counted.to_string().as_str()),
+                "{attribute} of a suite"
+            );
+        }
     }
     if suites.len() == 1 {
         let failures: Vec<&str> = suites[0]
