@@ -576,3 +576,26 @@ fn redact_hides_the_user_in_every_format() {
         );
     }
 }
+
+#[test]
+fn keys_with_a_metadata_url_fetches_it_even_when_the_amurl_is_internal() {
+    let lab = Lab::new();
+    let server = lab.healthy_exchange();
+    // The token names an internal amurl; the engineer has the public URL.
+    let jwt = token(
+        auth_cert(),
+        "https://exchange01.contoso.local/autodiscover/metadata/json/1",
+    );
+    let mut args = strings(&["keys", &jwt, "--metadata", &amurl(&server)]);
+    args.extend(lab.args());
+    let report = assert_all_formats(&args, KEYS_NETWORK_STAGES, Expect::Healthy);
+    assert_key_checks_pass(&report);
+    assert!(summary(&report, "http.access").contains(&amurl(&server)));
+    assert!(report["notes"].to_string().contains("--metadata"));
+    assert_eq!(requests_for(&server, METADATA_PATH), 4);
+
+    // diagnose walks the chain as SSI does: the internal amurl is the broken link.
+    let mut args = strings(&["diagnose", &jwt, "--metadata", &amurl(&server)]);
+    args.extend(lab.args());
+    assert_json(&args, ALL_STAGES, Expect::Broken("dns.name", 20));
+}
