@@ -235,8 +235,22 @@ pub(super) fn token_chain(
                 if command == "keys" {
                     stages = Stage::ALL[..Stage::ALL.len() - 1].to_vec();
                 }
-                Some(cache.findings(target, || {
-                    chain::walk_network(target, net, settings, probe_ews, source, progress)
+                // `keys --metadata URL` judges the key against that document:
+                // the URL replaces the amurl, so its links are the ones walked
+                // (an unreachable amurl is what the flag works around).
+                // `diagnose` still walks the amurl, as SSI does.
+                let (walked, walked_source) = match source {
+                    MetadataSource::Url(other) if command == "keys" => {
+                        report.notes.push(format!(
+                            "the metadata was fetched from {} (--metadata), not from the token's amurl",
+                            other.url
+                        ));
+                        (other, &MetadataSource::Amurl)
+                    }
+                    _ => (target, source),
+                };
+                Some(cache.findings(walked, || {
+                    chain::walk_network(walked, net, settings, probe_ews, walked_source, progress)
                 }))
             }
             _ => None,

@@ -517,7 +517,10 @@ pub(crate) fn judge_validity(
                 ),
                 Remedy::TlsValidity,
             ),
-            None => Check::warn(
+            // Valid at --now, but the handshake (at the real clock) refused
+            // it: nothing can be fetched over it, so the link is broken here,
+            // not later in http.
+            None => Check::fail(
                 CheckId::TlsValidity,
                 format!(
                     "the certificate is valid at {}, but at the real clock the handshake refused it ({e})",
@@ -732,14 +735,14 @@ mod tests {
     fn validity_reconciles_the_real_clock() {
         let leaf = cert("mail.contoso.com", "CA");
         let expired_at_real_clock = TlsError::InvalidCertificate(CertificateError::Expired);
-        let warn = judge_validity(
+        let refused = judge_validity(
             std::slice::from_ref(&leaf),
             NOW,
             Some(&expired_at_real_clock),
             &ctx(),
         );
-        assert_eq!(warn.status, Status::Warn);
-        assert!(warn.summary.contains("real clock"));
+        assert_eq!(refused.status, Status::Fail);
+        assert!(refused.summary.contains("real clock"));
         let mut old_ca = cert("CA", "Root");
         old_ca.not_after = NOW - Duration::days(3);
         let fail = judge_validity(&[leaf, old_ca], NOW, Some(&expired_at_real_clock), &ctx());

@@ -1,0 +1,162 @@
+//! `idtoken-doctor demo` end to end: every scenario exits with its expected
+//! code and names the link it breaks.
+
+mod e2e_support;
+
+use e2e_support::*;
+use idtoken_doctor::lab::scenario::Scenario;
+
+/// The check each scenario breaks (none for `healthy`).
+fn expected_check(scenario: Scenario) -> Option<&'static str> {
+    match scenario {
+        Scenario::Healthy => None,
+        Scenario::InternalHost => Some("dns.name"),
+        Scenario::FirewallDrop => Some("tcp.connect"),
+        Scenario::SelfSigned | Scenario::IncompleteChain => Some("tls.trust"),
+        Scenario::Auth401 | Scenario::LoginRedirect => Some("http.access"),
+        Scenario::X5tMismatch => Some("key.match"),
+        Scenario::ExpiredAuthCert => Some("key.certificate"),
+        Scenario::BadSignature => Some("key.signature"),
+    }
+}
+
+fn expectation(scenario: Scenario) -> Expect<'static> {
+    match expected_check(scenario) {
+        None => Expect::Healthy,
+        Some(id) => Expect::Broken(id, scenario.expected_exit_code()),
+    }
+}
+
+/// Runs `demo NAME` (in json, or in every format) and checks the verdict,
+/// the exit code and the note naming the scenario.
+fn run_scenario(name: &str, every_format: bool) {
+    let scenario = Scenario::from_name(name).expect("a scenario");
+    let expect = expectation(scenario);
+    let args = strings(&["demo", name]);
+    let report = if every_format {
+        assert_all_formats(&args, ALL_STAGES, expect)
+    } else {
+        assert_json(&args, ALL_STAGES, expect)
+    };
+    assert_eq!(report["command"], "demo");
+    assert_eq!(
+        report["verdict"]["exit_code"],
+        scenario.expected_exit_code()
+    );
+    let notes = report["notes"].to_string();
+    assert!(
+        notes.contains(name),
+        "the report says which scenario ran: {notes}"
+    );
+}
+
+#[test]
+fn demo_healthy() {
+    run_scenario("healthy", true);
+}
+
+#[test]
+fn demo_without_a_scenario_is_healthy() {
+    let run = doctor(["demo", "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let report = run.json();
+    assert_json_report(&report, ALL_STAGES, Expect::Healthy);
+    for id in [
+        "key.match",
+        "key.certificate",
+        "key.signature",
+        "ews.reachable",
+    ] {
+        assert_eq!(status(&report, id), "pass", "{id}");
+    }
+}
+
+#[test]
+fn demo_internal_host() {
+    run_scenario("internal-host", false);
+}
+
+#[test]
+fn demo_firewall_drop() {
+    run_scenario("firewall-drop", false);
+}
+
+#[test]
+fn demo_self_signed() {
+    run_scenario("self-signed", false);
+}
+
+#[test]
+fn demo_incomplete_chain() {
+    run_scenario("incomplete-chain", false);
+}
+
+#[test]
+fn demo_auth_401() {
+    run_scenario("auth-401", true);
+}
+
+#[test]
+fn demo_login_redirect() {
+    run_scenario("login-redirect", false);
+}
+
+#[test]
+fn demo_x5t_mismatch() {
+    run_scenario("x5t-mismatch", true);
+}
+
+#[test]
+fn demo_expired_auth_cert() {
+    run_scenario("expired-auth-cert", false);
+}
+
+#[test]
+fn demo_bad_signature() {
+    run_scenario("bad-signature", false);
+}
+
+#[test]
+fn demo_list_names_every_scenario_with_its_exit_code() {
+    let run = doctor(["demo", "--list"]);
+    assert_eq!(run.code, 0);
+    let lines: Vec<&str> = run.stdout.lines().skip(1).collect();
+    assert_eq!(lines.len(), Scenario::ALL.len(), "{}", run.stdout);
+    for (line, scenario) in lines.iter().zip(Scenario::ALL) {
+        let mut fields = line.split_whitespace();
+        assert_eq!(fields.next(), Some(scenario.name()), "{line}");
+        assert_eq!(fields.next(), Some("exit"), "{line}");
+        assert_eq!(
+            fields.next(),
+            Some(scenario.expected_exit_code().to_string().as_str()),
+            "{line}"
+        );
+    }
+    // Every scenario this test file runs is one the list names, and the other way round.
+    let names: Vec<&str> = Scenario::ALL.iter().map(|s| s.name()).collect();
+    assert_eq!(
+        names,
+        [
+            "healthy",
+            "internal-host",
+            "firewall-drop",
+            "self-signed",
+            "incomplete-chain",
+            "auth-401",
+            "login-redirect",
+            "x5t-mismatch",
+            "expired-auth-cert",
+            "bad-signature",
+        ]
+    );
+}
+
+#[test]
+fn demo_of_an_unknown_scenario_is_a_usage_error_listing_the_scenarios() {
+    let run = doctor(["demo", "no-such-thing"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("no-such-thing"), "{}", run.stderr);
+    for scenario in Scenario::ALL {
+        assert!(run.stderr.contains(scenario.name()), "{}", run.stderr);
+    }
+}
