@@ -50,12 +50,19 @@ pub fn read_targets(source: &str) -> Result<Vec<String>, UsageError> {
             .map_err(|e| UsageError(format!("--batch {source}: cannot read it ({e})")))?;
         String::from_utf8_lossy(&bytes).into_owned()
     };
-    Ok(text
+    let targets: Vec<String> = text
         .lines()
         .map(str::trim)
         .filter(|line| !line.is_empty() && !line.starts_with('#'))
         .map(str::to_string)
-        .collect())
+        .collect();
+    if targets.is_empty() {
+        // A health check pointed at an empty list must not pass without checking anything.
+        return Err(UsageError(format!(
+            "--batch {source}: no targets (every line is blank or a # comment); give one token, amurl or host per line"
+        )));
+    }
+    Ok(targets)
 }
 
 /// Runs `work` on every target, `jobs` at a time; the reports come back in input order.
@@ -104,6 +111,19 @@ mod tests {
             let expected: Vec<&str> = targets.iter().map(String::as_str).collect();
             assert_eq!(order, expected);
         }
+    }
+
+    #[test]
+    fn an_empty_batch_is_a_usage_error() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("targets.txt");
+        std::fs::write(&path, "# only a comment\n\n   \n").expect("write");
+        let error = read_targets(&path.to_string_lossy()).expect_err("no targets");
+        assert!(error.0.contains("no targets"), "{error}");
+        std::fs::write(&path, "# hosts\nmail.contoso.com\n\n  https://x.test/a  \n")
+            .expect("write");
+        let targets = read_targets(&path.to_string_lossy()).expect("targets");
+        assert_eq!(targets, vec!["mail.contoso.com", "https://x.test/a"]);
     }
 
     #[test]
