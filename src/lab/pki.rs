@@ -181,15 +181,11 @@ impl Pki {
 }
 
 /// Who signs a leaf.
-enum LeafIssuer<'a> {
+enum LeafIssuer {
     /// The PKI's intermediate.
     Intermediate,
-    /// The PKI's root, directly.
-    Root,
     /// The leaf's own key: a self-signed certificate.
     SelfSigned,
-    /// A CA the caller made.
-    Ca(&'a TestCa),
     /// A fresh chain of this many intermediates under the root, the last one signing.
     FreshChain(usize),
 }
@@ -198,7 +194,7 @@ enum LeafIssuer<'a> {
 pub struct LeafBuilder<'a> {
     pki: &'a Pki,
     names: Vec<String>,
-    issuer: LeafIssuer<'a>,
+    issuer: LeafIssuer,
     send_issuers: bool,
     not_before: Option<OffsetDateTime>,
     not_after: Option<OffsetDateTime>,
@@ -211,12 +207,6 @@ impl<'a> LeafBuilder<'a> {
         self
     }
 
-    /// Issued by the intermediate, which the server sends after the leaf (the default).
-    pub fn via_intermediate(mut self) -> Self {
-        self.issuer = LeafIssuer::Intermediate;
-        self.send_issuers = true;
-        self
-    }
 
     /// Issued by the intermediate, but the server sends only the leaf: the
     /// "incomplete chain" misconfiguration.
@@ -226,19 +216,7 @@ impl<'a> LeafBuilder<'a> {
         self
     }
 
-    /// Issued by the root directly; the server sends only the leaf, which is a
-    /// complete chain.
-    pub fn issued_by_root(mut self) -> Self {
-        self.issuer = LeafIssuer::Root;
-        self
-    }
 
-    /// Issued by `ca`; the server sends the leaf and `ca`'s intermediates.
-    pub fn issued_by(mut self, ca: &'a TestCa) -> Self {
-        self.issuer = LeafIssuer::Ca(ca);
-        self.send_issuers = true;
-        self
-    }
 
     /// Signed by its own key: subject and issuer are the same, nothing is sent with it.
     pub fn self_signed(mut self) -> Self {
@@ -305,12 +283,10 @@ impl<'a> LeafBuilder<'a> {
         let fresh_chain;
         let (der, sent_above) = match self.issuer {
             LeafIssuer::SelfSigned => (params.self_signed(&key)?.der().to_vec(), Vec::new()),
-            LeafIssuer::Root => (self.pki.root.issue(&params, &key)?, Vec::new()),
             LeafIssuer::Intermediate => (
                 self.pki.intermediate.issue(&params, &key)?,
                 self.pki.intermediate.chain_above_leaf().to_vec(),
             ),
-            LeafIssuer::Ca(ca) => (ca.issue(&params, &key)?, ca.chain_above_leaf().to_vec()),
             LeafIssuer::FreshChain(count) => {
                 fresh_chain = fresh_intermediates(&self.pki.root, count)?;
                 let ca = fresh_chain.as_ref().unwrap_or(&self.pki.root);
@@ -366,10 +342,6 @@ impl Leaf {
         pem("CERTIFICATE", &self.cert)
     }
 
-    /// The private key, PKCS#8 DER.
-    pub fn key_der(&self) -> &PrivatePkcs8KeyDer<'static> {
-        &self.key
-    }
 
     /// The private key, PKCS#8 PEM.
     pub fn key_pem(&self) -> String {

@@ -72,18 +72,6 @@ fn public_roots() -> RootCertStore {
     }
 }
 
-/// A verifying rustls client configuration (ring, TLS 1.2 and 1.3, the
-/// roots of [`root_store`]), for stages that make their own connections.
-pub fn client_config(net: &NetSettings) -> Arc<ClientConfig> {
-    let config = ClientConfig::builder_with_provider(provider())
-        .with_safe_default_protocol_versions()
-        // ring implements both TLS 1.2 and 1.3: the default versions always build.
-        .expect("the ring provider supports the default TLS versions")
-        .with_root_certificates(root_store(net))
-        .with_no_client_auth();
-    Arc::new(config)
-}
-
 /// What the server presented and what verification (at the real clock) said.
 #[derive(Debug, Clone)]
 struct Presented {
