@@ -118,14 +118,22 @@ fn probe_one(text: &str, settings: &Settings, cache: &Cache, progress: &Progress
         match Target::parse(text) {
             Ok(target) => Some(target),
             Err(e) => {
-                report.push(Check::fail(
-                    CheckId::TokenInput,
-                    format!(
-                        "`{}` is neither a token, a URL nor a host name: {e}",
-                        crate::metadata::excerpt(text.trim(), 120)
-                    ),
-                    Remedy::ProbeTarget,
-                ));
+                let shown = crate::metadata::excerpt(text.trim(), 120);
+                // A URL that SSI would not fetch is an amurl problem; anything
+                // else is input that names no target at all.
+                report.push(if text.contains("://") {
+                    Check::fail(
+                        CheckId::TokenAmurl,
+                        format!("`{shown}` is not a metadata URL SSI can fetch: {e}"),
+                        Remedy::TokenAmurl,
+                    )
+                } else {
+                    Check::fail(
+                        CheckId::TokenInput,
+                        format!("`{shown}` is neither a token, a URL nor a host name: {e}"),
+                        Remedy::ProbeTarget,
+                    )
+                });
                 stages.insert(0, Stage::Token);
                 None
             }

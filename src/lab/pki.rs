@@ -207,7 +207,6 @@ impl<'a> LeafBuilder<'a> {
         self
     }
 
-
     /// Issued by the intermediate, but the server sends only the leaf: the
     /// "incomplete chain" misconfiguration.
     pub fn without_intermediate(mut self) -> Self {
@@ -215,8 +214,6 @@ impl<'a> LeafBuilder<'a> {
         self.send_issuers = false;
         self
     }
-
-
 
     /// Signed by its own key: subject and issuer are the same, nothing is sent with it.
     pub fn self_signed(mut self) -> Self {
@@ -341,7 +338,6 @@ impl Leaf {
     pub fn cert_pem(&self) -> String {
         pem("CERTIFICATE", &self.cert)
     }
-
 
     /// The private key, PKCS#8 PEM.
     pub fn key_pem(&self) -> String {
