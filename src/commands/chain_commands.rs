@@ -96,7 +96,8 @@ fn probe_one(text: &str, settings: &Settings, cache: &Cache, progress: &Progress
         Stage::Metadata,
         Stage::Ews,
     ];
-    let target = if input::extract_jwt(text).is_some() {
+    // A damaged token is judged as a token: as a host name it would be looked up.
+    let target = if input::holds_token(text) {
         stages.insert(0, Stage::Token);
         chain::walk_token(&mut report, text, settings)
             .and_then(|t| t.amurl().map(str::to_string))
@@ -109,7 +110,7 @@ fn probe_one(text: &str, settings: &Settings, cache: &Cache, progress: &Progress
                     CheckId::TokenAmurl,
                     format!(
                         "`{}` is neither a token, a URL nor a host name: {e}",
-                        text.trim()
+                        input::hide_token_text(text.trim())
                     ),
                     crate::remedy::Remedy::TokenAmurl,
                 ));

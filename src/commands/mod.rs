@@ -30,7 +30,11 @@ pub fn run(cli: Cli) -> i32 {
     match result {
         Ok(code) => code,
         Err(UsageError(message)) => {
-            eprintln!("idtoken-doctor: {message}");
+            // Usage errors quote what was given; a misplaced token stays hidden.
+            eprintln!(
+                "idtoken-doctor: {}",
+                crate::input::hide_token_text(&message)
+            );
             EXIT_USAGE
         }
     }
