@@ -220,17 +220,24 @@ pub(super) fn token_chain(
     if let Some(target) = &target {
         report.target = Some(target.info());
     }
+    // `keys --metadata URL` fetches that URL and nothing else: the amurl's
+    // links are not its business (and may well be what is broken), so the URL
+    // is walked as the target, its document standing in for the amurl's.
+    let (walked, source) = match (command, source) {
+        ("keys", MetadataSource::Url(other)) => (Some(other), &MetadataSource::Amurl),
+        _ => (target.as_ref(), source),
+    };
     let findings: Option<NetworkFindings> = if report.broken_at_or_before(Stage::Token) {
         None
     } else {
-        match (source, &settings.net, &target) {
+        match (source, &settings.net, walked) {
             (MetadataSource::File { .. }, None, _) => Some(offline_findings(source, settings)),
-            (_, Some(net), Some(target)) => {
+            (_, Some(net), Some(walked)) => {
                 if command == "keys" {
                     stages = Stage::ALL[..Stage::ALL.len() - 1].to_vec();
                 }
-                Some(cache.findings(target, || {
-                    chain::walk_network(target, net, settings, links, source, progress)
+                Some(cache.findings(walked, || {
+                    chain::walk_network(walked, net, settings, links, source, progress)
                 }))
             }
             _ => None,
