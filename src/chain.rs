@@ -1,6 +1,7 @@
 //! Walks the links of the chain in order, stops at the first broken one and
 //! marks every later check as skipped. The commands choose which links to walk.
 
+use std::borrow::Cow;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -77,7 +78,8 @@ pub fn walk_network(
     }
 
     let peer = connect_links(target, net, settings, &budget, &mut checks, progress);
-    let body = match (&peer, source) {
+    // A saved document is borrowed, not copied: it may be tens of MiB.
+    let body: Option<Cow<'_, [u8]>> = match (&peer, source) {
         (_, MetadataSource::File { path, body }) => {
             for id in CheckId::of_stage(Stage::Http) {
                 checks.push(Check::skip(
@@ -85,18 +87,18 @@ pub fn walk_network(
                     format!("the metadata document was read from {path}"),
                 ));
             }
-            Some(body.clone())
+            Some(Cow::Borrowed(body.as_slice()))
         }
         (Some(peer), MetadataSource::Amurl) => {
             progress.stage(Stage::Http, &target.host);
             let outcome = http::run(target, *peer, net, &budget);
             checks.extend(outcome.checks);
-            outcome.body
+            outcome.body.map(Cow::Owned)
         }
         (Some(_), MetadataSource::Url(other)) => {
             let fetched = fetch_other(other, net, settings, &budget, progress);
             checks.extend(fetched.0);
-            fetched.1
+            fetched.1.map(Cow::Owned)
         }
         _ => None,
     };

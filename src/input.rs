@@ -231,6 +231,20 @@ pub fn extract_jwt(text: &str) -> Option<String> {
         .map(|candidate| candidate.text)
 }
 
+/// Whether `text` holds a token, even a damaged one, rather than a URL or a
+/// host name: a JWT-shaped run whose first part (the header) is at least 16
+/// characters, complete or not (a token that lost its signature, or was cut).
+///
+/// `probe` asks this before treating its TARGET as a host: taken for a host
+/// name, `header.payload` would be looked up in public DNS, handing the
+/// user's claims to every resolver on the way. No real host name starts
+/// with a 16-character label beginning `eyJ`.
+pub fn holds_token(text: &str) -> bool {
+    // The shortest JOSE header, `{"alg":"none"}`, is 19 characters of base64url.
+    find_token(text)
+        .is_some_and(|candidate| candidate.text().split('.').next().map_or(0, str::len) >= 16)
+}
+
 /// The token to judge in `text`: the first complete JWT (three non-empty parts);
 /// failing that, the first JWT-shaped candidate with at least one dot; failing
 /// that, the first lone `eyJ…` run. `None` when nothing starts with `eyJ`.
@@ -293,6 +307,44 @@ impl Scanned {
             text: self.text,
         }
     }
+}
+
+/// `text` with anything that looks like a token, or a piece of one, replaced
+/// by `[token text hidden: N characters]`: every `eyJ…` run of 16 characters
+/// or more (a JWT, or its `header.payload`) and every other run of 40 or more
+/// base64url characters (a signature, or the part of a token that a line
+/// break in an unquoted paste turned into an argument of its own).
+///
+/// For messages that quote what the user typed, such as usage errors: a token
+/// pasted in the wrong place on the command line must not land in a terminal
+/// or CI log. Nothing a usage error legitimately quotes (paths, host names,
+/// GUIDs of 36 characters, flag values) is that long without a break.
+pub fn hide_token_text(text: &str) -> String {
+    const MIN_JWT_RUN: usize = 16;
+    const MIN_PIECE_RUN: usize = 40;
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let (mut at, mut copied) = (0, 0);
+    while at < bytes.len() {
+        if !is_base64url(bytes[at]) {
+            at += 1;
+            continue;
+        }
+        let jwt = bytes[at..].starts_with(b"eyJ") && (at == 0 || bytes[at - 1] != b'.');
+        let run = bytes[at..]
+            .iter()
+            .take_while(|&&b| is_base64url(b) || (jwt && b == b'.'))
+            .count();
+        if run >= if jwt { MIN_JWT_RUN } else { MIN_PIECE_RUN } {
+            // Runs are ASCII, so `at` and `at + run` are character boundaries.
+            out.push_str(&text[copied..at]);
+            out.push_str(&format!("[token text hidden: {run} characters]"));
+            copied = at + run;
+        }
+        at += run;
+    }
+    out.push_str(&text[copied..]);
+    out
 }
 
 fn is_base64url(b: u8) -> bool {
@@ -551,6 +603,51 @@ fn sextet(c: u8) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn damaged_tokens_are_still_tokens_and_host_names_are_not() {
+        let header = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9";
+        for token in [
+            format!("{header}.eyJhIjoxfQ.c2ln"),
+            format!("{header}.eyJhIjoxfQ"),
+            format!("{header}.eyJhIjoxfQ."),
+            format!("Bearer {header}"),
+        ] {
+            assert!(holds_token(&token), "{token}");
+        }
+        for target in [
+            "mail.contoso.com",
+            "https://mail.contoso.com/autodiscover/metadata/json/1",
+            "eyJump.example.com",
+            "https://eyjafjallajokull.is/autodiscover/metadata/json/1",
+        ] {
+            assert!(!holds_token(target), "{target}");
+        }
+    }
+
+    #[test]
+    fn token_text_is_hidden_in_messages() {
+        let token = "eyJhbGciOiJSUzI1NiJ9.eyJhIjoxfQ.c2lnbmF0dXJl";
+        let message = format!("error: unexpected argument '{token}' found");
+        assert_eq!(
+            hide_token_text(&message),
+            "error: unexpected argument '[token text hidden: 44 characters]' found"
+        );
+        let piece = "Xi1HxGuv6IBJEHmUtKIDUNKf1mPcEci7F3JU1h2xlO1B_ydxIyfuTsb2";
+        assert_eq!(
+            hide_token_text(&format!("'{piece}'")),
+            "'[token text hidden: 56 characters]'"
+        );
+        for kept in [
+            "cannot read /tmp/.tmp5QpDhE/lab-ca.pem: not found",
+            "--resolve mail.contoso.com:443:10.0.0.1 is not HOST:PORT:ADDR",
+            "msexchuid 53e925fa-76ba-45e1-be0f-4ef08b59d389@contoso.com",
+            "no scenario `eyJ` (or eyJhbGci)",
+            "ünïcödé · eyJ",
+        ] {
+            assert_eq!(hide_token_text(kept), kept);
+        }
+    }
     use std::io::Write;
 
     /// header `{"alg":"RS256"}`, payload `{"a":1}`, a 256-byte signature.

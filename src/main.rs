@@ -3,6 +3,9 @@
 use clap::Parser;
 
 fn main() {
-    let cli = idtoken_doctor::cli::Cli::parse();
-    std::process::exit(idtoken_doctor::run(cli));
+    let code = match idtoken_doctor::cli::Cli::try_parse() {
+        Ok(cli) => idtoken_doctor::run(cli),
+        Err(error) => idtoken_doctor::commands::parse_failure(&error),
+    };
+    std::process::exit(code);
 }

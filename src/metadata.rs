@@ -312,12 +312,15 @@ fn not_json_check(text: &[u8], e: &serde_json::Error) -> Check {
 /// The entries of `keys`, examined up to [`MAX_KEYS_EXAMINED`]: usable keys and
 /// reasons for the others. Identical certificate values are decoded once.
 fn read_keys(entries: &[Value]) -> (Vec<PublishedKey>, Vec<String>) {
-    let mut keys = Vec::new();
+    let mut keys: Vec<PublishedKey> = Vec::new();
     let mut ignored = Vec::new();
-    let mut parsed: HashMap<&str, Result<CertificateFacts, String>> = HashMap::new();
+    // Each distinct value maps to the first key that carried it (or to why it
+    // is unusable); copies take their facts from that key, so no certificate
+    // is held twice (ten thousand of them make tens of MiB).
+    let mut seen: HashMap<&str, Result<usize, String>> = HashMap::new();
     for (position, entry) in entries.iter().take(MAX_KEYS_EXAMINED).enumerate() {
         let index = position + 1;
-        match read_key(entry, &mut parsed) {
+        match read_key(entry, &mut seen, &keys) {
             Ok((usage, declared_x5t, facts)) => keys.push(PublishedKey {
                 index,
                 usage,
@@ -365,10 +368,33 @@ struct CertificateFacts {
 
 type KeyParts = (Option<String>, Option<String>, CertificateFacts);
 
-/// One entry of `keys`: its usage, declared x5t and certificate, or why it is unusable.
+impl CertificateFacts {
+    /// The facts a usable key already carries (for another copy of its certificate).
+    fn of(key: &PublishedKey) -> Self {
+        CertificateFacts {
+            computed_x5t: key.computed_x5t.clone(),
+            sha1: key.sha1,
+            thumbprint_hex: key.thumbprint_hex.clone(),
+            sha256_hex: key.sha256_hex.clone(),
+            der: key.der.clone(),
+            subject: key.subject.clone(),
+            issuer: key.issuer.clone(),
+            not_before: key.not_before,
+            not_after: key.not_after,
+            key_algorithm: key.key_algorithm.clone(),
+            public_key_spki_der: key.public_key_spki_der.clone(),
+        }
+    }
+}
+
+/// One entry of `keys`: its usage, declared x5t and certificate, or why it is
+/// unusable. `seen` maps certificate values already met to the position in
+/// `keys` of the key that carried them (which this entry, if usable, is
+/// pushed after: the caller pushes every `Ok` at once).
 fn read_key<'a>(
     entry: &'a Value,
-    parsed: &mut HashMap<&'a str, Result<CertificateFacts, String>>,
+    seen: &mut HashMap<&'a str, Result<usize, String>>,
+    keys: &[PublishedKey],
 ) -> Result<KeyParts, String> {
     let Value::Object(key) = entry else {
         return Err(format!("is {}, not an object", describe_value(entry)));
@@ -414,10 +440,23 @@ fn read_key<'a>(
         }
         None => return Err("keyvalue has no value (the base64 certificate)".to_string()),
     };
-    let facts = parsed
-        .entry(value)
-        .or_insert_with(|| certificate_facts(value))
-        .clone()?;
+    let facts = match seen.get(value) {
+        Some(Ok(position)) => match keys.get(*position) {
+            Some(key) => CertificateFacts::of(key),
+            None => certificate_facts(value)?,
+        },
+        Some(Err(reason)) => return Err(reason.clone()),
+        None => match certificate_facts(value) {
+            Ok(facts) => {
+                seen.insert(value, Ok(keys.len()));
+                facts
+            }
+            Err(reason) => {
+                seen.insert(value, Err(reason.clone()));
+                return Err(reason);
+            }
+        },
+    };
     let usage = field(key, "usage").map(value_text);
     let declared_x5t = field(key, "keyinfo")
         .and_then(|info| info.as_object())

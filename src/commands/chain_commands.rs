@@ -109,7 +109,8 @@ fn probe_one(text: &str, settings: &Settings, cache: &Cache, progress: &Progress
         Stage::Metadata,
         Stage::Ews,
     ];
-    let target = if input::extract_jwt(text).is_some() {
+    // A damaged token is judged as a token: as a host name it would be looked up.
+    let target = if input::holds_token(text) {
         stages.insert(0, Stage::Token);
         chain::walk_token(&mut report, text, settings)
             .and_then(|t| t.amurl().map(str::to_string))
@@ -118,7 +119,7 @@ fn probe_one(text: &str, settings: &Settings, cache: &Cache, progress: &Progress
         match Target::parse(text) {
             Ok(target) => Some(target),
             Err(e) => {
-                let shown = crate::metadata::excerpt(text.trim(), 120);
+                let shown = crate::metadata::excerpt(&input::hide_token_text(text.trim()), 120);
                 // A URL that SSI would not fetch is an amurl problem; anything
                 // else is input that names no target at all.
                 report.push(if text.contains("://") {
@@ -234,31 +235,30 @@ pub(super) fn token_chain(
     if let Some(target) = &target {
         report.target = Some(target.info());
     }
+    // `keys --metadata URL` fetches that URL and nothing else: the amurl's
+    // links are not its business (and may well be what is broken), so the URL
+    // is walked as the target, its document standing in for the amurl's.
+    let (walked, source) = match (command, source) {
+        ("keys", MetadataSource::Url(other)) => {
+            report.notes.push(format!(
+                "the metadata was fetched from {} (--metadata), not from the token's amurl",
+                other.url
+            ));
+            (Some(other), &MetadataSource::Amurl)
+        }
+        _ => (target.as_ref(), source),
+    };
     let findings: Option<NetworkFindings> = if report.broken_at_or_before(Stage::Token) {
         None
     } else {
-        match (source, &settings.net, &target) {
+        match (source, &settings.net, walked) {
             (MetadataSource::File { .. }, None, _) => Some(offline_findings(source, settings)),
-            (_, Some(net), Some(target)) => {
+            (_, Some(net), Some(walked)) => {
                 if command == "keys" {
                     stages = Stage::ALL[..Stage::ALL.len() - 1].to_vec();
                 }
-                // `keys --metadata URL` judges the key against that document:
-                // the URL replaces the amurl, so its links are the ones walked
-                // (an unreachable amurl is what the flag works around).
-                // `diagnose` still walks the amurl, as SSI does.
-                let (walked, walked_source) = match source {
-                    MetadataSource::Url(other) if command == "keys" => {
-                        report.notes.push(format!(
-                            "the metadata was fetched from {} (--metadata), not from the token's amurl",
-                            other.url
-                        ));
-                        (other, &MetadataSource::Amurl)
-                    }
-                    _ => (target, source),
-                };
                 Some(cache.findings(walked, || {
-                    chain::walk_network(walked, net, settings, probe_ews, walked_source, progress)
+                    chain::walk_network(walked, net, settings, probe_ews, source, progress)
                 }))
             }
             _ => None,

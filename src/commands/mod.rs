@@ -16,6 +16,31 @@ pub use output::{complain, emit};
 /// Exit code for usage errors and unreadable input.
 pub const EXIT_USAGE: i32 = 2;
 
+/// Prints what clap could not parse (or the help and version it was asked
+/// for) and returns the exit code. clap quotes the arguments it did not
+/// understand: a token pasted in the wrong place must not reach a terminal or
+/// a CI log in clear.
+pub fn parse_failure(error: &clap::Error) -> i32 {
+    use std::io::{IsTerminal, Write};
+    if !error.use_stderr() {
+        emit(&error.render().to_string());
+        return error.exit_code();
+    }
+    let rendered = error.render();
+    let colour = std::io::stderr().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let text = if colour {
+        rendered.ansi().to_string()
+    } else {
+        rendered.to_string()
+    };
+    let mut err = std::io::stderr().lock();
+    let _ = err
+        .write_all(crate::input::hide_token_text(&text).as_bytes())
+        .and_then(|_| err.flush());
+    error.exit_code()
+}
+
 /// Runs one parsed command line and returns the process exit code.
 pub fn run(cli: Cli) -> i32 {
     let result = match cli.command {

@@ -22,6 +22,8 @@ pub fn emit(text: &str) {
 /// nobody left to tell, and the exit code still says what happened.
 pub fn complain(message: &str) {
     let mut err = io::stderr().lock();
+    // Usage errors quote what was given; a misplaced token stays hidden.
+    let message = crate::input::hide_token_text(message);
     let _ = writeln!(err, "idtoken-doctor: {message}").and_then(|_| err.flush());
 }
 

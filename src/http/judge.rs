@@ -556,22 +556,47 @@ fn judge_body(facts: &HttpFacts, body: &[u8]) -> Check {
             }
             check
         }
+        // Valid JSON nested deeper than the parser follows is still JSON: the
+        // answer is what was asked for, and `metadata.document` names the fault.
+        Err(error) if error.to_string().contains("recursion limit") => Check::pass(
+            CheckId::HttpContent,
+            format!(
+                "JSON document, {} bytes, nested deeper than a JSON parser follows (see metadata.document)",
+                document.len()
+            ),
+        )
+        .with_detail("bytes", document.len())
+        .with_detail("json_error", error.to_string()),
         Err(error) => {
             let kind = match media_type.as_deref() {
                 Some(mt) if mt.contains("xml") => format!("XML ({mt})"),
                 Some(mt) => mt.to_string(),
                 None => "a body with no Content-Type".to_string(),
             };
-            Check::fail(
-                CheckId::HttpContent,
-                format!(
+            // The request offers no compression (no Accept-Encoding); a server
+            // or proxy that compresses anyway sends bytes no JSON parser reads.
+            let encoding = facts
+                .header("content-encoding")
+                .map(str::trim)
+                .filter(|e| !e.is_empty() && !e.eq_ignore_ascii_case("identity"));
+            let summary = match encoding {
+                Some(encoding) => format!(
+                    "the answer is {kind} compressed with Content-Encoding {}, though the request offered no compression: not readable JSON as sent; it starts \"{}\"",
+                    sanitize_header(encoding),
+                    first_bytes(document)
+                ),
+                None => format!(
                     "the answer is {kind}, not JSON; it starts \"{}\"",
                     first_bytes(document)
                 ),
-                Remedy::MetadataNotJson,
-            )
-            .with_detail("json_error", error.to_string())
-            .with_detail("body_start", first_bytes(document))
+            };
+            let mut check = Check::fail(CheckId::HttpContent, summary, Remedy::MetadataNotJson)
+                .with_detail("json_error", error.to_string())
+                .with_detail("body_start", first_bytes(document));
+            if let Some(encoding) = encoding {
+                check = check.with_detail("content_encoding", sanitize_header(encoding));
+            }
+            check
         }
     }
 }
@@ -933,6 +958,57 @@ mod tests {
         let c = content(&long);
         assert!(c.summary.contains("no Content-Type"));
         assert!(c.summary.len() < 200);
+    }
+
+    #[test]
+    fn a_compressed_body_says_so_and_is_not_inflated() {
+        let gzip = facts(
+            200,
+            "OK",
+            &[
+                ("content-type", "application/json"),
+                ("content-encoding", "gzip"),
+            ],
+            BodyOutcome::Complete(vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff, 0xed, 0xc1]),
+        );
+        let c = content(&gzip);
+        assert_eq!(c.status, Status::Fail);
+        assert!(
+            c.summary.contains(
+                "compressed with Content-Encoding gzip, though the request offered no compression"
+            ),
+            "{}",
+            c.summary
+        );
+        assert_eq!(c.details["content_encoding"], "gzip");
+        let identity = facts(
+            200,
+            "OK",
+            &[("content-encoding", "identity")],
+            BodyOutcome::Complete(b"nope".to_vec()),
+        );
+        assert!(!content(&identity).summary.contains("compressed"));
+    }
+
+    #[test]
+    fn json_nested_too_deep_is_still_json_here() {
+        let deep = format!("{{\"keys\":{}{}}}", "[".repeat(10_000), "]".repeat(10_000));
+        let f = facts(
+            200,
+            "OK",
+            &[("content-type", "application/json")],
+            BodyOutcome::Complete(deep.into_bytes()),
+        );
+        let c = content(&f);
+        assert_eq!(c.status, Status::Pass, "{}", c.summary);
+        assert!(c.summary.contains("see metadata.document"), "{}", c.summary);
+        let broken = facts(
+            200,
+            "OK",
+            &[],
+            BodyOutcome::Complete(b"{\"keys\":[".to_vec()),
+        );
+        assert_eq!(content(&broken).status, Status::Fail);
     }
 
     #[test]

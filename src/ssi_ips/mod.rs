@@ -308,7 +308,12 @@ pub fn run_to(args: &SsiIpsArgs, out: &mut dyn Write, err: &mut dyn Write) -> i3
 
 fn usage_error(err: &mut dyn Write, message: &str) -> i32 {
     // Nothing sensible is left to do if standard error is gone too.
-    let _ = writeln!(err, "idtoken-doctor: {message}");
+    // The message quotes what was given: a misplaced token stays hidden.
+    let _ = writeln!(
+        err,
+        "idtoken-doctor: {}",
+        crate::input::hide_token_text(message)
+    );
     EXIT_USAGE
 }
 
