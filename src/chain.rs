@@ -26,7 +26,7 @@ pub enum MetadataSource {
         /// The file's bytes.
         body: Vec<u8>,
     },
-    /// Fetch this URL instead of the amurl.
+    /// Fetch this URL instead of the amurl (the commands walk it as the target).
     Url(Target),
 }
 
@@ -94,11 +94,6 @@ pub fn walk_network(
             let outcome = http::run(target, *peer, net, &budget);
             checks.extend(outcome.checks);
             outcome.body.map(Cow::Owned)
-        }
-        (Some(_), MetadataSource::Url(other)) => {
-            let fetched = fetch_other(other, net, settings, &budget, progress);
-            checks.extend(fetched.0);
-            fetched.1.map(Cow::Owned)
         }
         _ => None,
     };
@@ -175,24 +170,6 @@ fn connect_links(
         return None;
     }
     Some(peer)
-}
-
-/// dns, tcp, tls and http for a `--metadata URL` other than the amurl.
-fn fetch_other(
-    other: &Target,
-    net: &NetSettings,
-    settings: &Settings,
-    budget: &Budget,
-    progress: &Progress,
-) -> (Vec<Check>, Option<Vec<u8>>) {
-    let mut checks = Vec::new();
-    let Some(peer) = connect_links(other, net, settings, budget, &mut checks, progress) else {
-        return (checks, None);
-    };
-    progress.stage(Stage::Http, &other.host);
-    let outcome = http::run(other, peer, net, budget);
-    checks.extend(outcome.checks);
-    (checks, outcome.body)
 }
 
 /// Runs the token link on raw input and records it in the report.

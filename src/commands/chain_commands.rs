@@ -235,13 +235,15 @@ pub(super) fn token_chain(
     if let Some(target) = &target {
         report.target = Some(target.info());
     }
-    // `keys --metadata URL` fetches that URL and nothing else: the amurl's
+    // `--metadata URL` fetches that URL instead of the amurl: the amurl's
     // links are not its business (and may well be what is broken), so the URL
-    // is walked as the target, its document standing in for the amurl's.
-    let (walked, source) = match (command, source) {
-        ("keys", MetadataSource::Url(other)) => {
+    // is walked as the target, its document standing in for the amurl's (and,
+    // for diagnose, EWS is probed on its host).
+    let (walked, source) = match source {
+        MetadataSource::Url(other) => {
             report.notes.push(format!(
-                "the metadata was fetched from {} (--metadata), not from the token's amurl",
+                "the metadata was fetched from {} (--metadata), not from the token's amurl: \
+                 the network links below are that URL's",
                 other.url
             ));
             (Some(other), &MetadataSource::Amurl)
