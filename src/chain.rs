@@ -8,6 +8,7 @@ use std::sync::Arc;
 use crate::budget::Budget;
 use crate::metadata::{self, MetadataDocument};
 use crate::progress::Progress;
+use crate::remedy::Remedy;
 use crate::report::{Check, CheckId, Report, Stage, Status};
 use crate::settings::{NetSettings, Settings};
 use crate::target::Target;
@@ -95,6 +96,16 @@ pub fn walk_network(
             checks.extend(outcome.checks);
             outcome.body.map(Cow::Owned)
         }
+        (Some(_), MetadataSource::Url(other)) => {
+            notes.push(format!(
+                "the metadata document was fetched from {} (--metadata) instead of the amurl",
+                other.url
+            ));
+            progress.stage(Stage::Http, &other.host);
+            let (fetched, body) = fetch_elsewhere(other, net, settings, &budget, progress);
+            checks.extend(fetched);
+            body
+        }
         _ => None,
     };
 
@@ -170,6 +181,43 @@ fn connect_links(
         return None;
     }
     Some(peer)
+}
+
+/// Fetches a `--metadata URL` other than the amurl: its own dns, tcp and tls
+/// links must hold, but they are not the amurl's, so a failure among them is
+/// reported as the fetch's (`http.access`) rather than under the amurl's ids.
+fn fetch_elsewhere(
+    other: &Target,
+    net: &NetSettings,
+    settings: &Settings,
+    budget: &Budget,
+    progress: &Progress,
+) -> (Vec<Check>, Option<Cow<'static, [u8]>>) {
+    let mut links = Vec::new();
+    let Some(peer) = connect_links(other, net, settings, budget, &mut links, progress) else {
+        let broken = links
+            .into_iter()
+            .filter(|c| c.status == Status::Fail)
+            .min_by_key(|c| c.id);
+        let (summary, remedy) = match broken {
+            Some(c) => (
+                format!("{} failed: {}", c.id, c.summary),
+                c.remedy.unwrap_or(Remedy::MetadataNotFound),
+            ),
+            None => ("no connection".to_string(), Remedy::MetadataNotFound),
+        };
+        let check = Check::fail(
+            CheckId::HttpAccess,
+            format!(
+                "the --metadata URL {} could not be fetched: {summary}",
+                other.url
+            ),
+            remedy,
+        );
+        return (vec![check], None);
+    };
+    let outcome = http::run(other, peer, net, budget);
+    (outcome.checks, outcome.body.map(Cow::Owned))
 }
 
 /// Runs the token link on raw input and records it in the report.

@@ -599,3 +599,35 @@ fn keys_with_a_metadata_url_fetches_it_even_when_the_amurl_is_internal() {
     args.extend(lab.args());
     assert_json(&args, ALL_STAGES, Expect::Broken("dns.name", 20));
 }
+
+#[test]
+fn diagnose_with_a_metadata_url_takes_the_document_from_it_and_walks_the_amurl() {
+    let lab = Lab::new();
+    // The amurl's Exchange guards its metadata; the engineer has a copy elsewhere.
+    let guarded = lab.exchange(
+        Behaviour::unauthorized(&["Negotiate", "NTLM"]),
+        Behaviour::unauthorized(&["Negotiate"]),
+    );
+    let copy = lab.healthy_exchange();
+    let jwt = token(auth_cert(), &amurl(&guarded));
+    let mut args = strings(&["diagnose", &jwt, "--metadata", &amurl(&copy)]);
+    args.extend(lab.args());
+    let report = assert_json(&args, ALL_STAGES, Expect::Healthy);
+    assert_key_checks_pass(&report);
+    assert!(report["notes"].to_string().contains("--metadata"));
+    assert_eq!(requests_for(&guarded, METADATA_PATH), 0);
+    assert_eq!(requests_for(&copy, METADATA_PATH), 1);
+    assert_eq!(
+        requests_for(&guarded, EWS_PATH),
+        1,
+        "EWS is the amurl host's"
+    );
+
+    // A --metadata URL that cannot be reached is the fetch's failure, not the amurl's links'.
+    let closed = format!("https://{HOST}:{}{METADATA_PATH}", closed_port());
+    let mut args = strings(&["diagnose", &jwt, "--metadata", &closed]);
+    args.extend(lab.args());
+    let report = assert_json(&args, ALL_STAGES, Expect::Broken("http.access", 50));
+    assert_eq!(status(&report, "tcp.connect"), "pass");
+    assert!(summary(&report, "http.access").contains("tcp.connect failed"));
+}

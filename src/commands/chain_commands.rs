@@ -235,12 +235,13 @@ pub(super) fn token_chain(
     if let Some(target) = &target {
         report.target = Some(target.info());
     }
-    // `--metadata URL` fetches that URL instead of the amurl: the amurl's
+    // `keys --metadata URL` fetches that URL and nothing else: the amurl's
     // links are not its business (and may well be what is broken), so the URL
-    // is walked as the target, its document standing in for the amurl's (and,
-    // for diagnose, EWS is probed on its host).
-    let (walked, source) = match source {
-        MetadataSource::Url(other) => {
+    // is walked as the target, its document standing in for the amurl's.
+    // `diagnose` walks the amurl's links as SSI does and only takes the
+    // document from the URL.
+    let (walked, source) = match (command, source) {
+        ("keys", MetadataSource::Url(other)) => {
             report.notes.push(format!(
                 "the metadata was fetched from {} (--metadata), not from the token's amurl: \
                  the network links below are that URL's",
