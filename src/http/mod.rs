@@ -2,7 +2,7 @@
 //! redirects followed, at most 1 MiB of body, to the address the `tcp` link
 //! connected to, within the shared budget.
 //!
-//! [`judge`] decides `http.access` and `http.content` from the gathered
+//! [`judge()`] decides `http.access` and `http.content` from the gathered
 //! [`HttpFacts`]; [`run`] gathers them. The request itself (agent, pinned
 //! resolver, trust anchors) lives in one place that `ews` and
 //! `keys --metadata URL` ([`fetch`]) use too.

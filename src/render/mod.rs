@@ -1,7 +1,7 @@
 //! The renderers know nothing about how a check is made: they read a
-//! [`Report`] and write text. Four formats: [`human`] for a terminal,
-//! [`json`] / [`json_line`] for scripts (the contract's report shape),
-//! [`markdown`] for a ticket and [`junit`] for CI systems. [`redact`] hides user
+//! [`Report`] and write text. Four formats: [`human()`] for a terminal,
+//! [`json()`] / [`json_line`] for scripts (the contract's report shape),
+//! [`markdown()`] for a ticket and [`junit()`] for CI systems. [`redact()`] hides user
 //! identifiers in a report before any of them runs, so every format inherits it.
 //!
 //! Everything a report holds may come from a hostile token or server (a claim,

@@ -1,7 +1,7 @@
 //! The table, a landscape filter, a membership check, and the `ssi-ips`
 //! subcommand that prints them for firewall allow-lists.
 //!
-//! Every fact comes from the KB article's table (see [`data`](crate::ssi_ips::data) for how it was
+//! Every fact comes from the KB article's table (see [`data`] for how it was
 //! read); the command needs no network.
 
 pub mod cidr;
