@@ -104,8 +104,9 @@ net=(--allow-private --ca-file "$CA" --no-system-dns)
 cmd_decode() { "$TOOL" decode "$TOKEN"; }
 cmd_probe() { "$TOOL" probe "$URL" --resolve "$PIN" "${net[@]}"; }
 cmd_curl() { curl -sS -o /dev/null --cacert "$CA" --resolve "$PIN" "$URL"; }
-# What probe asks of the server: the metadata document and EWS, in one process
-# (curl reuses the connection; probe makes its own for each link).
+# What probe asks of the server: the metadata document and EWS, in one process.
+# The lab answers one request per connection, so curl connects twice (resuming
+# the TLS session); probe connects three times (tls stage, http, ews).
 cmd_curl_ews() { curl -sS -o /dev/null -o /dev/null --cacert "$CA" --resolve "$PIN" "$URL" "$EWS"; }
 cmd_dns_lab() { "$TOOL" probe "$URL" --dns-server "$LAB_DNS" "${net[@]}"; }
 cmd_dns_dead() { "$TOOL" probe "$URL" --dns-server "$DEAD_DNS" --dns-server "$LAB_DNS" "${net[@]}"; }
