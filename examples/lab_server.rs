@@ -1,0 +1,138 @@
+//! A healthy lab Exchange on 127.0.0.1 for whole-process measurements
+//! (`scripts/bench.sh`): an HTTPS server with a lab PKI serving the
+//! authentication metadata document and an EWS endpoint, a lab DNS server
+//! that answers for `mail.contoso.test`, and a silent "dead" resolver that
+//! never answers. It stays up until it is killed.
+//!
+//! ```text
+//! cargo run --release --example lab_server -- --dir DIR [--tokens N]
+//! ```
+//!
+//! Into `DIR` it writes `ca.pem` (the lab root, for `--ca-file` and curl's
+//! `--cacert`), `metadata.json` (the document it serves), `token.jwt` (a
+//! token whose amurl names the server) and `tokens.txt` (`N` such tokens for
+//! different users, 200 by default, for `--batch`). Then it prints one line,
+//! `port=PORT dns=ADDR dead_dns=ADDR`, and waits.
+
+use std::io::{self, Write as _};
+use std::net::{IpAddr, Ipv4Addr, UdpSocket};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::{env, fs, thread};
+
+use idtoken_doctor::lab::authcert::{metadata_json, AuthCert, MetadataOptions};
+use idtoken_doctor::lab::dns::{DnsServer, Zone};
+use idtoken_doctor::lab::https::{Behaviour, HttpsServer, Route};
+use idtoken_doctor::lab::mint::TokenMint;
+use idtoken_doctor::lab::pki::Pki;
+use idtoken_doctor::lab::scenario::HOST;
+use idtoken_doctor::target::METADATA_PATH;
+use time::{Duration, OffsetDateTime};
+
+/// What the command line asked for.
+struct Options {
+    dir: PathBuf,
+    tokens: usize,
+}
+
+fn parse_args() -> Result<Options, String> {
+    let mut dir = None;
+    let mut tokens = 200;
+    let mut args = env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--dir" => dir = args.next().map(PathBuf::from),
+            "--tokens" => {
+                let value = args.next().unwrap_or_default();
+                tokens = value
+                    .parse()
+                    .map_err(|_| format!("--tokens takes a count, not `{value}`"))?;
+            }
+            other => return Err(format!("unexpected argument `{other}`")),
+        }
+    }
+    let dir = dir.ok_or("--dir DIR is required")?;
+    Ok(Options { dir, tokens })
+}
+
+fn main() -> ExitCode {
+    match parse_args().and_then(|options| run(&options)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("lab_server: {message}");
+            eprintln!("usage: lab_server --dir DIR [--tokens N]");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(options: &Options) -> Result<(), String> {
+    let now = OffsetDateTime::now_utc();
+    let day = Duration::days(1);
+    let auth = AuthCert::generate(now - 200 * day, now + 3 * 365 * day)
+        .map_err(|e| format!("auth certificate: {e}"))?;
+    let pki = Pki::new().map_err(|e| format!("lab PKI: {e}"))?;
+    let leaf = pki
+        .leaf(HOST)
+        .build()
+        .map_err(|e| format!("server certificate: {e}"))?;
+    let metadata = metadata_json(&[&auth], &MetadataOptions::default());
+    let routes = vec![
+        Route::new(METADATA_PATH, Behaviour::json(metadata.clone())),
+        Route::new(
+            "/EWS/Exchange.asmx",
+            Behaviour::unauthorized(&["Negotiate", "NTLM"]),
+        ),
+    ];
+    let https =
+        HttpsServer::start(leaf.identity(), routes).map_err(|e| format!("HTTPS server: {e}"))?;
+    let dns = DnsServer::start(Zone::new().address(HOST, IpAddr::V4(Ipv4Addr::LOCALHOST)))
+        .map_err(|e| format!("DNS server: {e}"))?;
+    // Bound but never read: queries sent to it get no answer and no ICMP
+    // error, like a resolver behind a firewall that drops them.
+    let dead_resolver = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0))
+        .map_err(|e| format!("dead resolver socket: {e}"))?;
+    let dead_addr = dead_resolver
+        .local_addr()
+        .map_err(|e| format!("dead resolver address: {e}"))?;
+
+    let amurl = format!("https://{HOST}:{}{METADATA_PATH}", https.port());
+    let mint = |user: usize| {
+        TokenMint::new(auth.x5t.clone(), now - Duration::minutes(10))
+            .amurl(amurl.clone())
+            .msexchuid(format!("53e925fa-76ba-45e1-be0f-{user:012x}"))
+            .sign(&auth.private_key)
+            .map_err(|e| format!("signing a token: {e}"))
+    };
+    let token = mint(0)?;
+    let tokens = (1..=options.tokens)
+        .map(mint)
+        .collect::<Result<Vec<_>, _>>()?;
+
+    let write = |name: &str, contents: &str| {
+        let path = options.dir.join(name);
+        fs::write(&path, contents).map_err(|e| format!("writing {}: {e}", path.display()))
+    };
+    fs::create_dir_all(&options.dir)
+        .map_err(|e| format!("creating {}: {e}", options.dir.display()))?;
+    write("ca.pem", &pki.ca_pem())?;
+    write("metadata.json", &metadata)?;
+    write("token.jwt", &format!("{token}\n"))?;
+    write("tokens.txt", &(tokens.join("\n") + "\n"))?;
+
+    let mut stdout = io::stdout().lock();
+    writeln!(
+        stdout,
+        "port={} dns={} dead_dns={dead_addr}",
+        https.port(),
+        dns.addr()
+    )
+    .and_then(|()| stdout.flush())
+    .map_err(|e| format!("writing to standard output: {e}"))?;
+    drop(stdout);
+
+    // Serve until killed; the servers run on their own threads.
+    loop {
+        thread::park();
+    }
+}
