@@ -17,7 +17,7 @@ use serde_json::{json, Value};
 /// Once one resolver has answered, the others get this much longer at least
 /// (twice as long as the first took, within these bounds): a dead resolver
 /// must not hold the chain up, but a second opinion is worth a moment.
-const GRACE_MIN: Duration = Duration::from_millis(300);
+const GRACE_MIN: Duration = Duration::from_millis(50);
 const GRACE_MAX: Duration = Duration::from_secs(2);
 
 /// How one query (A or AAAA) to one resolver ended.
