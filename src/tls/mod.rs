@@ -170,7 +170,7 @@ pub fn run(
             let path = net
                 .ca_file
                 .as_ref()
-                .map_or_else(|| "(given)".to_string(), |p| p.display().to_string());
+                .map_or_else(|| "(in-process anchors, no file)".to_string(), |p| p.display().to_string());
             (path, net.extra_roots.len())
         }),
     };
