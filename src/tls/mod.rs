@@ -167,10 +167,10 @@ pub fn run(
     let anchors = Anchors {
         public: webpki_roots::TLS_SERVER_ROOTS.len(),
         ca_file: (!net.extra_roots.is_empty()).then(|| {
-            let path = net
-                .ca_file
-                .as_ref()
-                .map_or_else(|| "(in-process anchors, no file)".to_string(), |p| p.display().to_string());
+            let path = net.ca_file.as_ref().map_or_else(
+                || "(in-process anchors, no file)".to_string(),
+                |p| p.display().to_string(),
+            );
             (path, net.extra_roots.len())
         }),
     };
