@@ -214,7 +214,7 @@ pub fn read_document(body: &[u8]) -> Result<MetadataDocument, Check> {
         Ok(value) => value,
         Err(e) => return Err(not_json_check(text, &e)),
     };
-    let Value::Object(top) = value else {
+    let Value::Object(mut top) = value else {
         return Err(fail(
             format!(
                 "the metadata document is {}, not a JSON object with a keys array",
@@ -223,17 +223,20 @@ pub fn read_document(body: &[u8]) -> Result<MetadataDocument, Check> {
             Remedy::MetadataNotExchange,
         ));
     };
-    let keys = match field(&top, "keys") {
+    // The keys array is taken out of the document, so that each entry's text
+    // is freed once its certificate is read (ten thousand of them make tens of MiB).
+    let fields = field_names(&top);
+    let keys = match field_name(&top, "keys").and_then(|name| top.remove(&name)) {
         Some(Value::Array(keys)) => keys,
         Some(other) => {
             return Err(fail(
                 format!(
                     "the metadata document's `keys` is {}, not an array of keys",
-                    describe_value(other)
+                    describe_value(&other)
                 ),
                 Remedy::MetadataNotExchange,
             )
-            .with_detail("fields", field_names(&top)));
+            .with_detail("fields", fields));
         }
         None => {
             return Err(fail(
@@ -243,7 +246,7 @@ pub fn read_document(body: &[u8]) -> Result<MetadataDocument, Check> {
                 ),
                 Remedy::MetadataNotExchange,
             )
-            .with_detail("fields", field_names(&top)));
+            .with_detail("fields", fields));
         }
     };
     let (keys, ignored_keys) = read_keys(keys);
@@ -311,16 +314,18 @@ fn not_json_check(text: &[u8], e: &serde_json::Error) -> Check {
 
 /// The entries of `keys`, examined up to [`MAX_KEYS_EXAMINED`]: usable keys and
 /// reasons for the others. Identical certificate values are decoded once.
-fn read_keys(entries: &[Value]) -> (Vec<PublishedKey>, Vec<String>) {
+fn read_keys(entries: Vec<Value>) -> (Vec<PublishedKey>, Vec<String>) {
     let mut keys: Vec<PublishedKey> = Vec::new();
     let mut ignored = Vec::new();
-    // Each distinct value maps to the first key that carried it (or to why it
-    // is unusable); copies take their facts from that key, so no certificate
-    // is held twice (ten thousand of them make tens of MiB).
-    let mut seen: HashMap<&str, Result<usize, String>> = HashMap::new();
-    for (position, entry) in entries.iter().take(MAX_KEYS_EXAMINED).enumerate() {
+    // Each distinct value (by the SHA-1 of its text) maps to the first key
+    // that carried it (or to why it is unusable); copies take their facts from
+    // that key, so no certificate is decoded twice. Entries are consumed one by
+    // one, so their text is freed as the keys are built.
+    let mut seen: HashMap<[u8; 20], Result<usize, String>> = HashMap::new();
+    let total = entries.len();
+    for (position, entry) in entries.into_iter().take(MAX_KEYS_EXAMINED).enumerate() {
         let index = position + 1;
-        match read_key(entry, &mut seen, &keys) {
+        match read_key(&entry, &mut seen, &keys) {
             Ok((usage, declared_x5t, facts)) => keys.push(PublishedKey {
                 index,
                 usage,
@@ -340,11 +345,11 @@ fn read_keys(entries: &[Value]) -> (Vec<PublishedKey>, Vec<String>) {
             Err(reason) => ignored.push(format!("key {index}: {reason}")),
         }
     }
-    if entries.len() > MAX_KEYS_EXAMINED {
+    if total > MAX_KEYS_EXAMINED {
         ignored.push(format!(
             "keys {}..{}: not examined; only the first {MAX_KEYS_EXAMINED} keys are read (a real document has one or two)",
             MAX_KEYS_EXAMINED + 1,
-            entries.len()
+            total
         ));
     }
     (keys, ignored)
@@ -391,9 +396,9 @@ impl CertificateFacts {
 /// unusable. `seen` maps certificate values already met to the position in
 /// `keys` of the key that carried them (which this entry, if usable, is
 /// pushed after: the caller pushes every `Ok` at once).
-fn read_key<'a>(
-    entry: &'a Value,
-    seen: &mut HashMap<&'a str, Result<usize, String>>,
+fn read_key(
+    entry: &Value,
+    seen: &mut HashMap<[u8; 20], Result<usize, String>>,
     keys: &[PublishedKey],
 ) -> Result<KeyParts, String> {
     let Value::Object(key) = entry else {
@@ -440,7 +445,8 @@ fn read_key<'a>(
         }
         None => return Err("keyvalue has no value (the base64 certificate)".to_string()),
     };
-    let facts = match seen.get(value) {
+    let value_digest: [u8; 20] = Sha1::digest(value.as_bytes()).into();
+    let facts = match seen.get(&value_digest) {
         Some(Ok(position)) => match keys.get(*position) {
             Some(key) => CertificateFacts::of(key),
             None => certificate_facts(value)?,
@@ -448,11 +454,11 @@ fn read_key<'a>(
         Some(Err(reason)) => return Err(reason.clone()),
         None => match certificate_facts(value) {
             Ok(facts) => {
-                seen.insert(value, Ok(keys.len()));
+                seen.insert(value_digest, Ok(keys.len()));
                 facts
             }
             Err(reason) => {
-                seen.insert(value, Err(reason.clone()));
+                seen.insert(value_digest, Err(reason.clone()));
                 return Err(reason);
             }
         },
@@ -619,6 +625,17 @@ pub fn hex_upper(bytes: &[u8]) -> String {
 }
 
 /// A field of a JSON object, its name matched exactly first, then ignoring case.
+/// The name under which `object` holds `name`: exactly, or in another case.
+fn field_name(object: &Map<String, Value>, name: &str) -> Option<String> {
+    if object.contains_key(name) {
+        return Some(name.to_string());
+    }
+    object
+        .keys()
+        .find(|key| key.eq_ignore_ascii_case(name))
+        .cloned()
+}
+
 fn field<'a>(object: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
     object.get(name).or_else(|| {
         object
