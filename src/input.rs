@@ -144,7 +144,28 @@ fn read_capped(reader: impl Read) -> Result<String, CappedError> {
     if bytes.len() > MAX_INPUT_BYTES {
         return Err(CappedError::TooLarge);
     }
-    Ok(String::from_utf8_lossy(&bytes).into_owned())
+    Ok(text_of(&bytes))
+}
+
+/// The text of pasted bytes. Windows PowerShell 5.1 writes `>` redirections as
+/// UTF-16 with a byte order mark (`Get-Clipboard > token.txt`), so a BOM
+/// decides the encoding; anything else is read as UTF-8, lossily.
+fn text_of(bytes: &[u8]) -> String {
+    let utf16 = |rest: &[u8], unit: fn([u8; 2]) -> u16| {
+        let units: Vec<u16> = rest
+            .chunks_exact(2)
+            .map(|pair| unit([pair[0], pair[1]]))
+            .collect();
+        String::from_utf16_lossy(&units)
+    };
+    if let Some(rest) = bytes.strip_prefix(b"\xFF\xFE") {
+        utf16(rest, u16::from_le_bytes)
+    } else if let Some(rest) = bytes.strip_prefix(b"\xFE\xFF") {
+        utf16(rest, u16::from_be_bytes)
+    } else {
+        let rest = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+        String::from_utf8_lossy(rest).into_owned()
+    }
 }
 
 /// A JWT-shaped run of text found in the input: it starts with `eyJ` (the base64url
@@ -605,6 +626,22 @@ mod tests {
     use super::*;
 
     #[test]
+    fn utf16_files_from_windows_powershell_are_read() {
+        let token = "eyJhbGciOiJSUzI1NiJ9.eyJhIjoxfQ.c2ln";
+        let text = format!("{token}\r\n");
+        let mut le = vec![0xFF, 0xFE];
+        le.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+        let mut be = vec![0xFE, 0xFF];
+        be.extend(text.encode_utf16().flat_map(u16::to_be_bytes));
+        let mut utf8_bom = b"\xEF\xBB\xBF".to_vec();
+        utf8_bom.extend(text.as_bytes());
+        for bytes in [le, be, utf8_bom] {
+            let read = read_capped(bytes.as_slice()).expect("read");
+            assert_eq!(extract_jwt(&read).as_deref(), Some(token));
+        }
+    }
+
+    #[test]
     fn damaged_tokens_are_still_tokens_and_host_names_are_not() {
         let header = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9";
         for token in [
@@ -665,10 +702,10 @@ mod tests {
     #[test]
     fn at_path_reads_the_file_lossily() {
         let mut file = tempfile::NamedTempFile::new().expect("temp file");
-        file.write_all(b"\xff\xfe eyJ\x80 token\n").expect("write");
+        file.write_all(b"\xc3\x28 eyJ\x80 token\n").expect("write");
         let arg = format!("@{}", file.path().display());
         let text = read_input(Some(&arg)).expect("readable");
-        assert_eq!(text, "\u{FFFD}\u{FFFD} eyJ\u{FFFD} token\n");
+        assert_eq!(text, "\u{FFFD}( eyJ\u{FFFD} token\n");
     }
 
     #[test]

@@ -679,3 +679,23 @@ fn bytes_that_are_not_utf8_around_a_token_do_not_matter() {
     assert_code(&output, 0);
     assert_eq!(report(&output)["verdict"]["status"], "healthy");
 }
+
+#[test]
+fn a_utf16_file_saved_by_windows_powershell_decodes() {
+    // `Get-Clipboard > token.txt` in Windows PowerShell 5.1 writes UTF-16LE with a BOM.
+    let token = sign(&mint());
+    let mut bytes = vec![0xFF, 0xFE];
+    bytes.extend(
+        format!("{token}\r\n")
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes),
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("token.txt");
+    std::fs::write(&path, bytes).expect("write");
+    let output = run(doctor()
+        .args(["decode", "--now", NOW_TEXT, "--format", "json"])
+        .arg(format!("@{}", path.display())));
+    assert_code(&output, 0);
+    assert_eq!(status(&report(&output), "token.encoding"), "pass");
+}
