@@ -147,10 +147,10 @@ fn read_capped(reader: impl Read) -> Result<String, CappedError> {
     Ok(text_of(&bytes))
 }
 
-/// The text of pasted bytes. Windows PowerShell 5.1 writes `>` redirections as
-/// UTF-16 with a byte order mark (`Get-Clipboard > token.txt`), so a BOM
-/// decides the encoding; anything else is read as UTF-8, lossily.
-fn text_of(bytes: &[u8]) -> String {
+/// The text of pasted or saved bytes. Windows PowerShell 5.1 writes `>`
+/// redirections as UTF-16 with a byte order mark (`Get-Clipboard > token.txt`),
+/// so a BOM decides the encoding; anything else is read as UTF-8, lossily.
+pub fn text_of(bytes: &[u8]) -> String {
     let utf16 = |rest: &[u8], unit: fn([u8; 2]) -> u16| {
         let units: Vec<u16> = rest
             .chunks_exact(2)

@@ -400,3 +400,19 @@ fn an_endless_metadata_file_is_refused_too() {
     );
     assert!(!message.contains("out of memory"), "{message}");
 }
+
+#[test]
+fn a_metadata_document_saved_as_utf16_by_windows_powershell_is_read() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut bytes = vec![0xFF, 0xFE];
+    bytes.extend(
+        metadata_for(&[&AUTH])
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes),
+    );
+    let path = dir.path().join("metadata-utf16.json");
+    std::fs::write(&path, bytes).expect("write");
+    let (output, report) = keys_json(dir.path(), GOOD_TOKEN.as_str(), &path, &[]);
+    assert_code(&output, 0);
+    assert_eq!(status(&report, "key.signature"), "pass", "{report:#}");
+}

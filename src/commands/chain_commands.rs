@@ -92,6 +92,10 @@ fn metadata_source(arg: Option<&str>) -> Result<MetadataSource, UsageError> {
             cap >> 20
         )));
     }
+    // A document saved with Windows PowerShell's `>` is UTF-16: read it as text.
+    if body.starts_with(b"\xFF\xFE") || body.starts_with(b"\xFE\xFF") {
+        body = input::text_of(&body).into_bytes();
+    }
     Ok(MetadataSource::File {
         path: path.to_string(),
         body,
