@@ -148,24 +148,30 @@ fn read_capped(reader: impl Read) -> Result<String, CappedError> {
 }
 
 /// The text of pasted or saved bytes. Windows PowerShell 5.1 writes `>`
-/// redirections as UTF-16 with a byte order mark (`Get-Clipboard > token.txt`),
-/// so a BOM decides the encoding; anything else is read as UTF-8, lossily.
+/// redirections as UTF-16 with a byte order mark (`Get-Clipboard > token.txt`):
+/// bytes that start with one and read as mostly ASCII in UTF-16 (a zero high
+/// byte in at least half of the units, as any token or JSON has) are decoded
+/// so; anything else is read as UTF-8, lossily.
 pub fn text_of(bytes: &[u8]) -> String {
-    let utf16 = |rest: &[u8], unit: fn([u8; 2]) -> u16| {
-        let units: Vec<u16> = rest
-            .chunks_exact(2)
-            .map(|pair| unit([pair[0], pair[1]]))
-            .collect();
-        String::from_utf16_lossy(&units)
+    let utf16 = |rest: &[u8], high: usize, unit: fn([u8; 2]) -> u16| {
+        let units = rest.chunks_exact(2);
+        let ascii = units.clone().filter(|pair| pair[high] == 0).count();
+        (ascii * 2 >= units.len() && units.len() > 0).then(|| {
+            let units: Vec<u16> = units.map(|pair| unit([pair[0], pair[1]])).collect();
+            String::from_utf16_lossy(&units)
+        })
     };
-    if let Some(rest) = bytes.strip_prefix(b"\xFF\xFE") {
-        utf16(rest, u16::from_le_bytes)
+    let decoded = if let Some(rest) = bytes.strip_prefix(b"\xFF\xFE") {
+        utf16(rest, 1, u16::from_le_bytes)
     } else if let Some(rest) = bytes.strip_prefix(b"\xFE\xFF") {
-        utf16(rest, u16::from_be_bytes)
+        utf16(rest, 0, u16::from_be_bytes)
     } else {
+        None
+    };
+    decoded.unwrap_or_else(|| {
         let rest = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
         String::from_utf8_lossy(rest).into_owned()
-    }
+    })
 }
 
 /// A JWT-shaped run of text found in the input: it starts with `eyJ` (the base64url
