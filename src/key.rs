@@ -22,9 +22,10 @@ use sha2::Sha256;
 use time::{Duration, OffsetDateTime};
 
 use crate::clock;
-use crate::metadata::{self, excerpt, join_some, MetadataDocument, PublishedKey};
+use crate::metadata::{self, join_some, MetadataDocument, PublishedKey};
 use crate::remedy::Remedy;
 use crate::report::{Check, CheckId};
+use crate::text::excerpt;
 
 /// Within this many days of its end, the auth certificate gets a warning
 /// (Microsoft's own auth-certificate monitoring uses the same threshold).

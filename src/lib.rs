@@ -31,6 +31,7 @@ pub mod settings;
 pub mod ssi_ips;
 pub mod target;
 pub mod tcp;
+pub mod text;
 pub mod tls;
 pub mod token;
 

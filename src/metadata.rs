@@ -28,6 +28,7 @@ use x509_parser::public_key::PublicKey;
 use crate::clock;
 use crate::remedy::Remedy;
 use crate::report::{Check, CheckId};
+use crate::text::excerpt;
 
 /// The largest document judged. The `http` stage reads at most 1 MiB; a saved
 /// file (`--metadata FILE`) may be larger, but nothing legitimate comes near this.
@@ -753,24 +754,6 @@ fn field_names(object: &Map<String, Value>) -> Value {
         .take(MAX_KEYS_IN_DETAILS)
         .map(|k| Value::String(excerpt(k, 80)))
         .collect()
-}
-
-/// Text from a document made fit for a one-line summary: control characters
-/// escaped, clipped to `max` characters with an ellipsis.
-pub fn excerpt(text: &str, max: usize) -> String {
-    let mut out = String::new();
-    for (count, c) in text.chars().enumerate() {
-        if count == max {
-            out.push('…');
-            break;
-        }
-        if c.is_control() {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 /// The longest text taken from a document into a detail, in characters.

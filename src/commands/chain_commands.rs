@@ -123,7 +123,7 @@ fn probe_one(text: &str, settings: &Settings, cache: &Cache, progress: &Progress
         match Target::parse(text) {
             Ok(target) => Some(target),
             Err(e) => {
-                let shown = crate::metadata::excerpt(&input::hide_token_text(text.trim()), 120);
+                let shown = crate::text::excerpt(&input::hide_token_text(text.trim()), 120);
                 // A URL that SSI would not fetch is an amurl problem; anything
                 // else is input that names no target at all.
                 report.push(if text.contains("://") {

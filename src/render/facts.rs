@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value};
 
-use super::escape_controls;
+use crate::text::escape_controls;
 
 /// One line of facts, indented `depth` steps of two spaces.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,9 +5,10 @@ use colored::Color;
 use serde_json::{Map, Value};
 
 use super::facts::{fact_lines, scalar_text, shorten};
-use super::{broken_link, escape_controls, healthy_summary, RenderOptions};
+use super::{broken_link, healthy_summary, RenderOptions};
 use crate::clock;
 use crate::report::{Check, Report, Stage, Status, TokenFacts};
+use crate::text::escape_controls;
 
 /// Longest string shown in facts and claims; `--format json` has everything.
 const MAX_VALUE_CHARS: usize = 200;

@@ -378,7 +378,7 @@ mod tests {
         assert_eq!(attribute(failure, "message"), format!("fail: {expected}"));
         let out = children(case, "system-out").next().expect("facts");
         // Facts are lines of their own: a line break inside one is shown as `\n`.
-        let facts = crate::render::escape_controls(fixtures::HOSTILE);
+        let facts = crate::text::escape_controls(fixtures::HOSTILE);
         assert!(out
             .text()
             .unwrap_or_default()

@@ -5,9 +5,10 @@
 use serde_json::{Map, Value};
 
 use super::facts::fact_lines;
-use super::{broken_link, escape_controls, healthy_summary, RenderOptions};
+use super::{broken_link, healthy_summary, RenderOptions};
 use crate::clock;
 use crate::report::{Check, Report, Status, TokenFacts};
+use crate::text::escape_controls;
 
 /// Longest string shown in the facts; `--format json` has everything.
 const MAX_VALUE_CHARS: usize = 500;

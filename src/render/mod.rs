@@ -155,21 +155,6 @@ fn broken_link(verdict: &Verdict) -> Option<(&'static str, &'static str, &str, &
     }
 }
 
-/// Replaces every control character of `text` with a visible escape (`\n`,
-/// `\u{1b}`), so nothing from a token or server can move a cursor, recolour a
-/// terminal or split a line a renderer meant to keep whole.
-fn escape_controls(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if c.is_control() {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -201,15 +186,6 @@ mod tests {
             None
         ));
         assert!(!color_decision(ColorChoice::Never, true, None, None));
-    }
-
-    #[test]
-    fn control_characters_become_visible_escapes() {
-        assert_eq!(
-            escape_controls("a\u{1b}[31mb\nc\u{1}"),
-            "a\\u{1b}[31mb\\nc\\u{1}"
-        );
-        assert_eq!(escape_controls("Prüfung ✔"), "Prüfung ✔");
     }
 
     #[test]
