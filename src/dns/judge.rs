@@ -383,20 +383,8 @@ mod tests {
 
     use super::*;
     use crate::dns::hosts::hosts_entries;
+    use crate::dns::query::tests::{answer, ip};
     use crate::report::Status;
-
-    fn ip(text: &str) -> IpAddr {
-        text.parse().expect("ip")
-    }
-
-    fn answer(server: &str, a: QueryOutcome, aaaa: QueryOutcome) -> ResolverAnswer {
-        ResolverAnswer {
-            server: server.parse().expect("server"),
-            a,
-            aaaa,
-            first_answer: Some(Duration::from_millis(3)),
-        }
-    }
 
     #[test]
     fn name_shapes() {

@@ -337,14 +337,20 @@ pub(super) fn query_resolvers(
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    fn ip(text: &str) -> IpAddr {
+    /// An address from its text (shared with the judgement tests).
+    pub(in crate::dns) fn ip(text: &str) -> IpAddr {
         text.parse().expect("ip")
     }
 
-    fn answer(server: &str, a: QueryOutcome, aaaa: QueryOutcome) -> ResolverAnswer {
+    /// One resolver's answer, first heard after 3 ms.
+    pub(in crate::dns) fn answer(
+        server: &str,
+        a: QueryOutcome,
+        aaaa: QueryOutcome,
+    ) -> ResolverAnswer {
         ResolverAnswer {
             server: server.parse().expect("server"),
             a,
