@@ -31,6 +31,16 @@ pub fn entry(id: CheckId) -> Entry {
             "A token damaged in copying: a character lost or added, a part cut.",
             &[Remedy::TokenDamaged],
         ),
+        TokenKind => (
+            "The JWT is an Exchange user identity token; `details.kind` names what it is: `exchange-identity`, `exchange-callback`, `owa-download`, `entra` or `other-jwt`.",
+            "The add-in sent (or the engineer pasted) another token: a callback token from getCallbackTokenAsync, an attachment-download token, an Entra ID token from nested app authentication.",
+            &[
+                Remedy::TokenKindCallback,
+                Remedy::TokenKindOwaDownload,
+                Remedy::TokenKindEntra,
+                Remedy::TokenKindOther,
+            ],
+        ),
         TokenHeader => (
             "The header says `typ` JWT, `alg` RS256 and carries the `x5t` thumbprint.",
             "Another kind of token was pasted (an Entra ID access token, a callback token).",
@@ -79,7 +89,11 @@ pub fn entry(id: CheckId) -> Entry {
         DnsResolve => (
             "Public resolvers (1.1.1.1, 8.8.8.8, 9.9.9.9 or `--dns-server`) answer with addresses.",
             "The name exists only in the internal DNS, or its name servers do not answer.",
-            &[Remedy::PublishDnsName, Remedy::DnsUnanswered],
+            &[
+                Remedy::PublishDnsName,
+                Remedy::DnsUnanswered,
+                Remedy::DnsResolversUnreachable,
+            ],
         ),
         DnsAddress => (
             "At least one address is public (not loopback, RFC 1918, link-local, CGNAT, ULA, documentation...).",
@@ -99,6 +113,7 @@ pub fn entry(id: CheckId) -> Entry {
                 Remedy::PortClosed,
                 Remedy::Unreachable,
                 Remedy::ProxyFailed,
+                Remedy::NoRoute,
             ],
         ),
         TlsHandshake => (

@@ -47,7 +47,7 @@ pub struct NetworkFindings {
 fn first_failure(checks: &[Check]) -> Option<CheckId> {
     checks
         .iter()
-        .filter(|c| c.status == Status::Fail)
+        .filter(|c| c.status.stops_the_chain())
         .map(|c| c.id)
         .min()
 }
@@ -197,7 +197,7 @@ fn fetch_elsewhere(
     let Some(peer) = connect_links(other, net, settings, budget, &mut links, progress) else {
         let broken = links
             .into_iter()
-            .filter(|c| c.status == Status::Fail)
+            .filter(|c| c.status.stops_the_chain())
             .min_by_key(|c| c.id);
         let (summary, remedy) = match broken {
             Some(c) => (
@@ -252,7 +252,7 @@ pub fn conclude(
         let broken = report
             .checks()
             .into_iter()
-            .any(|c| c.status == Status::Fail && c.id.stage() < Stage::Key);
+            .any(|c| c.status.stops_the_chain() && c.id.stage() < Stage::Key);
         let document = findings.and_then(|f| f.document.as_deref());
         if let (Some(token), Some(document), false) = (token, document, broken) {
             let signature = token.signature().unwrap_or_default();
@@ -270,7 +270,7 @@ pub fn conclude(
     let broken_before_ews = report
         .checks()
         .into_iter()
-        .filter(|c| c.status == Status::Fail && c.id.stage() < Stage::Ews)
+        .filter(|c| c.status.stops_the_chain() && c.id.stage() < Stage::Ews)
         .map(|c| c.id)
         .min();
     if let Some(broken) = broken_before_ews {
@@ -289,10 +289,11 @@ pub fn skip_the_rest(report: &mut Report, stages: &[Stage]) {
     let broken = report
         .checks()
         .into_iter()
-        .find(|c| c.status == Status::Fail)
-        .map(|c| c.id);
+        .find(|c| c.status.stops_the_chain())
+        .map(|c| (c.id, c.status));
     let reason = match broken {
-        Some(id) => format!("skipped: {id} failed"),
+        Some((id, Status::Error)) => format!("skipped: {id} could not be checked from here"),
+        Some((id, _)) => format!("skipped: {id} failed"),
         None => "skipped: not reached".to_string(),
     };
     for stage in stages {

@@ -15,6 +15,14 @@ pub enum Remedy {
     TokenDamaged,
     /// The header is not that of an Exchange identity token.
     TokenHeader,
+    /// An Exchange callback token was pasted (getCallbackTokenAsync).
+    TokenKindCallback,
+    /// An Outlook on the web attachment-download token was pasted.
+    TokenKindOwaDownload,
+    /// A Microsoft Entra ID token was pasted (nested app authentication, SSO).
+    TokenKindEntra,
+    /// A JWT of another kind was pasted.
+    TokenKindOther,
     /// appctx.version is not ExIdTok.V1.
     TokenVersion,
     /// A claim is missing or of the wrong type (a number where a string belongs).
@@ -37,6 +45,10 @@ pub enum Remedy {
     PublishDnsName,
     /// Public resolvers did not answer in time.
     DnsUnanswered,
+    /// No resolver could be reached from this machine (outbound DNS blocked).
+    DnsResolversUnreachable,
+    /// This machine has no route for the target's address family.
+    NoRoute,
     /// The host resolves only to non-public addresses.
     PublicAddress,
     /// Public DNS publishes internal addresses beside public ones.
@@ -109,6 +121,10 @@ impl Remedy {
             Remedy::ProbeTarget => "Give probe a token (as text, @PATH or - for standard input), the metadata URL (https://<host>/autodiscover/metadata/json/1) or the bare external host name.",
             Remedy::TokenDamaged => "The token was damaged in copying: copy it again from the add-in's log or the ticket, all three parts, without truncation.",
             Remedy::TokenHeader => "This is not an Exchange user identity token (typ JWT, alg RS256, with x5t): make sure the add-in calls getUserIdentityTokenAsync and that the right token was pasted.",
+            Remedy::TokenKindCallback => "Add-in developer: this is an Exchange callback token (getCallbackTokenAsync, meant for EWS and REST calls); SSI validates the user identity token: have the add-in send the token from getUserIdentityTokenAsync.",
+            Remedy::TokenKindOwaDownload => "This is an Outlook on the web attachment-download token, not an identity token: paste the token the add-in sends to SSI (from getUserIdentityTokenAsync), as the add-in's log or the SSI ticket shows it.",
+            Remedy::TokenKindEntra => "This is a Microsoft Entra ID token (nested app authentication or add-in SSO), not the legacy Exchange identity token SSI validates: paste the token from getUserIdentityTokenAsync; where Exchange Online has turned legacy tokens off, the add-in and SSI must move to Entra ID tokens together.",
+            Remedy::TokenKindOther => "This JWT is not an Exchange user identity token: paste the token from getUserIdentityTokenAsync, as the add-in's log or the SSI ticket shows it.",
             Remedy::TokenVersion => "SSI accepts only Exchange user identity tokens (appctx.version ExIdTok.V1): paste the token from getUserIdentityTokenAsync, not a callback or other token.",
             Remedy::TokenClaims => "This token's claims do not have the form Exchange gives them: make sure the pasted token is the Exchange user identity token from getUserIdentityTokenAsync, copied unchanged (not re-encoded or edited).",
             Remedy::TokenAmurl => "Exchange admin: the token must carry the external Exchange metadata URL (https://<external host>/autodiscover/metadata/json/1); publish the external URL and check it with Get-AuthConfig and Get-WebServicesVirtualDirectory | Select name,*url* | fl.",
@@ -120,6 +136,8 @@ impl Remedy {
             Remedy::InternalHostName => "Exchange admin: SSI downloads the metadata from the internet, and this host name exists only inside the network. Publish Exchange under an external name (set the external URLs; check with Get-WebServicesVirtualDirectory | Select name,*url* | fl) so the token carries a public amurl.",
             Remedy::PublishDnsName => "Customer DNS admin: publish the Exchange external host name in public DNS, or have Exchange issue tokens for the external URL that is published.",
             Remedy::DnsUnanswered => "Customer DNS admin: the public resolvers got no answer for this name; check that its authoritative name servers answer from the internet.",
+            Remedy::DnsResolversUnreachable => "Your network: no public resolver could be reached from this machine (outbound DNS is blocked here), so nothing is known about the target's DNS. Name a resolver you can reach with --dns-server (ADDR, ADDR:PORT or a https://…/dns-query URL), or pin the address with --resolve HOST:PORT:ADDR.",
+            Remedy::NoRoute => "Your network: this machine has no route for the target's address family (no IPv6 here, or no network at all), so the connection could not be tried. Run the check from a machine with that connectivity; SSI connects from the internet.",
             Remedy::PublicAddress => "Exchange and network admins: the name resolves only to internal addresses, which SSI cannot reach from the internet. Publish the Exchange metadata URL on a public address (reverse proxy or NAT) and in public DNS.",
             Remedy::MixedAddresses => "Customer DNS admin: public DNS publishes internal addresses for this name beside public ones; SSI may pick an internal one and fail now and then. Remove the internal records from the public zone.",
             Remedy::SplitHorizon => "You are probably inside the customer's network: what this machine resolves is not what SSI sees. Trust the public resolvers' answer, or run the check from outside the network.",

@@ -23,9 +23,10 @@ static EXPIRED: LazyLock<AuthCert> = LazyLock::new(|| {
         .expect("a certificate")
 });
 
-const KEYS_CHECKS: [&str; 15] = [
+const KEYS_CHECKS: [&str; 16] = [
     "token.input",
     "token.encoding",
+    "token.kind",
     "token.header",
     "token.version",
     "token.amurl",

@@ -61,6 +61,7 @@ fn summary_table(reports: &[Report]) -> String {
         let verdict = match report.verdict() {
             Verdict::Healthy => "healthy".to_string(),
             Verdict::Broken { check, .. } => format!("broken at {check}"),
+            Verdict::Inconclusive { check, .. } => format!("inconclusive at {check}"),
         };
         out.push_str(&format!(
             "{:>4}  {:<60}  {:<30}  exit {}\n",

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 use super::facts::{fact_lines, scalar_text, shorten};
 use super::{broken_link, healthy_summary, RenderOptions};
 use crate::clock;
-use crate::report::{Check, Report, Stage, Status, TokenFacts};
+use crate::report::{Check, Report, Stage, Status, TokenFacts, Verdict};
 use crate::text::escape_controls;
 
 /// Longest string shown in facts and claims; `--format json` has everything.
@@ -81,6 +81,7 @@ impl Painter {
             Status::Warn => self.paint("!", Some(Color::Yellow), true, false),
             Status::Fail => self.paint("✘", Some(Color::Red), true, false),
             Status::Skip => self.dim("–"),
+            Status::Error => self.paint("?", Some(Color::Magenta), true, false),
         }
     }
 }
@@ -242,6 +243,7 @@ fn write_check(out: &mut String, check: &Check, width: usize, is_broken: bool, p
         Status::Skip => (paint.dim(&id), paint.dim(&summary)),
         Status::Fail => (paint.paint(&id, Some(Color::Red), true, false), summary),
         Status::Warn => (paint.paint(&id, Some(Color::Yellow), false, false), summary),
+        Status::Error => (paint.paint(&id, Some(Color::Magenta), true, false), summary),
         Status::Pass => (id, summary),
     };
     out.push_str(&format!(
@@ -256,7 +258,7 @@ fn write_check(out: &mut String, check: &Check, width: usize, is_broken: bool, p
     }
     out.push('\n');
     if let Some(remedy) = check.remedy_text() {
-        if matches!(check.status, Status::Fail | Status::Warn) {
+        if matches!(check.status, Status::Fail | Status::Warn | Status::Error) {
             out.push_str(&format!(
                 "{FACT_INDENT}{} {remedy}\n",
                 paint.bold("What to do:")
@@ -282,10 +284,16 @@ fn write_verdict(out: &mut String, report: &Report, paint: &Painter) {
             ));
         }
         Some((stage, check, summary, remedy)) => {
-            let head = format!("Verdict: broken at {stage} ({check}):");
+            let (head, colour) = match verdict {
+                Verdict::Inconclusive { .. } => (
+                    format!("Verdict: inconclusive at {stage} ({check}), not checked from here:"),
+                    Color::Magenta,
+                ),
+                _ => (format!("Verdict: broken at {stage} ({check}):"), Color::Red),
+            };
             out.push_str(&format!(
                 "{} {}\n",
-                paint.paint(&head, Some(Color::Red), true, false),
+                paint.paint(&head, Some(colour), true, false),
                 escape_controls(summary)
             ));
             out.push_str(&format!("{} {remedy}\n", paint.bold("What to do:")));

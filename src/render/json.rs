@@ -100,8 +100,9 @@ struct CheckJson<'a> {
     /// The link of the chain.
     #[schemars(extend("enum" = ["token", "dns", "tcp", "tls", "http", "metadata", "key", "ews"]))]
     stage: &'static str,
-    /// pass, warn, fail or skip (not applicable, or a link before it broke).
-    #[schemars(extend("enum" = ["pass", "warn", "fail", "skip"]))]
+    /// pass, warn, fail, skip (not applicable, or a link before it broke) or
+    /// error (the check could not be made from this machine).
+    #[schemars(extend("enum" = ["pass", "warn", "fail", "skip", "error"]))]
     status: &'static str,
     /// One line saying what was found.
     summary: &'a str,
@@ -115,8 +116,8 @@ struct CheckJson<'a> {
 #[derive(Serialize, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 struct VerdictJson {
-    /// healthy, or fail.
-    #[schemars(extend("enum" = ["healthy", "fail"]))]
+    /// healthy, fail, or inconclusive (the first check that did not pass is an error).
+    #[schemars(extend("enum" = ["healthy", "fail", "inconclusive"]))]
     status: &'static str,
     /// The stage of the first failure; null when healthy.
     stage: Option<&'static str>,
@@ -126,8 +127,8 @@ struct VerdictJson {
     summary: String,
     /// Who must change what; null when healthy.
     remedy: Option<String>,
-    /// The process exit code: 0 healthy, 10 token, 20 dns, 30 tcp, 40 tls, 50 http, 60 metadata, 70 key, 80 ews.
-    #[schemars(extend("enum" = [0, 10, 20, 30, 40, 50, 60, 70, 80]))]
+    /// The process exit code: 0 healthy, 3 inconclusive, 10 token, 20 dns, 30 tcp, 40 tls, 50 http, 60 metadata, 70 key, 80 ews.
+    #[schemars(extend("enum" = [0, 3, 10, 20, 30, 40, 50, 60, 70, 80]))]
     exit_code: i32,
 }
 
@@ -189,7 +190,7 @@ impl VerdictJson {
                 exit_code,
             },
             Some((stage, check, summary, remedy)) => VerdictJson {
-                status: "fail",
+                status: verdict.status_str(),
                 stage: Some(stage),
                 check: Some(check),
                 summary: summary.to_string(),

@@ -25,12 +25,13 @@ pub fn junit(reports: &[Report], opts: &RenderOptions) -> String {
         .fold(SuiteCounts::default(), |sum, s| SuiteCounts {
             tests: sum.tests + s.tests,
             failures: sum.failures + s.failures,
+            errors: sum.errors + s.errors,
             skipped: sum.skipped + s.skipped,
         });
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     out.push_str(&format!(
-        "<testsuites name=\"idtoken-doctor\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"{}\" time=\"0\">\n",
-        total.tests, total.failures, total.skipped
+        "<testsuites name=\"idtoken-doctor\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"0\">\n",
+        total.tests, total.failures, total.errors, total.skipped
     ));
     for (report, counts) in reports.iter().zip(&suites) {
         write_suite(&mut out, report, counts, opts);
@@ -44,6 +45,7 @@ pub fn junit(reports: &[Report], opts: &RenderOptions) -> String {
 struct SuiteCounts {
     tests: usize,
     failures: usize,
+    errors: usize,
     skipped: usize,
 }
 
@@ -54,8 +56,9 @@ impl SuiteCounts {
             tests: checks.len(),
             failures: checks
                 .iter()
-                .filter(|c| report.counts_as_failure(c))
+                .filter(|c| c.status != Status::Error && report.counts_as_failure(c))
                 .count(),
+            errors: checks.iter().filter(|c| c.status == Status::Error).count(),
             skipped: checks.iter().filter(|c| c.status == Status::Skip).count(),
         }
     }
@@ -70,10 +73,11 @@ fn write_suite(out: &mut String, report: &Report, counts: &SuiteCounts, opts: &R
     // The JUnit schema's timestamp has no zone designator; the instant is UTC.
     let timestamp = timestamp.trim_end_matches('Z');
     out.push_str(&format!(
-        "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"{}\" time=\"0\" timestamp=\"{}\">\n",
+        "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"0\" timestamp=\"{}\">\n",
         attr(name),
         counts.tests,
         counts.failures,
+        counts.errors,
         counts.skipped,
         attr(timestamp)
     ));
@@ -91,7 +95,7 @@ fn write_suite(out: &mut String, report: &Report, counts: &SuiteCounts, opts: &R
     match broken_link(&verdict) {
         None => properties.push(("verdict", "healthy".to_string())),
         Some((stage, check, _, _)) => {
-            properties.push(("verdict", "fail".to_string()));
+            properties.push(("verdict", verdict.status_str().to_string()));
             properties.push(("verdict.stage", stage.to_string()));
             properties.push(("verdict.check", check.to_string()));
         }
@@ -137,7 +141,13 @@ fn write_case(out: &mut String, report: &Report, check: &Check) {
     let is_failure = report.counts_as_failure(check);
     let remedy = check.remedy_text().unwrap_or_default();
     let mut output: Vec<String> = Vec::new();
-    if is_failure {
+    if check.status == Status::Error {
+        out.push_str(&format!(
+            "      <error message=\"{}\" type=\"error\">{}</error>\n",
+            attr(&check.summary),
+            text(remedy)
+        ));
+    } else if is_failure {
         out.push_str(&format!(
             "      <failure message=\"{}\" type=\"{}\">{}</failure>\n",
             attr(&check.summary),

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 use super::facts::fact_lines;
 use super::{broken_link, healthy_summary, RenderOptions};
 use crate::clock;
-use crate::report::{Check, Report, Status, TokenFacts};
+use crate::report::{Check, Report, Status, TokenFacts, Verdict};
 use crate::text::escape_controls;
 
 /// Longest string shown in the facts; `--format json` has everything.
@@ -71,8 +71,12 @@ fn write_verdict(out: &mut String, report: &Report) {
             inline(&healthy_summary(report))
         )),
         Some((stage, check, summary, remedy)) => {
+            let head = match verdict {
+                Verdict::Inconclusive { .. } => "inconclusive (not checked from here) at",
+                _ => "broken at",
+            };
             out.push_str(&format!(
-                "**Verdict: broken at {stage} (`{check}`):** {}\n\n",
+                "**Verdict: {head} {stage} (`{check}`):** {}\n\n",
                 inline(summary)
             ));
             out.push_str(&format!("**What to do:** {}\n\n", inline(remedy)));
@@ -87,6 +91,7 @@ fn status_text(status: Status) -> &'static str {
         Status::Warn => "! warn",
         Status::Fail => "✘ fail",
         Status::Skip => "– skip",
+        Status::Error => "? error",
     }
 }
 

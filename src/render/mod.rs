@@ -140,19 +140,9 @@ fn healthy_summary(report: &Report) -> String {
 /// The verdict as the renderers show it: stage, check id, summary and remedy of
 /// the broken link, or `None` when the chain is healthy.
 fn broken_link(verdict: &Verdict) -> Option<(&'static str, &'static str, &str, &str)> {
-    match verdict {
-        Verdict::Healthy => None,
-        Verdict::Broken {
-            check,
-            summary,
-            remedy,
-        } => Some((
-            check.stage().as_str(),
-            check.as_str(),
-            summary.as_str(),
-            remedy.as_str(),
-        )),
-    }
+    verdict
+        .finding()
+        .map(|(check, summary, remedy)| (check.stage().as_str(), check.as_str(), summary, remedy))
 }
 
 #[cfg(test)]

@@ -18,6 +18,10 @@ pub enum Status {
     Fail,
     /// Not applicable, or a link before it broke.
     Skip,
+    /// The check could not be made from this machine, for a reason on this
+    /// side (its network, its proxy), not the target's: the verdict is then
+    /// inconclusive, not a failure of the target.
+    Error,
 }
 
 impl Status {
@@ -28,7 +32,14 @@ impl Status {
             Status::Warn => "warn",
             Status::Fail => "fail",
             Status::Skip => "skip",
+            Status::Error => "error",
         }
+    }
+
+    /// Whether the status stops the walk: the link is broken (`fail`) or could
+    /// not be judged from here (`error`), so the links after it are not checked.
+    pub fn stops_the_chain(self) -> bool {
+        matches!(self, Status::Fail | Status::Error)
     }
 }
 
@@ -50,7 +61,7 @@ pub struct Check {
     pub status: Status,
     /// One line saying what was found.
     pub summary: String,
-    /// Who must change what; present on every fail and warn.
+    /// Who must change what; present on every fail, warn and error.
     pub remedy: Option<Remedy>,
     /// The facts that prove the judgement (addresses, certificate names, headers).
     pub details: Map<String, Value>,
@@ -85,6 +96,12 @@ impl Check {
     /// The link is broken; `remedy` says who must change what.
     pub fn fail(id: CheckId, summary: impl Into<String>, remedy: Remedy) -> Self {
         Self::new(id, Status::Fail, summary, Some(remedy))
+    }
+
+    /// The check could not be made from this machine for a reason on this
+    /// side; `remedy` speaks to the person running the tool.
+    pub fn error(id: CheckId, summary: impl Into<String>, remedy: Remedy) -> Self {
+        Self::new(id, Status::Error, summary, Some(remedy))
     }
 
     /// The check does not apply or could not run; `reason` says why.

@@ -78,6 +78,8 @@ pub enum CheckId {
     TokenInput,
     /// `token.encoding`: header, payload and signature decode.
     TokenEncoding,
+    /// `token.kind`: the JWT is an Exchange user identity token.
+    TokenKind,
     /// `token.header`: typ JWT, alg RS256, x5t present.
     TokenHeader,
     /// `token.version`: appctx.version is ExIdTok.V1.
@@ -132,9 +134,10 @@ pub enum CheckId {
 
 impl CheckId {
     /// Every check in report order.
-    pub const ALL: [CheckId; 27] = [
+    pub const ALL: [CheckId; 28] = [
         CheckId::TokenInput,
         CheckId::TokenEncoding,
+        CheckId::TokenKind,
         CheckId::TokenHeader,
         CheckId::TokenVersion,
         CheckId::TokenAmurl,
@@ -167,6 +170,7 @@ impl CheckId {
         match self {
             CheckId::TokenInput => "token.input",
             CheckId::TokenEncoding => "token.encoding",
+            CheckId::TokenKind => "token.kind",
             CheckId::TokenHeader => "token.header",
             CheckId::TokenVersion => "token.version",
             CheckId::TokenAmurl => "token.amurl",

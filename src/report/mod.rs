@@ -42,6 +42,10 @@ pub struct TokenFacts {
     pub times: Vec<(String, OffsetDateTime)>,
 }
 
+/// Exit code of an inconclusive verdict: the first check that did not pass
+/// could not be made from this machine.
+pub const EXIT_INCONCLUSIVE: i32 = 3;
+
 /// The outcome of a whole report: the first broken link, or healthy.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
@@ -56,14 +60,54 @@ pub enum Verdict {
         /// Who must change what.
         remedy: String,
     },
+    /// The first check that did not pass is an `error`: it could not be made
+    /// from this machine, so nothing is known against the target.
+    Inconclusive {
+        /// The check that could not be made.
+        check: CheckId,
+        /// Its one-line summary.
+        summary: String,
+        /// What the person running the tool can do.
+        remedy: String,
+    },
 }
 
 impl Verdict {
-    /// The process exit code of the contract: 0 when healthy, else the stage's code.
+    /// The process exit code of the contract: 0 when healthy, 3 when
+    /// inconclusive, else the stage's code.
     pub fn exit_code(&self) -> i32 {
         match self {
             Verdict::Healthy => 0,
             Verdict::Broken { check, .. } => check.stage().exit_code(),
+            Verdict::Inconclusive { .. } => EXIT_INCONCLUSIVE,
+        }
+    }
+
+    /// The verdict's status as the contract spells it: `healthy`, `fail` or
+    /// `inconclusive`.
+    pub fn status_str(&self) -> &'static str {
+        match self {
+            Verdict::Healthy => "healthy",
+            Verdict::Broken { .. } => "fail",
+            Verdict::Inconclusive { .. } => "inconclusive",
+        }
+    }
+
+    /// The check the verdict rests on, with its summary and remedy; `None`
+    /// when healthy.
+    pub fn finding(&self) -> Option<(CheckId, &str, &str)> {
+        match self {
+            Verdict::Healthy => None,
+            Verdict::Broken {
+                check,
+                summary,
+                remedy,
+            }
+            | Verdict::Inconclusive {
+                check,
+                summary,
+                remedy,
+            } => Some((*check, summary.as_str(), remedy.as_str())),
         }
     }
 }
@@ -141,16 +185,18 @@ impl Report {
         self.checks.iter_mut()
     }
 
-    /// Whether a check counts against the chain: a fail, or a warn under `--strict`.
+    /// Whether a check counts against the chain: a fail or an error, or a warn
+    /// under `--strict`.
     pub fn counts_as_failure(&self, check: &Check) -> bool {
         match check.status {
-            Status::Fail => true,
+            Status::Fail | Status::Error => true,
             Status::Warn => self.strict,
             Status::Pass | Status::Skip => false,
         }
     }
 
-    /// The first failure in stage order (with `--strict`, the first fail or warn).
+    /// The first failure in stage order (with `--strict`, the first fail, error
+    /// or warn); inconclusive when that check is an `error`.
     pub fn verdict(&self) -> Verdict {
         match self
             .checks()
@@ -158,19 +204,32 @@ impl Report {
             .find(|c| self.counts_as_failure(c))
         {
             None => Verdict::Healthy,
-            Some(check) => Verdict::Broken {
-                check: check.id,
-                summary: check.summary.clone(),
-                remedy: check.remedy_text().unwrap_or_default().to_string(),
-            },
+            Some(check) => {
+                let check_id = check.id;
+                let summary = check.summary.clone();
+                let remedy = check.remedy_text().unwrap_or_default().to_string();
+                if check.status == Status::Error {
+                    Verdict::Inconclusive {
+                        check: check_id,
+                        summary,
+                        remedy,
+                    }
+                } else {
+                    Verdict::Broken {
+                        check: check_id,
+                        summary,
+                        remedy,
+                    }
+                }
+            }
         }
     }
 
-    /// Whether the first broken link lies in `stage` or before it.
+    /// Whether the walk stopped (a fail or an error) in `stage` or before it.
     pub fn broken_at_or_before(&self, stage: Stage) -> bool {
         self.checks
             .iter()
-            .any(|c| c.status == Status::Fail && c.id.stage() <= stage)
+            .any(|c| c.status.stops_the_chain() && c.id.stage() <= stage)
     }
 }
 
@@ -219,6 +278,43 @@ mod tests {
         let mut strict = report(true);
         strict.extend(lenient.checks().into_iter().cloned());
         assert_eq!(strict.verdict().exit_code(), 10);
+    }
+
+    #[test]
+    fn an_error_first_makes_the_verdict_inconclusive_exit_3() {
+        let mut r = report(false);
+        r.push(Check::fail(
+            CheckId::HttpAccess,
+            "401",
+            Remedy::MetadataAuthentication,
+        ));
+        r.push(Check::error(
+            CheckId::DnsResolve,
+            "no resolver could be reached from here",
+            Remedy::DnsResolversUnreachable,
+        ));
+        let verdict = r.verdict();
+        assert_eq!(verdict.exit_code(), EXIT_INCONCLUSIVE);
+        assert_eq!(verdict.status_str(), "inconclusive");
+        assert_eq!(verdict.finding().map(|f| f.0), Some(CheckId::DnsResolve));
+        assert!(r.broken_at_or_before(Stage::Dns));
+    }
+
+    #[test]
+    fn a_fail_before_an_error_is_a_failure_of_the_target() {
+        let mut r = report(false);
+        r.push(Check::error(
+            CheckId::TcpConnect,
+            "the proxy refused",
+            Remedy::ProxyFailed,
+        ));
+        r.push(Check::fail(
+            CheckId::DnsName,
+            "internal",
+            Remedy::InternalHostName,
+        ));
+        assert_eq!(r.verdict().exit_code(), 20);
+        assert_eq!(r.verdict().status_str(), "fail");
     }
 
     #[test]

@@ -8,9 +8,11 @@
 
 mod checks;
 mod decode;
+mod kind;
 
 pub use checks::{exchange_online_service, LIFETIME_SKEW, TOKEN_VERSION};
 pub use decode::{AppctxForm, Token};
+pub use kind::{classify, TokenKind, KINDS};
 
 use serde_json::Map;
 use time::OffsetDateTime;
@@ -31,7 +33,7 @@ pub struct TokenContext {
 /// The token stage's result.
 #[derive(Debug, Clone)]
 pub struct TokenAnalysis {
-    /// All nine `token.*` checks, in contract order; skipped ones included.
+    /// All ten `token.*` checks, in contract order; skipped ones included.
     pub checks: Vec<Check>,
     /// The decoded token, when header and payload decoded to JSON objects: enough
     /// for the later stages to use its amurl, x5t and signature (which may still be
@@ -52,7 +54,8 @@ impl TokenAnalysis {
 }
 
 /// The checks that judge a decoded token's content, in contract order.
-const CONTENT_CHECKS: [CheckId; 7] = [
+const CONTENT_CHECKS: [CheckId; 8] = [
+    CheckId::TokenKind,
     CheckId::TokenHeader,
     CheckId::TokenVersion,
     CheckId::TokenAmurl,
@@ -64,13 +67,13 @@ const CONTENT_CHECKS: [CheckId; 7] = [
 
 /// Finds, decodes and judges the token in `input` (the raw pasted text).
 ///
-/// Always returns all nine `token.*` checks. When no token is found, everything
+/// Always returns all ten `token.*` checks. When no token is found, everything
 /// after `token.input` is skipped; when the header or payload does not decode,
 /// everything after `token.encoding` is. A token whose header and payload decode
 /// but whose signature is missing or damaged fails `token.encoding` and is still
 /// judged, so that `decode` shows what it can.
 pub fn analyze(input: &str, ctx: &TokenContext) -> TokenAnalysis {
-    let mut checks = Vec::with_capacity(9);
+    let mut checks = Vec::with_capacity(10);
     let candidate = match find_token(input) {
         Some(candidate) if candidate.parts() >= 2 => candidate,
         lone => {
@@ -107,6 +110,7 @@ pub fn analyze(input: &str, ctx: &TokenContext) -> TokenAnalysis {
         };
     };
     checks.extend([
+        kind::check(&token),
         checks::header(&token),
         checks::version(&token),
         checks::amurl(&token),

@@ -26,10 +26,11 @@ pub const NOW_TEXT: &str = "2026-06-01T12:00:00Z";
 /// The msexchuid the default mint puts in `appctx` (a bare GUID, as real tokens carry).
 pub const MSEXCHUID: &str = "53e925fa-76ba-45e1-be0f-4ef08b59d389";
 
-/// The nine token checks, in the contract's order.
-pub const TOKEN_CHECKS: [&str; 9] = [
+/// The ten token checks, in the contract's order.
+pub const TOKEN_CHECKS: [&str; 10] = [
     "token.input",
     "token.encoding",
+    "token.kind",
     "token.header",
     "token.version",
     "token.amurl",

@@ -1,0 +1,227 @@
+//! `token.kind`: what kind of JWT was pasted. Real tickets bring callback
+//! tokens, attachment-download tokens and Entra ID tokens as often as identity
+//! tokens; each is told by its own claims, listed here with the public source
+//! it was learned from, most specific first (the contract: `owa-download` over
+//! `exchange-callback`, both carrying `Exchange.Callback.V1`).
+
+use serde_json::{Map, Value};
+
+use super::decode::Token;
+use super::TOKEN_VERSION;
+use crate::remedy::Remedy;
+use crate::report::{Check, CheckId};
+
+/// One kind of JWT the tool recognises (the contract's `details.kind`).
+#[derive(Debug, Clone, Copy)]
+pub struct TokenKind {
+    /// The stable value of `details.kind`.
+    pub id: &'static str,
+    /// What it is, in words, for the summary.
+    pub what: &'static str,
+    /// What to do when it was pasted instead of an identity token; `None` for
+    /// the identity token itself.
+    pub remedy: Option<Remedy>,
+    /// Whether a token's header and claims show this kind.
+    matches: fn(&Claims) -> bool,
+}
+
+/// The header, claims and appctx of a token, as the matchers read them.
+struct Claims<'a> {
+    claims: &'a Map<String, Value>,
+    appctx: &'a Map<String, Value>,
+}
+
+impl Claims<'_> {
+    /// A string claim of the payload or of appctx, payload first.
+    fn text(&self, name: &str) -> Option<&str> {
+        self.claims
+            .get(name)
+            .or_else(|| self.appctx.get(name))
+            .and_then(Value::as_str)
+    }
+}
+
+/// The kinds, most specific first; the last always matches.
+pub const KINDS: [TokenKind; 5] = [
+    // Outlook on the web attachment downloads: `appctxsender` OwaDownload@<tenant>
+    // and `scope` OwaDownload, seen in the `token=` parameter of OWA download URLs
+    // posted in office-js issues on GitHub.
+    TokenKind {
+        id: "owa-download",
+        what: "an Outlook on the web attachment-download token (appctxsender OwaDownload@…)",
+        remedy: Some(Remedy::TokenKindOwaDownload),
+        matches: |c| {
+            c.text("appctxsender")
+                .is_some_and(|s| starts_with_ignore_case(s, "OwaDownload@"))
+                || c.text("scope")
+                    .is_some_and(|s| s.eq_ignore_ascii_case("OwaDownload"))
+        },
+    },
+    // Callback tokens from getCallbackTokenAsync: `ver` Exchange.Callback.V1, aud
+    // 00000002-0000-0ff1-ce00-000000000000/<host>@<tenant>, appctx with
+    // oid/puid/smtp/scope (Microsoft Learn, "Call back to Exchange from your
+    // Outlook add-in"; decoded examples in office-js issues).
+    TokenKind {
+        id: "exchange-callback",
+        what: "an Exchange callback token (ver Exchange.Callback.V1, from getCallbackTokenAsync)",
+        remedy: Some(Remedy::TokenKindCallback),
+        matches: |c| {
+            c.text("ver")
+                .is_some_and(|v| v.eq_ignore_ascii_case("Exchange.Callback.V1"))
+                || (c.appctx.contains_key("smtp")
+                    && c.appctx.contains_key("scope")
+                    && !c.appctx.contains_key("amurl"))
+        },
+    },
+    // Identity tokens from getUserIdentityTokenAsync: appctx.version ExIdTok.V1
+    // (Microsoft Learn, "Inside the Exchange identity token"), or its shape
+    // (amurl and msexchuid) when the version is damaged.
+    TokenKind {
+        id: "exchange-identity",
+        what: "an Exchange user identity token",
+        remedy: None,
+        matches: |c| {
+            c.appctx
+                .get("version")
+                .and_then(Value::as_str)
+                .is_some_and(|v| v == TOKEN_VERSION)
+                || (c.appctx.contains_key("amurl") && c.appctx.contains_key("msexchuid"))
+        },
+    },
+    // Entra ID tokens: v1 `iss` https://sts.windows.net/<tid>/, v2
+    // https://login.microsoftonline.com/<tid>/v2.0, and a `tid` claim (Microsoft
+    // identity platform, "Access token claims reference").
+    TokenKind {
+        id: "entra",
+        what: "a Microsoft Entra ID token (nested app authentication or add-in SSO)",
+        remedy: Some(Remedy::TokenKindEntra),
+        matches: |c| {
+            c.claims.contains_key("tid")
+                || c.text("iss").is_some_and(|iss| {
+                    let iss = iss.to_ascii_lowercase();
+                    iss.starts_with("https://sts.windows.net/")
+                        || iss.starts_with("https://login.microsoftonline.com/")
+                })
+        },
+    },
+    TokenKind {
+        id: "other-jwt",
+        what: "a JWT that is not an Exchange user identity token",
+        remedy: Some(Remedy::TokenKindOther),
+        matches: |_| true,
+    },
+];
+
+fn starts_with_ignore_case(text: &str, prefix: &str) -> bool {
+    text.get(..prefix.len())
+        .is_some_and(|head| head.eq_ignore_ascii_case(prefix))
+}
+
+/// The kind of a decoded token: the first entry of [`KINDS`] that matches.
+pub fn classify(token: &Token) -> &'static TokenKind {
+    let claims = Claims {
+        claims: token.claims(),
+        appctx: token.appctx(),
+    };
+    KINDS
+        .iter()
+        .find(|kind| (kind.matches)(&claims))
+        .unwrap_or(&KINDS[KINDS.len() - 1])
+}
+
+/// `token.kind`: passes only for an Exchange user identity token.
+pub(crate) fn check(token: &Token) -> Check {
+    let kind = classify(token);
+    let check = match kind.remedy {
+        None => Check::pass(CheckId::TokenKind, format!("{}", kind.what)),
+        Some(remedy) => Check::fail(
+            CheckId::TokenKind,
+            format!(
+                "this is {}, not the Exchange user identity token SSI validates",
+                kind.what
+            ),
+            remedy,
+        ),
+    };
+    check.with_detail("kind", kind.id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::token::decode::decode;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine;
+    use serde_json::json;
+
+    fn token(claims: Value) -> Token {
+        let header = URL_SAFE_NO_PAD.encode(br#"{"typ":"JWT","alg":"RS256","x5t":"abc"}"#);
+        let payload = URL_SAFE_NO_PAD.encode(claims.to_string());
+        let text = format!("{header}.{payload}.c2ln");
+        decode(&text).token.expect("decodes")
+    }
+
+    fn kind_of(claims: Value) -> &'static str {
+        classify(&token(claims)).id
+    }
+
+    #[test]
+    fn identity_token_by_version_or_shape() {
+        let appctx = json!({"version": "ExIdTok.V1", "amurl": "https://x/", "msexchuid": "u"});
+        assert_eq!(
+            kind_of(json!({"appctx": appctx.to_string()})),
+            "exchange-identity"
+        );
+        let shape = json!({"amurl": "https://x/", "msexchuid": "u", "version": "V2"});
+        assert_eq!(kind_of(json!({ "appctx": shape })), "exchange-identity");
+    }
+
+    #[test]
+    fn callback_token_by_ver() {
+        let claims = json!({
+            "ver": "Exchange.Callback.V1",
+            "aud": "00000002-0000-0ff1-ce00-000000000000/outlook.office365.com@tenant",
+            "appctx": {"oid": "o", "puid": "p", "smtp": "a@b.c", "scope": "ParentItemId:x"}
+        });
+        assert_eq!(kind_of(claims), "exchange-callback");
+    }
+
+    #[test]
+    fn owa_download_wins_over_callback() {
+        let claims = json!({
+            "ver": "Exchange.Callback.V1",
+            "appctxsender": "OwaDownload@tenant",
+            "appctx": {"scope": "OwaDownload"}
+        });
+        assert_eq!(kind_of(claims), "owa-download");
+    }
+
+    #[test]
+    fn entra_by_issuer_or_tid() {
+        assert_eq!(
+            kind_of(json!({"iss": "https://sts.windows.net/t/"})),
+            "entra"
+        );
+        assert_eq!(
+            kind_of(json!({"iss": "https://login.microsoftonline.com/t/v2.0"})),
+            "entra"
+        );
+        assert_eq!(kind_of(json!({"tid": "t"})), "entra");
+    }
+
+    #[test]
+    fn anything_else_is_other_jwt() {
+        assert_eq!(kind_of(json!({"sub": "x"})), "other-jwt");
+    }
+
+    #[test]
+    fn only_the_identity_token_passes() {
+        let appctx = json!({"version": "ExIdTok.V1", "amurl": "https://x/", "msexchuid": "u"});
+        let pass = check(&token(json!({ "appctx": appctx })));
+        assert_eq!(pass.status, crate::report::Status::Pass);
+        let fail = check(&token(json!({"tid": "t"})));
+        assert_eq!(fail.status, crate::report::Status::Fail);
+        assert_eq!(fail.details["kind"], "entra");
+        assert_eq!(fail.remedy, Some(Remedy::TokenKindEntra));
+    }
+}
