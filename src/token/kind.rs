@@ -133,7 +133,7 @@ pub fn classify(token: &Token) -> &'static TokenKind {
 pub(crate) fn check(token: &Token) -> Check {
     let kind = classify(token);
     let check = match kind.remedy {
-        None => Check::pass(CheckId::TokenKind, format!("{}", kind.what)),
+        None => Check::pass(CheckId::TokenKind, kind.what),
         Some(remedy) => Check::fail(
             CheckId::TokenKind,
             format!(
