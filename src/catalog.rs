@@ -87,8 +87,8 @@ pub fn entry(id: CheckId) -> Entry {
             &[Remedy::InternalHostName, Remedy::PublicAddress],
         ),
         DnsResolve => (
-            "Public resolvers (1.1.1.1, 8.8.8.8, 9.9.9.9 or `--dns-server`) answer with addresses.",
-            "The name exists only in the internal DNS, or its name servers do not answer.",
+            "Public resolvers (1.1.1.1, 8.8.8.8, 9.9.9.9 or `--dns-server`) answer with addresses. When none of the default resolvers answers on port 53, they are asked over TCP and over DNS over HTTPS (through `--proxy` when given); `details.resolvers` lists every resolver's outcome and transport. An answer of NXDOMAIN, SERVFAIL or no records is the target's DNS (`fail`); no answer at all, from any resolver, is this machine's network (`error`, `details.cause` `resolvers-unreachable`, exit code 3).",
+            "The name exists only in the internal DNS, or its name servers do not answer; `error`: outbound DNS is blocked where the tool runs.",
             &[
                 Remedy::PublishDnsName,
                 Remedy::DnsUnanswered,
@@ -96,18 +96,18 @@ pub fn entry(id: CheckId) -> Entry {
             ],
         ),
         DnsAddress => (
-            "At least one address is public (not loopback, RFC 1918, link-local, CGNAT, ULA, documentation...).",
-            "The public DNS publishes an internal address.",
-            &[Remedy::PublicAddress, Remedy::MixedAddresses],
+            "At least one address is public (not loopback, RFC 1918, link-local, CGNAT, ULA, documentation...) and IPv4; `details.families` lists the families of the answer (`ipv4`, `ipv6`).",
+            "The public DNS publishes an internal address; a host with public IPv6 addresses only fails with `details.cause` `ipv6-only` (SSI connects over IPv4).",
+            &[Remedy::PublicAddress, Remedy::MixedAddresses, Remedy::Ipv6Only],
         ),
         DnsSplitHorizon => (
-            "This machine's resolver (and hosts file) agree with the public resolvers (a warning).",
+            "This machine's resolver (and hosts file) agree with the public resolvers (a warning): it warns on a non-public address, or on a public one no public resolver gives while they agree among themselves. Public resolvers that differ among themselves (geo-DNS, CDN names) make another public address a note, not a warning.",
             "You are inside the customer's network: what you see is not what SSI sees.",
             &[Remedy::SplitHorizon],
         ),
         TcpConnect => (
-            "The port accepts a TCP connection within the time budget.",
-            "A firewall drops SSI's addresses (time-out), or nothing listens (refused).",
+            "The port accepts a TCP connection within the time budget (through `--proxy` when given). `error` (exit code 3) when the cause is on this machine's side: `details.cause` `proxy` (the proxy cannot be reached, refuses the tunnel or wants credentials: 407) or `no-route` (no route here for the target's address family).",
+            "A firewall drops the connection (time-out): either it does not allow SSI's addresses, or it allows only them and drops this machine; or nothing listens (refused).",
             &[
                 Remedy::FirewallAllowSsi,
                 Remedy::PortClosed,
@@ -203,8 +203,23 @@ pub fn checks_markdown() -> String {
     let mut out = String::from(
         "# Checks\n\nGenerated from the tool's own catalog (`src/catalog.rs`, `src/remedy.rs`); \
          a test keeps this file current. Every check has a stable id `stage.name` and a status \
-         `pass`, `warn`, `fail` or `skip`. The verdict is the first `fail` in this order \
-         (with `--strict`, the first `fail` or `warn`).\n",
+         `pass`, `warn`, `fail`, `skip` or `error`. The verdict is the first `fail` or `error` in \
+         this order (with `--strict`, the first `fail`, `error` or `warn`).\n\n\
+         ## Inconclusive: `error` and exit code 3\n\n\
+         An `error` is a check that could not be made from this machine, for a reason on this \
+         side, not the target's; its `details.cause` says which (`resolvers-unreachable`, \
+         `proxy`, `no-route`) and its remedy speaks to the person running the tool. The verdict \
+         is then `inconclusive` and the exit code 3, whatever the stage. For example, on a \
+         network that blocks outbound DNS and HTTPS to the public resolvers:\n\n\
+         ```text\n\
+         $ idtoken-doctor probe mail.contoso.com\n\
+         ! dns.resolve  no public resolver could be reached from this machine, so nothing is known about mail.contoso.com's DNS: ...\n\
+         $ echo $?\n\
+         3\n\
+         ```\n\n\
+         Name a resolver you can reach (`--dns-server 10.0.0.53`, or \
+         `--dns-server https://dns.example/dns-query`), pin the address (`--resolve`), or go \
+         through your proxy (`--proxy http://user:password@proxy:3128`).\n",
     );
     let mut stage = None;
     for id in CheckId::ALL {
@@ -236,7 +251,8 @@ pub fn json_report_markdown() -> String {
          one per line). Generated from the tool's own types (`src/render/json.rs`); a test keeps \
          this file current.\n\n## Exit codes\n\n| code | meaning |\n|---|---|\n\
          | 0 | healthy (warnings allowed unless `--strict`) |\n\
-         | 2 | usage error, or input that cannot be read |\n",
+         | 2 | usage error, or input that cannot be read |\n\
+         | 3 | inconclusive: the first check that did not pass could not be made from this machine (`error`) |\n",
     );
     for stage in crate::report::Stage::ALL {
         out.push_str(&format!(

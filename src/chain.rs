@@ -68,7 +68,7 @@ pub fn walk_network(
     if let Some(proxy) = &net.proxy {
         notes.push(format!(
             "reached through the proxy {}: SSI connects directly, so a proxy can hide a firewall problem",
-            proxy.url
+            proxy.shown()
         ));
     }
     if let Some(path) = &net.ca_file {

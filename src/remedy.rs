@@ -49,6 +49,8 @@ pub enum Remedy {
     DnsResolversUnreachable,
     /// This machine has no route for the target's address family.
     NoRoute,
+    /// The host has public IPv6 addresses only; SSI connects over IPv4.
+    Ipv6Only,
     /// The host resolves only to non-public addresses.
     PublicAddress,
     /// Public DNS publishes internal addresses beside public ones.
@@ -138,13 +140,14 @@ impl Remedy {
             Remedy::DnsUnanswered => "Customer DNS admin: the public resolvers got no answer for this name; check that its authoritative name servers answer from the internet.",
             Remedy::DnsResolversUnreachable => "Your network: no public resolver could be reached from this machine (outbound DNS is blocked here), so nothing is known about the target's DNS. Name a resolver you can reach with --dns-server (ADDR, ADDR:PORT or a https://…/dns-query URL), or pin the address with --resolve HOST:PORT:ADDR.",
             Remedy::NoRoute => "Your network: this machine has no route for the target's address family (no IPv6 here, or no network at all), so the connection could not be tried. Run the check from a machine with that connectivity; SSI connects from the internet.",
+            Remedy::Ipv6Only => "Customer DNS and network admins: the name has only IPv6 addresses in public DNS, and SSI connects from IPv4 addresses (every egress range in the KB article is IPv4). Publish an A record for the host on a public IPv4 address.",
             Remedy::PublicAddress => "Exchange and network admins: the name resolves only to internal addresses, which SSI cannot reach from the internet. Publish the Exchange metadata URL on a public address (reverse proxy or NAT) and in public DNS.",
             Remedy::MixedAddresses => "Customer DNS admin: public DNS publishes internal addresses for this name beside public ones; SSI may pick an internal one and fail now and then. Remove the internal records from the public zone.",
             Remedy::SplitHorizon => "You are probably inside the customer's network: what this machine resolves is not what SSI sees. Trust the public resolvers' answer, or run the check from outside the network.",
             Remedy::PortClosed => "Network admin: nothing accepts connections on this port; publish Exchange's HTTPS endpoint (IIS, reverse proxy or load balancer) on the public address.",
-            Remedy::FirewallAllowSsi => "Firewall admin: the connection is dropped, usually by a firewall. Allow inbound HTTPS from the SSI IP ranges (run `idtoken-doctor ssi-ips` for the list to import) to the Exchange metadata URL and EWS.",
+            Remedy::FirewallAllowSsi => "Firewall admin: the connection is dropped, usually by a firewall, and this machine is not SSI: either the firewall does not allow the SSI IP ranges (run `idtoken-doctor ssi-ips` for the list to import; allow inbound HTTPS from them to the Exchange metadata URL and EWS), or it allows only them, which this machine cannot tell from here. Look for SSI's addresses in the firewall's log, or run the check from an address in the list.",
             Remedy::Unreachable => "Network admin: there is no route to this address from here; make the Exchange external address reachable from the internet.",
-            Remedy::ProxyFailed => "Your proxy did not open the tunnel: check the --proxy URL and that the proxy allows CONNECT to this host and port without credentials (the tool sends none), or run from a network with direct internet access; SSI itself connects directly.",
+            Remedy::ProxyFailed => "Your proxy did not open the tunnel, so nothing is known about the target: check the --proxy URL (credentials go in it, http://user:password@proxy:port, and are sent to the proxy only), that the proxy is reachable and allows CONNECT to this host and port, or run from a network with direct internet access; SSI itself connects directly.",
             Remedy::TlsHandshake => "Exchange or proxy admin: the server does not complete a TLS handshake; serve HTTPS with TLS 1.2 or 1.3 on this port (not plain HTTP, not an outdated protocol).",
             Remedy::TlsChainUntrusted => "Exchange or proxy admin: bind a certificate issued by a public certification authority to the external HTTPS endpoint; SSI trusts only public roots.",
             Remedy::TlsIncompleteChain => "Exchange or proxy admin: the server does not send the intermediate certificate(s); install the full chain (leaf and intermediates) on the endpoint's certificate binding.",
@@ -183,6 +186,9 @@ mod tests {
             Remedy::PasteToken,
             Remedy::KeyNotPublished,
             Remedy::TimedOut,
+            Remedy::Ipv6Only,
+            Remedy::FirewallAllowSsi,
+            Remedy::ProxyFailed,
         ];
         for remedy in all {
             assert!(!remedy.text().contains('\n'));

@@ -15,6 +15,22 @@ use crate::cli::NetArgs;
 /// The public resolvers asked when `--dns-server` is not given.
 pub const DEFAULT_DNS_SERVERS: [&str; 3] = ["1.1.1.1", "8.8.8.8", "9.9.9.9"];
 
+/// The same resolvers' own DNS-over-HTTPS endpoints (RFC 8484), asked only
+/// when none of them answers on port 53 from here (outbound DNS blocked).
+/// Sources: developers.cloudflare.com/1.1.1.1/encryption/dns-over-https/,
+/// developers.google.com/speed/public-dns/docs/doh, quad9.net/service/service-addresses-and-features.
+pub const DEFAULT_DOH_FALLBACK: [&str; 3] = [
+    "https://1.1.1.1/dns-query",
+    "https://8.8.8.8/dns-query",
+    "https://9.9.9.9/dns-query",
+];
+
+/// For tests only: replaces the default resolver set (what is asked when
+/// `--dns-server` is not given), since the real one is not on loopback. A
+/// comma-separated list of `ADDR[:PORT]` (asked on port 53's protocols) and
+/// `https://…` URLs (the DNS-over-HTTPS fallback).
+pub const TEST_DEFAULT_DNS_ENV: &str = "IDTOKEN_DOCTOR_TEST_DEFAULT_DNS";
+
 /// A `--resolve HOST:PORT:ADDR` pin, curl's syntax.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pin {
@@ -55,10 +71,54 @@ impl Pin {
 /// An HTTP CONNECT proxy to reach targets through.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProxySetting {
-    /// The proxy's URL (`http://host:port`).
+    /// The proxy's URL (`http://host:port`), credentials included: never
+    /// print it, print [`ProxySetting::shown`].
     pub url: Url,
     /// Whether it came from the environment (`--proxy env`).
     pub from_env: bool,
+}
+
+impl ProxySetting {
+    /// The proxy as every report shows it: without user name or password.
+    pub fn shown(&self) -> String {
+        crate::net::redact_url(&self.url)
+    }
+
+    /// The `Proxy-Authorization` value for the credentials in the URL
+    /// (`Basic …`, sent pre-emptively as curl does), if it has any.
+    pub fn authorization(&self) -> Option<String> {
+        use base64::Engine;
+        if self.url.username().is_empty() && self.url.password().is_none() {
+            return None;
+        }
+        let decode = |text: &str| {
+            url::form_urlencoded::parse(format!("x={}", text.replace('+', "%2B")).as_bytes())
+                .next()
+                .map(|(_, value)| value.into_owned())
+                .unwrap_or_default()
+        };
+        let pair = format!(
+            "{}:{}",
+            decode(self.url.username()),
+            decode(self.url.password().unwrap_or_default())
+        );
+        Some(format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(pair)
+        ))
+    }
+}
+
+/// DNS-over-HTTPS resolvers (RFC 8484).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DohSettings {
+    /// Resolvers named as `https://…/dns-query` by `--dns-server`: asked
+    /// beside the others, from the start.
+    pub servers: Vec<Url>,
+    /// Asked only when no resolver answered on port 53: the default
+    /// resolvers' own endpoints. Empty when `--dns-server` named resolvers
+    /// (one named as `ADDR:PORT` has no fallback).
+    pub fallback: Vec<Url>,
 }
 
 /// A command-line value that cannot be used; exit code 2.
@@ -80,8 +140,10 @@ pub struct NetSettings {
     pub timeout: Duration,
     /// `--resolve` pins.
     pub pins: Vec<Pin>,
-    /// The public resolvers to ask.
+    /// The public resolvers to ask on port 53's protocols (UDP, TCP when truncated).
     pub dns_servers: Vec<SocketAddr>,
+    /// DNS-over-HTTPS resolvers, and the fallback to them.
+    pub doh: DohSettings,
     /// Whether to ask the system resolver too (for split-horizon detection).
     pub system_dns: bool,
     /// The proxy to go through, if any.
@@ -120,8 +182,18 @@ impl NetSettings {
             .iter()
             .map(|p| Pin::parse(p))
             .collect::<Result<Vec<_>, _>>()?;
-        let servers: Vec<&str> = if args.dns_server.is_empty() {
-            DEFAULT_DNS_SERVERS.to_vec()
+        let test_defaults = env_value(TEST_DEFAULT_DNS_ENV);
+        let defaults: Vec<&str> = match &test_defaults {
+            Some(list) => list.split(',').map(str::trim).collect(),
+            None => DEFAULT_DNS_SERVERS
+                .iter()
+                .chain(DEFAULT_DOH_FALLBACK.iter())
+                .copied()
+                .collect(),
+        };
+        let named = !args.dns_server.is_empty();
+        let servers: Vec<&str> = if !named {
+            defaults
         } else {
             args.dns_server
                 .iter()
@@ -130,7 +202,7 @@ impl NetSettings {
                 .collect()
         };
         let env_servers = env_value(DNS_SERVER_ENV).unwrap_or_default();
-        let dns_servers = servers
+        let resolvers = servers
             .into_iter()
             .map(|text| {
                 parse_dns_server(text).map_err(|UsageError(message)| {
@@ -144,6 +216,16 @@ impl NetSettings {
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let mut dns_servers = Vec::new();
+        let mut doh = DohSettings::default();
+        for resolver in resolvers {
+            match resolver {
+                ResolverSpec::Port53(addr) => dns_servers.push(addr),
+                // The default set's DoH endpoints are its fallback; a user's are asked at once.
+                ResolverSpec::Https(url) if named => doh.servers.push(url),
+                ResolverSpec::Https(url) => doh.fallback.push(url),
+            }
+        }
         let env_proxy = env_proxy();
         let proxy = match args.proxy.as_deref() {
             None => None,
@@ -177,6 +259,7 @@ impl NetSettings {
             timeout: Duration::from_secs_f64(args.timeout),
             pins,
             dns_servers,
+            doh,
             system_dns: !args.no_system_dns,
             proxy,
             env_proxy_unused,
@@ -196,17 +279,44 @@ impl NetSettings {
     }
 }
 
-fn parse_dns_server(text: &str) -> Result<SocketAddr, UsageError> {
+/// One `--dns-server` value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum ResolverSpec {
+    /// `ADDR[:PORT]`: asked over UDP (TCP when the answer is truncated).
+    Port53(SocketAddr),
+    /// `https://HOST[:PORT]/dns-query`: DNS over HTTPS.
+    Https(Url),
+}
+
+fn parse_dns_server(text: &str) -> Result<ResolverSpec, UsageError> {
     let text = text.trim();
+    if text.contains("://") {
+        let bad = |why: String| {
+            UsageError(format!(
+                "--dns-server `{text}`: {why}; a DNS-over-HTTPS resolver is named as https://HOST[:PORT]/dns-query"
+            ))
+        };
+        let mut url = Url::parse(text).map_err(|e| bad(format!("not a URL ({e})")))?;
+        if url.scheme() != "https" || url.host_str().is_none() {
+            return Err(bad("only https URLs name a resolver".into()));
+        }
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(bad("credentials in the URL are not supported".into()));
+        }
+        if url.path() == "/" {
+            url.set_path("/dns-query");
+        }
+        return Ok(ResolverSpec::Https(url));
+    }
     if let Ok(addr) = text.parse::<SocketAddr>() {
-        return Ok(addr);
+        return Ok(ResolverSpec::Port53(addr));
     }
     text.trim_matches(['[', ']'])
         .parse::<IpAddr>()
-        .map(|ip| SocketAddr::new(ip, 53))
+        .map(|ip| ResolverSpec::Port53(SocketAddr::new(ip, 53)))
         .map_err(|_| {
             UsageError(format!(
-                "--dns-server `{text}`: expected an IP address, optionally with :PORT"
+                "--dns-server `{text}`: expected an IP address, optionally with :PORT, or a https://HOST[:PORT]/dns-query URL"
             ))
         })
 }
@@ -313,19 +423,51 @@ mod tests {
 
     #[test]
     fn dns_servers_default_to_port_53() {
+        let port53 = |text: &str| ResolverSpec::Port53(text.parse().expect("sa"));
         assert_eq!(
             parse_dns_server("127.0.0.1").expect("ip"),
-            "127.0.0.1:53".parse().expect("sa")
+            port53("127.0.0.1:53")
         );
         assert_eq!(
             parse_dns_server("127.0.0.1:5353").expect("ip"),
-            "127.0.0.1:5353".parse().expect("sa")
+            port53("127.0.0.1:5353")
+        );
+        assert_eq!(parse_dns_server("::1").expect("ip"), port53("[::1]:53"));
+        assert!(parse_dns_server("dns.google").is_err());
+    }
+
+    #[test]
+    fn dns_servers_may_be_dns_over_https_urls() {
+        let https = |text: &str| ResolverSpec::Https(Url::parse(text).expect("url"));
+        assert_eq!(
+            parse_dns_server("https://127.0.0.1:8443/dns-query").expect("doh"),
+            https("https://127.0.0.1:8443/dns-query")
         );
         assert_eq!(
-            parse_dns_server("::1").expect("ip"),
-            "[::1]:53".parse().expect("sa")
+            parse_dns_server("https://dns.google").expect("doh"),
+            https("https://dns.google/dns-query")
         );
-        assert!(parse_dns_server("dns.google").is_err());
+        assert!(parse_dns_server("http://dns.google/dns-query").is_err());
+        assert!(parse_dns_server("https://u:p@dns.google/dns-query").is_err());
+    }
+
+    #[test]
+    fn proxy_credentials_become_basic_authorization_and_are_never_shown() {
+        let setting = ProxySetting {
+            url: parse_proxy("http://alice:S3cr%40t@proxy.corp:3128").expect("url"),
+            from_env: false,
+        };
+        // base64("alice:S3cr@t")
+        assert_eq!(
+            setting.authorization().as_deref(),
+            Some("Basic YWxpY2U6UzNjckB0")
+        );
+        assert_eq!(setting.shown(), "http://proxy.corp:3128/");
+        let bare = ProxySetting {
+            url: parse_proxy("proxy.corp:3128").expect("url"),
+            from_env: false,
+        };
+        assert_eq!(bare.authorization(), None);
     }
 
     #[test]

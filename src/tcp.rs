@@ -92,6 +92,40 @@ impl Attempt {
     }
 }
 
+/// What a dropped connection means, seen from a machine that is not SSI.
+/// The same words whoever runs the tool: a CI job inside the customer's own
+/// allow-list sees the second reading from the other side.
+const DROPPED: &str = "something drops the connection. This machine is not SSI: either the firewall does not allow SSI's IP ranges, or it allows only them and drops this machine, which cannot be told from here";
+
+/// `tcp.connect` when this machine had no route for any address tried.
+fn no_route(port: u16, attempts: &[Attempt]) -> Check {
+    let tried: Vec<String> = attempts.iter().map(|a| a.addr.to_string()).collect();
+    let families: Vec<&str> = {
+        let mut families: Vec<&str> = attempts
+            .iter()
+            .map(|a| if a.addr.is_ipv6() { "IPv6" } else { "IPv4" })
+            .collect();
+        families.dedup();
+        families
+    };
+    Check::error(
+        CheckId::TcpConnect,
+        format!(
+            "this machine has no route for {} (tried {} on port {port}: {}): the connection could not be tried from here, which says nothing about the target",
+            families.join(" or "),
+            tried.join(", "),
+            attempts.first().map(|a| a.error.as_str()).unwrap_or_default()
+        ),
+        Remedy::NoRoute,
+    )
+    .with_detail("cause", "no-route")
+    .with_detail(
+        "attempts",
+        Value::Array(attempts.iter().map(Attempt::details).collect()),
+    )
+    .with_detail("via", "direct")
+}
+
 /// The check for a direct connection that failed on every address tried.
 fn judge_failures(
     port: u16,
@@ -100,7 +134,7 @@ fn judge_failures(
     env_proxy: Option<&str>,
 ) -> Check {
     let id = CheckId::TcpConnect;
-    let Some(first) = attempts.first() else {
+    if attempts.is_empty() {
         return Check::fail(
             id,
             format!(
@@ -109,6 +143,14 @@ fn judge_failures(
             ),
             Remedy::TimedOut,
         );
+    }
+    // An address family this machine has no route for says nothing about
+    // the target; any other attempt tells more.
+    let Some(first) = attempts
+        .iter()
+        .find(|a| a.failure != ConnectFailure::NoRoute)
+    else {
+        return no_route(port, attempts);
     };
     let addr = first.addr;
     let (mut summary, remedy) = match first.failure {
@@ -123,11 +165,11 @@ fn judge_failures(
                 secs(first.waited)
             };
             (
-                format!("no answer from {addr}: timed out after {after} (a firewall probably drops the connection)"),
+                format!("no answer from {addr}: timed out after {after}; {DROPPED}"),
                 Remedy::FirewallAllowSsi,
             )
         }
-        ConnectFailure::Unreachable => (
+        ConnectFailure::Unreachable | ConnectFailure::NoRoute => (
             format!("{addr} is unreachable from here ({})", first.error),
             Remedy::Unreachable,
         ),
@@ -137,8 +179,9 @@ fn judge_failures(
         ),
     };
     if attempts.len() > 1 {
-        let others: Vec<String> = attempts[1..]
+        let others: Vec<String> = attempts
             .iter()
+            .filter(|a| a.addr != first.addr)
             .map(|a| format!("{} {}", a.addr, a.failure.label()))
             .collect();
         summary.push_str(&format!("; also tried {}", others.join(", ")));
@@ -231,46 +274,47 @@ fn judge_tunnel_error(
     budget: &Budget,
 ) -> Check {
     let id = CheckId::TcpConnect;
+    // The proxy itself failed: nothing is known about the target.
+    let proxy_error = |summary: String| {
+        Check::error(
+            id,
+            format!("{summary}: nothing is known about {destination} from here"),
+            Remedy::ProxyFailed,
+        )
+        .with_detail("cause", "proxy")
+    };
     let check = match error {
+        // The proxy reached out and got no answer: the target drops it.
         TunnelError::Refused { status: 504, status_line, .. } => Check::fail(
             id,
-            format!("the proxy {proxy_shown} got no answer from {destination} ({status_line}): a firewall probably drops the connection"),
+            format!("the proxy {proxy_shown} got no answer from {destination} ({status_line}); {DROPPED}"),
             Remedy::FirewallAllowSsi,
         ),
         TunnelError::Refused {
             status: 407,
             challenges,
             ..
-        } => Check::fail(
-            id,
-            format!(
-                "the proxy {proxy_shown} wants credentials ({}), which the tool never sends",
-                if challenges.is_empty() {
-                    "407".to_string()
-                } else {
-                    format!("407, {}", challenges.join(", "))
-                }
-            ),
-            Remedy::ProxyFailed,
-        ),
-        TunnelError::Refused { status_line, .. } => Check::fail(
-            id,
-            format!("the proxy {proxy_shown} did not open a tunnel to {destination}: {status_line}"),
-            Remedy::ProxyFailed,
-        ),
-        TunnelError::TimedOut(during) => Check::fail(
-            id,
-            format!(
-                "timed out after {} while {during} (proxy {proxy_shown})",
-                budget.total_secs_text()
-            ),
-            Remedy::ProxyFailed,
-        ),
-        other => Check::fail(
-            id,
-            format!("no tunnel through the proxy {proxy_shown}: {other}"),
-            Remedy::ProxyFailed,
-        ),
+        } => proxy_error(format!(
+            "the proxy {proxy_shown} wants credentials ({}){}",
+            if challenges.is_empty() {
+                "407".to_string()
+            } else {
+                format!("407, {}", challenges.join(", "))
+            },
+            if proxy_shown.contains('@') {
+                ""
+            } else {
+                ": give them in the URL, --proxy http://user:password@host:port"
+            }
+        )),
+        TunnelError::Refused { status_line, .. } => proxy_error(format!(
+            "the proxy {proxy_shown} did not open a tunnel to {destination} ({status_line})"
+        )),
+        TunnelError::TimedOut(during) => proxy_error(format!(
+            "timed out after {} while {during} (proxy {proxy_shown})",
+            budget.total_secs_text()
+        )),
+        other => proxy_error(format!("no tunnel through the proxy {proxy_shown}: {other}")),
     };
     check
         .with_detail("via", "proxy")
@@ -285,14 +329,14 @@ fn connect_via_proxy(
     budget: &Budget,
 ) -> TcpOutcome {
     let id = CheckId::TcpConnect;
-    let proxy_shown = net::redact_url(&proxy_setting.url);
+    let proxy_shown = proxy_setting.shown();
     // A --resolve pin says which address to use; otherwise the proxy resolves
     // the name, as it would for any client behind it.
     let destination = match net.pinned(&target.host, target.port) {
         Some(ip) => proxy::authority(&ip.to_string(), target.port),
         None => target.authority(),
     };
-    match proxy::open_tunnel(&proxy_setting.url, &destination, budget.deadline()) {
+    match proxy::open_tunnel(proxy_setting, &destination, budget.deadline()) {
         Ok(tunnel) => {
             let check = Check::pass(
                 id,
@@ -383,6 +427,7 @@ pub fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::Status;
     use std::time::Duration;
 
     fn ips(list: &[&str]) -> Vec<IpAddr> {
@@ -434,6 +479,13 @@ mod tests {
             None,
         );
         assert_eq!(dropped.remedy, Some(Remedy::FirewallAllowSsi));
+        // Both readings: not allowed for SSI, or allowed for SSI only.
+        assert!(
+            dropped.summary.contains("does not allow SSI's IP ranges")
+                && dropped.summary.contains("allows only them"),
+            "{}",
+            dropped.summary
+        );
         assert!(
             dropped.summary.contains("timed out after 2.5 s"),
             "{}",
@@ -468,6 +520,42 @@ mod tests {
     }
 
     #[test]
+    fn no_route_for_a_family_is_this_machines_side() {
+        let budget = Budget::new(Duration::from_secs(60));
+        let nowhere = judge_failures(
+            443,
+            &[attempt("[2a00::1]:443", ConnectFailure::NoRoute)],
+            &budget,
+            None,
+        );
+        assert_eq!(
+            (nowhere.status, nowhere.remedy),
+            (Status::Error, Some(Remedy::NoRoute))
+        );
+        assert_eq!(nowhere.details["cause"], "no-route");
+        assert!(nowhere.summary.contains("IPv6"), "{}", nowhere.summary);
+        // Another family that was tried tells more: its failure is judged.
+        let mixed = judge_failures(
+            443,
+            &[
+                attempt("[2a00::1]:443", ConnectFailure::NoRoute),
+                attempt("20.1.2.3:443", ConnectFailure::Refused),
+            ],
+            &budget,
+            None,
+        );
+        assert_eq!(
+            (mixed.status, mixed.remedy),
+            (Status::Fail, Some(Remedy::PortClosed))
+        );
+        assert!(
+            mixed.summary.contains("also tried [2a00::1]:443 no route"),
+            "{}",
+            mixed.summary
+        );
+    }
+
+    #[test]
     fn an_unused_environment_proxy_is_hinted_without_its_credentials() {
         let budget = Budget::new(Duration::from_secs(60));
         let check = judge_failures(
@@ -495,7 +583,10 @@ mod tests {
             "mail.contoso.com:443",
             &budget,
         );
-        assert_eq!(check.remedy, Some(Remedy::FirewallAllowSsi));
+        assert_eq!(
+            (check.status, check.remedy),
+            (Status::Fail, Some(Remedy::FirewallAllowSsi))
+        );
         let auth = TunnelError::Refused {
             status: 407,
             status_line: "HTTP/1.1 407 Proxy Authentication Required".into(),
@@ -503,12 +594,25 @@ mod tests {
         };
         let check =
             judge_tunnel_error(&auth, "http://proxy:3128/", "mail.contoso.com:443", &budget);
-        assert_eq!(check.remedy, Some(Remedy::ProxyFailed));
+        assert_eq!(
+            (check.status, check.remedy),
+            (Status::Error, Some(Remedy::ProxyFailed))
+        );
+        assert_eq!(check.details["cause"], "proxy");
         assert!(
             check.summary.contains("407, Negotiate"),
             "{}",
             check.summary
         );
+        let unreachable = TunnelError::TimedOut("connecting to the proxy".into());
+        let check = judge_tunnel_error(
+            &unreachable,
+            "http://proxy:3128/",
+            "mail.contoso.com:443",
+            &budget,
+        );
+        assert_eq!(check.status, Status::Error);
+        assert_eq!(check.details["cause"], "proxy");
     }
 
     #[test]

@@ -24,6 +24,7 @@ fn settings(servers: Vec<SocketAddr>) -> NetSettings {
         timeout: Duration::from_secs(10),
         pins: Vec::new(),
         dns_servers: servers,
+        doh: Default::default(),
         system_dns: false,
         proxy: None,
         env_proxy_unused: None,
@@ -231,7 +232,7 @@ fn servfail_fails_dns_resolve() {
 }
 
 #[test]
-fn an_unanswered_name_times_out_within_the_budget() {
+fn a_resolver_that_never_answers_is_inconclusive_within_the_budget() {
     let server = DnsServer::start(Zone::new().silent("mail.contoso.test")).expect("dns server");
     let budget = Budget::new(Duration::from_millis(1500));
     let started = Instant::now();
@@ -242,17 +243,86 @@ fn an_unanswered_name_times_out_within_the_budget() {
     );
     let took = started.elapsed();
     let resolve = check(&outcome, CheckId::DnsResolve);
+    // Silence says nothing about the name: this machine's network, not the target's DNS.
     assert_eq!(
         (resolve.status, resolve.remedy),
-        (Status::Fail, Some(Remedy::DnsUnanswered))
+        (Status::Error, Some(Remedy::DnsResolversUnreachable))
     );
+    assert_eq!(resolve.details["cause"], "resolvers-unreachable");
     assert!(
-        resolve.summary.contains("timed out after 1.5 s"),
+        resolve.summary.contains("none answered within 1.5 s"),
         "{}",
         resolve.summary
     );
     assert!(took < Duration::from_millis(2500), "took {took:?}");
-    assert!(!server.queries().is_empty(), "the server was asked");
+    // UDP first; after a second of silence the same resolver over TCP.
+    let queries = server.queries();
+    assert!(
+        queries.iter().filter(|q| q.ends_with(" A")).count() >= 2,
+        "{queries:?}"
+    );
+    let rows = resolve.details["resolvers"].as_array().expect("rows");
+    let transports: Vec<&str> = rows
+        .iter()
+        .map(|r| r["transport"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(transports, vec!["udp", "tcp"]);
+}
+
+#[test]
+fn a_resolver_port_that_refuses_is_inconclusive_at_once() {
+    // Nothing listens on this UDP port (nor TCP): the kernel answers with
+    // ICMP port unreachable, which a connected socket sees as "refused".
+    let closed = UdpSocket::bind("127.0.0.1:0")
+        .and_then(|s| s.local_addr())
+        .expect("a port");
+    let budget = Budget::new(Duration::from_secs(10));
+    let started = Instant::now();
+    let outcome = dns::run(
+        &target("mail.contoso.test"),
+        &settings(vec![closed]),
+        &budget,
+    );
+    let resolve = check(&outcome, CheckId::DnsResolve);
+    assert_eq!(
+        (resolve.status, resolve.remedy),
+        (Status::Error, Some(Remedy::DnsResolversUnreachable))
+    );
+    assert!(
+        resolve.summary.contains("none could be reached"),
+        "{}",
+        resolve.summary
+    );
+    assert!(resolve.summary.contains("refused"), "{}", resolve.summary);
+    // Refusals are known at once: no waiting for the budget.
+    assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+#[test]
+fn every_resolver_gets_a_and_aaaa_once_in_one_round() {
+    let zone = Zone::new().address("mail.contoso.test", ip("20.1.2.3"));
+    let first = DnsServer::start(zone.clone()).expect("dns server");
+    let second = DnsServer::start(zone).expect("dns server");
+    let outcome = dns::run(
+        &target("mail.contoso.test"),
+        &settings(vec![first.addr(), second.addr()]),
+        &Budget::new(Duration::from_secs(10)),
+    );
+    assert_eq!(check(&outcome, CheckId::DnsResolve).status, Status::Pass);
+    for server in [&first, &second] {
+        let mut queries = server.queries();
+        queries.sort();
+        assert_eq!(
+            queries,
+            vec!["mail.contoso.test A", "mail.contoso.test AAAA"],
+            "one query per type, no retry, no TCP, no fallback"
+        );
+    }
+    let rows = check(&outcome, CheckId::DnsResolve).details["resolvers"]
+        .as_array()
+        .expect("rows")
+        .len();
+    assert_eq!(rows, 2, "no fallback was started");
 }
 
 #[test]

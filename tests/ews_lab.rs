@@ -22,6 +22,7 @@ fn net(pki: &Pki, timeout: Duration) -> NetSettings {
         timeout,
         pins: Vec::new(),
         dns_servers: Vec::new(),
+        doh: Default::default(),
         system_dns: false,
         proxy: None,
         env_proxy_unused: None,

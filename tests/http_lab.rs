@@ -62,6 +62,7 @@ fn net_with_roots(
         timeout,
         pins: Vec::new(),
         dns_servers: Vec::new(),
+        doh: Default::default(),
         system_dns: false,
         proxy: None,
         env_proxy_unused: None,

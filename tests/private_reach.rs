@@ -197,6 +197,7 @@ fn an_ews_url_on_loopback_is_not_asked_without_allow_private() {
         timeout: Duration::from_secs(2),
         pins: Vec::new(),
         dns_servers: vec![lab.dns.addr()],
+        doh: Default::default(),
         system_dns: false,
         proxy: None,
         env_proxy_unused: None,

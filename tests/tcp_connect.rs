@@ -24,6 +24,7 @@ fn settings(allow_private: bool) -> NetSettings {
         timeout: Duration::from_secs(10),
         pins: Vec::new(),
         dns_servers: Vec::new(),
+        doh: Default::default(),
         system_dns: false,
         proxy: None,
         env_proxy_unused: None,

@@ -23,6 +23,7 @@ fn net(extra_roots: Vec<CertificateDer<'static>>) -> NetSettings {
         timeout: Duration::from_secs(10),
         pins: Vec::new(),
         dns_servers: Vec::new(),
+        doh: Default::default(),
         system_dns: false,
         proxy: None,
         env_proxy_unused: None,

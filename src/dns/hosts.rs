@@ -52,12 +52,15 @@ pub(super) fn hosts_file_path() -> PathBuf {
     }
 }
 
+/// Reads the hosts file leniently: a byte that is not UTF-8 (an ANSI
+/// `Einträge` in a German Windows comment) costs that character, not the
+/// whole file, as the system resolver too reads past it.
 pub(super) fn read_hosts_file(path: &PathBuf) -> Option<String> {
     let file = std::fs::File::open(path).ok()?;
-    let mut text = String::new();
+    let mut bytes = Vec::new();
     // A hosts file is small; a huge one is read in part rather than at length.
-    file.take(HOSTS_FILE_LIMIT).read_to_string(&mut text).ok()?;
-    Some(text)
+    file.take(HOSTS_FILE_LIMIT).read_to_end(&mut bytes).ok()?;
+    Some(String::from_utf8_lossy(&bytes).into_owned())
 }
 
 #[cfg(test)]
@@ -78,5 +81,22 @@ mod tests {
         );
         assert!(entries[0].text.contains("the exchange box"));
         assert!(hosts_entries(text, "contoso.test").is_empty());
+    }
+
+    #[test]
+    fn a_hosts_file_with_an_ansi_byte_is_still_read() {
+        let dir = std::env::temp_dir().join(format!("idtoken-hosts-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let path = dir.join("hosts");
+        // "Einträge" in Windows-1252: 0xE4 is not UTF-8.
+        let bytes = b"# Eintr\xe4ge f\xfcr das Netz\r\n10.0.0.5 mail.contoso.test\r\n";
+        std::fs::write(&path, bytes).expect("write");
+        let text = read_hosts_file(&path).expect("read despite the ANSI byte");
+        let entries = hosts_entries(&text, "mail.contoso.test");
+        std::fs::remove_dir_all(&dir).expect("cleanup");
+        assert_eq!(
+            entries.iter().map(|e| (e.line, e.addr)).collect::<Vec<_>>(),
+            vec![(2, ip("10.0.0.5"))]
+        );
     }
 }

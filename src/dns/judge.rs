@@ -86,36 +86,96 @@ pub(super) fn judge_name(host: &str, kind: NameKind, allow_private: bool) -> Che
     }
 }
 
+/// `a, b and c`.
+fn listing(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
 pub(super) fn judge_resolve(host: &str, answers: &[ResolverAnswer], budget: &Budget) -> Check {
     let id = CheckId::DnsResolve;
     let details = Value::Array(answers.iter().map(ResolverAnswer::details).collect());
     if answers.is_empty() {
-        return Check::fail(
+        return Check::error(
             id,
-            format!("no public resolver was asked about {host} (--dns-server named none)"),
-            Remedy::DnsUnanswered,
-        );
+            format!("no public resolver was asked about {host} (--dns-server named none): nothing is known about its DNS"),
+            Remedy::DnsResolversUnreachable,
+        )
+        .with_detail("cause", "resolvers-unreachable");
     }
     let all = union(answers);
-    let answered = answers.iter().filter(|a| !a.addresses().is_empty()).count();
+    let answering: Vec<&ResolverAnswer> = answers
+        .iter()
+        .filter(|a| !a.addresses().is_empty())
+        .collect();
     if !all.is_empty() {
+        // Rows that said nothing because others had answered first are noise.
         let others: Vec<String> = answers
             .iter()
-            .filter(|a| a.addresses().is_empty())
-            .map(|a| format!("{}: {}", a.server, a.outcome()))
+            .filter(|a| a.addresses().is_empty() && a.outcome() != QueryOutcome::Abandoned)
+            .map(|a| format!("{}: {}", a.label(), a.outcome()))
             .collect();
+        let mut transports: Vec<&str> = answering.iter().map(|a| a.transport.label()).collect();
+        transports.dedup();
         let mut summary = format!(
-            "{answered} of {} public resolvers answer {host} with {}",
+            "{} of {} public resolvers answer {host} with {}",
+            answering.len(),
             answers.len(),
             join(&all)
         );
+        if answering.iter().any(|a| a.fallback) {
+            summary.push_str(&format!(
+                "; port 53 gave no answer from here, so they were asked over {}",
+                transports
+                    .iter()
+                    .map(|t| match *t {
+                        "https" => "DNS over HTTPS",
+                        "tcp" => "TCP",
+                        other => other,
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" and ")
+            ));
+        }
         if !others.is_empty() {
             summary.push_str(&format!(" ({})", others.join("; ")));
         }
-        return Check::pass(id, summary).with_detail("resolvers", details);
+        return Check::pass(id, summary)
+            .with_detail("resolvers", details)
+            .with_detail("transport", transports.join(","));
     }
-    let (server, failure) =
-        worst_failure(answers).unwrap_or((answers[0].server, QueryOutcome::TimedOut));
+    let spoken: Vec<ResolverAnswer> = answers.iter().filter(|a| a.spoke()).cloned().collect();
+    let Some((server, failure)) = worst_failure(&spoken) else {
+        // Nobody said anything about the name: this machine's network.
+        let outcomes: Vec<String> = answers
+            .iter()
+            .map(|a| format!("{}: {}", a.label(), a.outcome()))
+            .collect();
+        let silent = answers.iter().all(|a| {
+            matches!(
+                a.outcome(),
+                QueryOutcome::TimedOut | QueryOutcome::Abandoned
+            )
+        });
+        let how = if silent {
+            format!("none answered within {}", budget.total_secs_text())
+        } else {
+            "none could be reached".to_string()
+        };
+        return Check::error(
+            id,
+            format!(
+                "no public resolver could be reached from this machine, so nothing is known about {host}'s DNS: {how} ({}); outbound DNS is probably blocked here",
+                outcomes.join("; ")
+            ),
+            Remedy::DnsResolversUnreachable,
+        )
+        .with_detail("cause", "resolvers-unreachable")
+        .with_detail("resolvers", details);
+    };
     let (summary, remedy) = match &failure {
         QueryOutcome::NxDomain => (
             format!("public resolvers answer NXDOMAIN for {host} ({server}): the name does not exist in public DNS"),
@@ -125,21 +185,20 @@ pub(super) fn judge_resolve(host: &str, answers: &[ResolverAnswer], budget: &Bud
             format!("{host} exists in public DNS but has no A or AAAA record ({server} answers no records)"),
             Remedy::PublishDnsName,
         ),
-        QueryOutcome::ErrorCode(code) => (
-            format!("public resolvers answer {code} for {host} ({server}): they cannot get an answer from the name's servers"),
+        other => (
+            format!("public resolvers answer {other} for {host} ({server}): they cannot get an answer from the name's servers"),
             Remedy::DnsUnanswered,
         ),
-        QueryOutcome::Failed(why) => (
-            format!("no public resolver could be asked about {host} ({server}: {why})"),
-            Remedy::DnsUnanswered,
-        ),
-        QueryOutcome::TimedOut | QueryOutcome::Abandoned | QueryOutcome::Addresses(_) => (
-            format!(
-                "no public resolver answered for {host}: timed out after {} (if this network blocks outbound DNS, name a reachable resolver with --dns-server)",
-                budget.total_secs_text()
-            ),
-            Remedy::DnsUnanswered,
-        ),
+    };
+    let silent: Vec<String> = answers
+        .iter()
+        .filter(|a| !a.spoke())
+        .map(|a| a.label())
+        .collect();
+    let summary = if silent.is_empty() {
+        summary
+    } else {
+        format!("{summary}; {} gave no answer", listing(&silent))
     };
     Check::fail(id, summary, remedy).with_detail("resolvers", details)
 }
@@ -189,6 +248,20 @@ pub(super) fn judge_address(
             .join(", ")
     };
     let verb = source.verb();
+    let families_detail = json!(families_of(addresses));
+    if !public.is_empty() && public.iter().all(IpAddr::is_ipv6) {
+        let summary = format!(
+            "{host} {verb} public IPv6 addresses only ({}): SSI connects from IPv4 addresses (every egress range in the KB article is IPv4) and cannot reach it",
+            join(&public)
+        );
+        return (
+            Check::fail(id, summary, Remedy::Ipv6Only)
+                .with_detail("cause", "ipv6-only")
+                .with_detail("families", families_detail)
+                .with_detail("addresses", Value::Array(listed)),
+            Vec::new(),
+        );
+    }
     let (check, passed) = if private.is_empty() {
         (
             Check::pass(
@@ -242,13 +315,34 @@ pub(super) fn judge_address(
             (Check::fail(id, summary, Remedy::PublicAddress), Vec::new())
         }
     };
-    (check.with_detail("addresses", Value::Array(listed)), passed)
+    (
+        check
+            .with_detail("addresses", Value::Array(listed))
+            .with_detail("families", families_detail),
+        passed,
+    )
+}
+
+/// The address families among `addresses`: `ipv4` and/or `ipv6`, in that order.
+fn families_of(addresses: &[IpAddr]) -> Vec<&'static str> {
+    let mut families = Vec::new();
+    if addresses.iter().any(IpAddr::is_ipv4) {
+        families.push("ipv4");
+    }
+    if addresses.iter().any(IpAddr::is_ipv6) {
+        families.push("ipv6");
+    }
+    families
 }
 
 /// What the public resolvers agreed on, for comparing with this machine's view.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct PublicView {
     addresses: BTreeSet<IpAddr>,
+    /// Whether every resolver that gave addresses gave the same ones. Geo-DNS
+    /// and CDN names (outlook.office365.com) answer differently per resolver:
+    /// then one more different public address proves nothing.
+    agree: bool,
     /// Their most telling failure, when they gave no address.
     failure: Option<QueryOutcome>,
 }
@@ -256,6 +350,14 @@ pub(super) struct PublicView {
 impl PublicView {
     pub(super) fn of(answers: &[ResolverAnswer]) -> Self {
         let addresses: BTreeSet<IpAddr> = union(answers).into_iter().collect();
+        let mut sets = answers
+            .iter()
+            .map(|a| a.addresses().into_iter().collect::<BTreeSet<IpAddr>>())
+            .filter(|set| !set.is_empty());
+        let agree = match sets.next() {
+            Some(first) => sets.all(|set| set == first),
+            None => true,
+        };
         let failure = if addresses.is_empty() {
             Some(worst_failure(answers).map_or(
                 QueryOutcome::Failed("no resolver asked".into()),
@@ -264,7 +366,18 @@ impl PublicView {
         } else {
             None
         };
-        PublicView { addresses, failure }
+        PublicView {
+            addresses,
+            agree,
+            failure,
+        }
+    }
+
+    /// Whether this machine's `ip` is worth a warning: a non-public address,
+    /// or a public one the resolvers do not give while they agree among
+    /// themselves (or give no address at all).
+    fn contradicted_by(&self, ip: IpAddr) -> bool {
+        !self.addresses.contains(&ip) && (!net::is_public(ip) || self.agree)
     }
 
     fn describe(&self) -> String {
@@ -315,7 +428,7 @@ pub(super) fn judge_split_horizon(
 
     let pinned_elsewhere: Vec<&HostsEntry> = hosts
         .iter()
-        .filter(|entry| !public.addresses.contains(&entry.addr))
+        .filter(|entry| public.contradicted_by(entry.addr))
         .collect();
     if let Some(first) = pinned_elsewhere.first() {
         return with_facts(Check::warn(
@@ -333,11 +446,22 @@ pub(super) fn judge_split_horizon(
         SystemLookup::Addresses(ips) if ips.is_empty() => Check::skip(id, "the system resolver gave an empty answer"),
         SystemLookup::Addresses(ips) => {
             let differing: Vec<IpAddr> = ips.iter().copied().filter(|ip| !public.addresses.contains(ip)).collect();
+            let contradicting = ips.iter().any(|ip| public.contradicted_by(*ip));
             if public.failure.is_none() && differing.is_empty() {
                 Check::pass(
                     id,
                     format!("the system resolver agrees with the public resolvers on {host} ({})", join(ips)),
                 )
+            } else if public.failure.is_none() && !contradicting {
+                Check::pass(
+                    id,
+                    format!(
+                        "this machine resolves {host} to other public addresses ({}) than the public resolvers ({}), which differ among themselves too: a geo-DNS or CDN name, not split-horizon DNS",
+                        join(&differing),
+                        public.addresses.iter().map(IpAddr::to_string).collect::<Vec<_>>().join(", ")
+                    ),
+                )
+                .with_detail("note", "answers differ per resolver (geo-DNS or CDN)")
             } else {
                 let shown = ips.iter().map(|ip| net::describe(*ip)).collect::<Vec<_>>().join(", ");
                 Check::warn(
@@ -468,10 +592,36 @@ mod tests {
         assert_eq!(ok.status, Status::Pass);
         assert!(ok.summary.contains("1 of 2"), "{}", ok.summary);
         assert!(
-            ok.summary.contains("9.9.9.9:53: NXDOMAIN"),
+            ok.summary.contains("9.9.9.9:53 (udp): NXDOMAIN"),
             "{}",
             ok.summary
         );
+        assert_eq!(ok.details["transport"], "udp");
+
+        // Answered only by the DNS-over-HTTPS fallback: the report says so.
+        let mut doh = answer(
+            "https://1.1.1.1/dns-query",
+            QueryOutcome::Addresses(vec![ip("20.1.2.3")]),
+            QueryOutcome::NoRecords,
+        );
+        doh.transport = crate::dns::wire::Transport::Https;
+        doh.fallback = true;
+        let fell_back = judge_resolve(
+            host,
+            &[
+                answer("1.1.1.1:53", QueryOutcome::TimedOut, QueryOutcome::TimedOut),
+                doh,
+            ],
+            &budget,
+        );
+        assert_eq!(fell_back.status, Status::Pass);
+        assert!(
+            fell_back.summary.contains("asked over DNS over HTTPS"),
+            "{}",
+            fell_back.summary
+        );
+        assert_eq!(fell_back.details["transport"], "https");
+        assert_eq!(fell_back.details["resolvers"][1]["fallback"], true);
 
         let nx = judge_resolve(
             host,
@@ -517,27 +667,57 @@ mod tests {
         );
         assert!(servfail.summary.contains("SERVFAIL"));
 
+        // Nobody said anything about the name: this machine's network.
         let silent = judge_resolve(
             host,
-            &[answer(
-                "1.1.1.1:53",
-                QueryOutcome::TimedOut,
-                QueryOutcome::TimedOut,
-            )],
+            &[
+                answer("1.1.1.1:53", QueryOutcome::TimedOut, QueryOutcome::TimedOut),
+                answer(
+                    "8.8.8.8:53",
+                    QueryOutcome::Unreachable("UDP: refused".into()),
+                    QueryOutcome::Unreachable("UDP: refused".into()),
+                ),
+                answer(
+                    "9.9.9.9:53",
+                    QueryOutcome::ErrorCode("REFUSED".into()),
+                    QueryOutcome::ErrorCode("REFUSED".into()),
+                ),
+            ],
             &budget,
         );
         assert_eq!(
             (silent.status, silent.remedy),
-            (Status::Fail, Some(Remedy::DnsUnanswered))
+            (Status::Error, Some(Remedy::DnsResolversUnreachable))
         );
+        assert_eq!(silent.details["cause"], "resolvers-unreachable");
+        for server in ["1.1.1.1:53", "8.8.8.8:53", "9.9.9.9:53"] {
+            assert!(silent.summary.contains(server), "{}", silent.summary);
+        }
+
+        // One SERVFAIL is an answer: the target's DNS, whatever the others did.
+        let one_spoke = judge_resolve(
+            host,
+            &[
+                answer("1.1.1.1:53", QueryOutcome::TimedOut, QueryOutcome::TimedOut),
+                answer(
+                    "8.8.8.8:53",
+                    QueryOutcome::ErrorCode("SERVFAIL".into()),
+                    QueryOutcome::ErrorCode("SERVFAIL".into()),
+                ),
+            ],
+            &budget,
+        );
+        assert_eq!(one_spoke.status, Status::Fail);
         assert!(
-            silent.summary.contains("timed out after 15 s"),
+            one_spoke
+                .summary
+                .contains("1.1.1.1:53 (udp) gave no answer"),
             "{}",
-            silent.summary
+            one_spoke.summary
         );
 
         let none = judge_resolve(host, &[], &budget);
-        assert_eq!(none.status, Status::Fail);
+        assert_eq!(none.status, Status::Error);
     }
 
     #[test]
@@ -606,6 +786,21 @@ mod tests {
         assert!(allowed.summary.contains("pinned by --resolve"));
         assert_eq!(passed, vec![ip("127.0.0.1")]);
 
+        assert_eq!(public.details["families"], json!(["ipv4", "ipv6"]));
+        let (v6, passed) = judge_address(
+            host,
+            &[ip("2a00::1"), ip("10.0.0.5")],
+            AddressSource::Resolvers,
+            false,
+        );
+        assert_eq!(
+            (v6.status, v6.remedy),
+            (Status::Fail, Some(Remedy::Ipv6Only))
+        );
+        assert_eq!(v6.details["cause"], "ipv6-only");
+        assert_eq!(v6.details["families"], json!(["ipv4", "ipv6"]));
+        assert!(passed.is_empty());
+
         let (nothing, passed) = judge_address(host, &[], AddressSource::Resolvers, false);
         assert_eq!(nothing.status, Status::Skip);
         assert!(passed.is_empty());
@@ -614,8 +809,54 @@ mod tests {
     fn public_view(ips: &[&str]) -> PublicView {
         PublicView {
             addresses: ips.iter().map(|s| ip(s)).collect(),
+            agree: true,
             failure: None,
         }
+    }
+
+    #[test]
+    fn a_cdn_name_does_not_cry_wolf() {
+        let host = "outlook.office365.com";
+        // Two public resolvers, two different sets of public addresses.
+        let answers = [
+            answer(
+                "1.1.1.1:53",
+                QueryOutcome::Addresses(vec![ip("52.97.1.1")]),
+                QueryOutcome::NoRecords,
+            ),
+            answer(
+                "8.8.8.8:53",
+                QueryOutcome::Addresses(vec![ip("40.99.2.2")]),
+                QueryOutcome::NoRecords,
+            ),
+        ];
+        let cdn = PublicView::of(&answers);
+        assert!(!cdn.agree);
+        let system = SystemLookup::Addresses(vec![ip("52.98.3.3")]);
+        let check = judge_split_horizon(host, &cdn, &system, "/etc/hosts", &[]);
+        assert_eq!(check.status, Status::Pass, "{}", check.summary);
+        assert!(check.summary.contains("CDN"), "{}", check.summary);
+
+        // A non-public address from this machine is still a warning.
+        let inside = SystemLookup::Addresses(vec![ip("10.0.0.5")]);
+        let check = judge_split_horizon(host, &cdn, &inside, "/etc/hosts", &[]);
+        assert_eq!(check.status, Status::Warn);
+
+        // So is another public address while the public resolvers agree.
+        let agreeing = PublicView::of(&[answers[0].clone()]);
+        let check = judge_split_horizon(host, &agreeing, &system, "/etc/hosts", &[]);
+        assert_eq!(check.status, Status::Warn);
+
+        // A hosts-file pin to another public address of a CDN name is no warning either.
+        let pin = hosts_entries("52.98.3.3 outlook.office365.com\n", host);
+        let check = judge_split_horizon(
+            host,
+            &cdn,
+            &SystemLookup::Addresses(vec![ip("52.98.3.3")]),
+            "/etc/hosts",
+            &pin,
+        );
+        assert_eq!(check.status, Status::Pass, "{}", check.summary);
     }
 
     #[test]
@@ -650,10 +891,12 @@ mod tests {
 
         let nx = PublicView {
             addresses: BTreeSet::new(),
+            agree: true,
             failure: Some(QueryOutcome::NxDomain),
         };
         let silent = PublicView {
             addresses: BTreeSet::new(),
+            agree: true,
             failure: Some(QueryOutcome::TimedOut),
         };
         let unknown = judge_split_horizon(

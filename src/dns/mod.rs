@@ -5,9 +5,11 @@
 //! system resolver's view, the hosts file) and judged by pure functions, one
 //! per check, so every judgement is tested without a network.
 
+mod doh;
 mod hosts;
 mod judge;
 mod query;
+mod wire;
 
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
@@ -117,7 +119,7 @@ pub fn run(target: &Target, net: &NetSettings, budget: &Budget) -> DnsOutcome {
     }
 
     let system = net.system_dns.then(|| net::start_system_lookup(host));
-    let answers = query_resolvers(host, &net.dns_servers, budget.deadline());
+    let answers = query_resolvers(host, net, budget.deadline());
     let public_done = Instant::now();
     let resolve_check = judge_resolve(host, &answers, budget);
     let (address_check, passed) = judge_address(
@@ -204,12 +206,12 @@ pub fn resolve_for_connect(
         }
         _ => {}
     }
-    if net.dns_servers.is_empty() {
+    if net.dns_servers.is_empty() && net.doh.servers.is_empty() {
         return Err(format!(
             "no public resolver to ask about {host} (--dns-server named none)"
         ));
     }
-    let answers = query_resolvers(&host, &net.dns_servers, budget.deadline());
+    let answers = query_resolvers(&host, net, budget.deadline());
     let all = union(&answers);
     if all.is_empty() {
         let failure = match worst_failure(&answers) {

@@ -1,24 +1,50 @@
-//! Asking the public resolvers: every resolver is asked for the A and AAAA
-//! records in parallel with hickory, and each answer is kept as a fact.
+//! Asking the public resolvers, in one round trip when the network lets it:
+//! every resolver gets its A and AAAA queries at the same moment, over UDP
+//! (TCP only for a truncated answer), and each answer is kept as a fact.
+//!
+//! Only when no resolver has said anything about the name after
+//! [`FALLBACK_AFTER`] (or all of them failed sooner: refused, unreachable)
+//! does the tool try the other ways in: TCP to the same resolvers, and the
+//! default resolvers' DNS-over-HTTPS endpoints (through `--proxy` when given).
+//! A network that lets DNS through never pays for them.
 
-use std::collections::HashMap;
 use std::fmt;
-use std::net::{IpAddr, SocketAddr};
+use std::io::{self, Read, Write};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpStream, UdpSocket};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::sync::Arc;
+use std::thread;
 use std::time::{Duration, Instant};
 
-use hickory_resolver::config::{NameServerConfig, ResolveHosts, ResolverConfig, ResolverOpts};
-use hickory_resolver::net::runtime::TokioRuntimeProvider;
-use hickory_resolver::net::{DnsError, NetError};
-use hickory_resolver::proto::op::ResponseCode;
-use hickory_resolver::proto::rr::{Name, RData, RecordType};
-use hickory_resolver::Resolver;
+use hickory_proto::op::Message;
+use hickory_proto::rr::{Name, RecordType};
 use serde_json::{json, Value};
+
+use super::doh;
+use super::wire::{self, Transport};
+use crate::settings::NetSettings;
 
 /// Once one resolver has answered, the others get this much longer at least
 /// (twice as long as the first took, within these bounds): a dead resolver
 /// must not hold the chain up, but a second opinion is worth a moment.
 const GRACE_MIN: Duration = Duration::from_millis(50);
 const GRACE_MAX: Duration = Duration::from_secs(2);
+
+/// How long the port-53 resolvers have to say anything before the fallbacks
+/// (TCP, DNS over HTTPS) start: longer than any real round trip, short
+/// enough to leave the fallback most of the budget.
+const FALLBACK_AFTER: Duration = Duration::from_secs(1);
+
+/// When an unanswered UDP query is sent again (doubling each time): UDP
+/// loses packets, and one lost datagram must not cost the whole budget.
+const RETRANSMIT_AFTER: Duration = Duration::from_secs(1);
+
+/// How often a waiting worker looks at the stop flag.
+const POLL: Duration = Duration::from_millis(100);
+
+/// The two queries every resolver gets.
+const RECORD_TYPES: [RecordType; 2] = [RecordType::A, RecordType::AAAA];
 
 /// How one query (A or AAAA) to one resolver ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,6 +57,10 @@ pub(super) enum QueryOutcome {
     NoRecords,
     /// An error response code (SERVFAIL, REFUSED, ...), as a label.
     ErrorCode(String),
+    /// The resolver could not be reached: refused (nothing listens, or an
+    /// ICMP error), no route, or a DNS-over-HTTPS endpoint that gave no DNS
+    /// answer. This machine's network, not the target's DNS.
+    Unreachable(String),
     /// The query could not be made or its answer not read.
     Failed(String),
     /// No answer before the budget ran out.
@@ -48,13 +78,24 @@ impl QueryOutcome {
         )
     }
 
+    /// Whether a resolver said something about the name: an answer, or an
+    /// error code such as SERVFAIL (the target's DNS). REFUSED is not: a
+    /// resolver that refuses to serve this machine says nothing about the name.
+    pub(super) fn speaks_of_the_name(&self) -> bool {
+        match self {
+            QueryOutcome::ErrorCode(code) => code != "REFUSED",
+            other => other.is_answer(),
+        }
+    }
+
     /// How telling a failure is: the most telling one names a failed lookup.
     fn rank(&self) -> u8 {
         match self {
-            QueryOutcome::Addresses(_) => 7,
-            QueryOutcome::NxDomain => 6,
-            QueryOutcome::NoRecords => 5,
-            QueryOutcome::ErrorCode(_) => 4,
+            QueryOutcome::Addresses(_) => 8,
+            QueryOutcome::NxDomain => 7,
+            QueryOutcome::NoRecords => 6,
+            QueryOutcome::ErrorCode(_) => 5,
+            QueryOutcome::Unreachable(_) => 4,
             QueryOutcome::Failed(_) => 3,
             QueryOutcome::TimedOut => 2,
             QueryOutcome::Abandoned => 1,
@@ -69,6 +110,7 @@ impl fmt::Display for QueryOutcome {
             QueryOutcome::NxDomain => f.write_str("NXDOMAIN"),
             QueryOutcome::NoRecords => f.write_str("no records"),
             QueryOutcome::ErrorCode(code) => f.write_str(code),
+            QueryOutcome::Unreachable(why) => write!(f, "unreachable: {why}"),
             QueryOutcome::Failed(why) => write!(f, "error: {why}"),
             QueryOutcome::TimedOut => f.write_str("no answer in time"),
             QueryOutcome::Abandoned => f.write_str("no answer yet when the others had answered"),
@@ -83,54 +125,15 @@ pub(super) fn join(ips: &[IpAddr]) -> String {
         .join(", ")
 }
 
-fn code_label(code: ResponseCode) -> String {
-    match code {
-        ResponseCode::ServFail => "SERVFAIL".into(),
-        ResponseCode::Refused => "REFUSED".into(),
-        ResponseCode::NXDomain => "NXDOMAIN".into(),
-        ResponseCode::FormErr => "FORMERR".into(),
-        ResponseCode::NotImp => "NOTIMP".into(),
-        other => format!("{other} (rcode {})", u16::from(other)),
-    }
-}
-
-fn outcome_of(result: Result<hickory_resolver::lookup::Lookup, NetError>) -> QueryOutcome {
-    match result {
-        Ok(lookup) => {
-            let ips: Vec<IpAddr> = lookup
-                .answers()
-                .iter()
-                .filter_map(|record| match &record.data {
-                    RData::A(a) => Some(IpAddr::V4(a.0)),
-                    RData::AAAA(aaaa) => Some(IpAddr::V6(aaaa.0)),
-                    _ => None,
-                })
-                .collect();
-            if ips.is_empty() {
-                QueryOutcome::NoRecords
-            } else {
-                QueryOutcome::Addresses(ips)
-            }
-        }
-        Err(NetError::Dns(DnsError::NoRecordsFound(no_records))) => {
-            match no_records.response_code {
-                ResponseCode::NXDomain => QueryOutcome::NxDomain,
-                ResponseCode::NoError => QueryOutcome::NoRecords,
-                code => QueryOutcome::ErrorCode(code_label(code)),
-            }
-        }
-        Err(NetError::Dns(DnsError::ResponseCode(code))) => {
-            QueryOutcome::ErrorCode(code_label(code))
-        }
-        Err(NetError::Timeout) => QueryOutcome::TimedOut,
-        Err(other) => QueryOutcome::Failed(other.to_string()),
-    }
-}
-
-/// One resolver's answers to the A and AAAA queries.
+/// One resolver asked one way: its answers to the A and AAAA queries.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct ResolverAnswer {
-    pub(super) server: SocketAddr,
+    /// `ADDR:PORT`, or the DNS-over-HTTPS URL.
+    pub(super) server: String,
+    /// How it was asked.
+    pub(super) transport: Transport,
+    /// Whether it was asked only because the port-53 resolvers said nothing.
+    pub(super) fallback: bool,
     pub(super) a: QueryOutcome,
     pub(super) aaaa: QueryOutcome,
     /// Time to its first answer of either query.
@@ -161,9 +164,22 @@ impl ResolverAnswer {
         }
     }
 
+    /// Whether this resolver said anything about the name (see
+    /// [`QueryOutcome::speaks_of_the_name`]).
+    pub(super) fn spoke(&self) -> bool {
+        self.a.speaks_of_the_name() || self.aaaa.speaks_of_the_name()
+    }
+
+    /// `1.1.1.1:53 (udp)`, as summaries name a resolver.
+    pub(super) fn label(&self) -> String {
+        format!("{} ({})", self.server, self.transport)
+    }
+
     pub(super) fn details(&self) -> Value {
         let mut detail = json!({
-            "server": self.server.to_string(),
+            "server": self.server,
+            "transport": self.transport.label(),
+            "fallback": self.fallback,
             "answer": self.outcome().to_string(),
             "A": self.a.to_string(),
             "AAAA": self.aaaa.to_string(),
@@ -188,152 +204,480 @@ pub(super) fn union(answers: &[ResolverAnswer]) -> Vec<IpAddr> {
 }
 
 /// The most telling failure across resolvers, when none gave an address.
-pub(super) fn worst_failure(answers: &[ResolverAnswer]) -> Option<(SocketAddr, QueryOutcome)> {
+pub(super) fn worst_failure(answers: &[ResolverAnswer]) -> Option<(String, QueryOutcome)> {
     answers
         .iter()
-        .map(|answer| (answer.server, answer.outcome()))
+        .map(|answer| (answer.label(), answer.outcome()))
         .filter(|(_, outcome)| !matches!(outcome, QueryOutcome::Addresses(_)))
         .max_by_key(|(_, outcome)| outcome.rank())
 }
 
-fn build_resolver(
-    server: SocketAddr,
-    timeout: Duration,
-) -> Result<Resolver<TokioRuntimeProvider>, NetError> {
-    let mut name_server = NameServerConfig::udp_and_tcp(server.ip());
-    for connection in &mut name_server.connections {
-        connection.port = server.port();
+/// One result a worker reports: which row, which query, how it ended.
+struct Event {
+    row: usize,
+    slot: usize,
+    outcome: QueryOutcome,
+}
+
+/// What a worker needs to report and to know when to stop.
+#[derive(Clone)]
+struct Reporter {
+    row: usize,
+    sender: mpsc::Sender<Event>,
+    stop: Arc<AtomicBool>,
+    deadline: Instant,
+}
+
+impl Reporter {
+    fn report(&self, slot: usize, outcome: QueryOutcome) {
+        // The coordinator may have finished; then nobody needs the answer.
+        let _ = self.sender.send(Event {
+            row: self.row,
+            slot,
+            outcome,
+        });
     }
-    let config = ResolverConfig::from_name_servers(vec![name_server]);
-    let mut options = ResolverOpts::default();
-    // The outer deadline is what really bounds the lookup; hickory's own
-    // timeout only has to be no longer.
-    options.timeout = timeout.max(Duration::from_millis(1));
-    options.attempts = 1;
-    // Public resolvers' view only: this machine's hosts file is judged separately.
-    options.use_hosts_file = ResolveHosts::Never;
-    options.num_concurrent_reqs = 1;
-    Resolver::builder_with_config(config, TokioRuntimeProvider::default())
-        .with_options(options)
-        .build()
+
+    fn report_all(&self, slots: &[usize], outcome: &QueryOutcome) {
+        for slot in slots {
+            self.report(*slot, outcome.clone());
+        }
+    }
+
+    fn done(&self) -> bool {
+        self.stop.load(Ordering::SeqCst) || Instant::now() >= self.deadline
+    }
+}
+
+/// Sorts a socket error into a query outcome.
+fn io_outcome(error: &io::Error, during: &str) -> QueryOutcome {
+    match error.kind() {
+        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => QueryOutcome::TimedOut,
+        io::ErrorKind::ConnectionRefused => {
+            QueryOutcome::Unreachable(format!("{during}: refused ({error})"))
+        }
+        io::ErrorKind::ConnectionReset
+        | io::ErrorKind::ConnectionAborted
+        | io::ErrorKind::HostUnreachable
+        | io::ErrorKind::NetworkUnreachable
+        | io::ErrorKind::AddrNotAvailable
+        | io::ErrorKind::PermissionDenied => {
+            QueryOutcome::Unreachable(format!("{during}: {error}"))
+        }
+        _ => QueryOutcome::Failed(format!("{during}: {error}")),
+    }
+}
+
+/// Both queries over UDP on one connected socket (so ICMP errors come back
+/// as errors), sent at once, re-sent while unanswered; a truncated answer is
+/// asked again over TCP.
+fn ask_udp(server: SocketAddr, queries: Vec<Message>, reporter: Reporter) {
+    let all: Vec<usize> = (0..queries.len()).collect();
+    let local: SocketAddr = if server.is_ipv6() {
+        (Ipv6Addr::UNSPECIFIED, 0).into()
+    } else {
+        (Ipv4Addr::UNSPECIFIED, 0).into()
+    };
+    let socket = match UdpSocket::bind(local).and_then(|s| s.connect(server).map(|()| s)) {
+        Ok(socket) => socket,
+        Err(e) => return reporter.report_all(&all, &io_outcome(&e, "UDP")),
+    };
+    let mut bytes = Vec::new();
+    for query in &queries {
+        match wire::encode(query) {
+            Ok(encoded) => bytes.push(encoded),
+            Err(why) => return reporter.report_all(&all, &QueryOutcome::Failed(why)),
+        }
+    }
+    let mut pending = all.clone();
+    let send = |pending: &[usize]| -> Result<(), io::Error> {
+        for slot in pending {
+            socket.send(&bytes[*slot])?;
+        }
+        Ok(())
+    };
+    if let Err(e) = send(&pending) {
+        return reporter.report_all(&pending, &io_outcome(&e, "UDP"));
+    }
+    let mut interval = RETRANSMIT_AFTER;
+    let mut next_send = Instant::now() + interval;
+    let mut buf = vec![0u8; 4096];
+    while !pending.is_empty() && !reporter.done() {
+        let now = Instant::now();
+        if now >= next_send {
+            if let Err(e) = send(&pending) {
+                return reporter.report_all(&pending, &io_outcome(&e, "UDP"));
+            }
+            interval *= 2;
+            next_send = now + interval;
+        }
+        let wait = next_send
+            .min(reporter.deadline)
+            .saturating_duration_since(now)
+            .clamp(Duration::from_millis(1), POLL);
+        if socket.set_read_timeout(Some(wait)).is_err() {
+            return reporter.report_all(
+                &pending,
+                &QueryOutcome::Failed("cannot set a socket timeout".into()),
+            );
+        }
+        let len = match socket.recv(&mut buf) {
+            Ok(len) => len,
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
+                continue
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return reporter.report_all(&pending, &io_outcome(&e, "UDP")),
+        };
+        // Anything that is not an answer to a pending query (a late
+        // duplicate, a spoofing attempt) is ignored.
+        let Ok(response) = Message::from_vec(&buf[..len]) else {
+            continue;
+        };
+        let Some(position) = pending
+            .iter()
+            .position(|slot| wire::answers(&queries[*slot], &response))
+        else {
+            continue;
+        };
+        let slot = pending.remove(position);
+        if response.metadata.truncation {
+            ask_tcp(server, vec![(slot, queries[slot].clone())], &reporter);
+        } else {
+            reporter.report(slot, wire::outcome(&response, RECORD_TYPES[slot]));
+        }
+    }
+}
+
+/// The queries over one TCP connection (RFC 7766: pipelined, two-byte length prefix).
+fn ask_tcp(server: SocketAddr, queries: Vec<(usize, Message)>, reporter: &Reporter) {
+    let slots: Vec<usize> = queries.iter().map(|(slot, _)| *slot).collect();
+    let remaining = reporter.deadline.saturating_duration_since(Instant::now());
+    if remaining.is_zero() {
+        return;
+    }
+    let mut stream = match TcpStream::connect_timeout(&server, remaining) {
+        Ok(stream) => stream,
+        Err(e) => return reporter.report_all(&slots, &io_outcome(&e, "TCP")),
+    };
+    let _ = stream.set_nodelay(true);
+    let mut framed = Vec::new();
+    for (_, query) in &queries {
+        let bytes = match wire::encode(query) {
+            Ok(bytes) => bytes,
+            Err(why) => return reporter.report_all(&slots, &QueryOutcome::Failed(why)),
+        };
+        let Ok(len) = u16::try_from(bytes.len()) else {
+            return reporter.report_all(&slots, &QueryOutcome::Failed("query too long".into()));
+        };
+        framed.extend_from_slice(&len.to_be_bytes());
+        framed.extend_from_slice(&bytes);
+    }
+    if let Err(e) = stream.write_all(&framed) {
+        return reporter.report_all(&slots, &io_outcome(&e, "TCP"));
+    }
+    let mut pending = queries;
+    while !pending.is_empty() && !reporter.done() {
+        let wait = reporter
+            .deadline
+            .saturating_duration_since(Instant::now())
+            .clamp(Duration::from_millis(1), POLL);
+        let _ = stream.set_read_timeout(Some(wait));
+        let mut len = [0u8; 2];
+        match stream.read_exact(&mut len) {
+            Ok(()) => {}
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
+                continue
+            }
+            Err(e) => {
+                let slots: Vec<usize> = pending.iter().map(|(slot, _)| *slot).collect();
+                let outcome = if e.kind() == io::ErrorKind::UnexpectedEof {
+                    QueryOutcome::Unreachable("TCP: closed without an answer".into())
+                } else {
+                    io_outcome(&e, "TCP")
+                };
+                return reporter.report_all(&slots, &outcome);
+            }
+        }
+        let mut body = vec![0u8; usize::from(u16::from_be_bytes(len))];
+        let _ = stream.set_read_timeout(Some(
+            reporter
+                .deadline
+                .saturating_duration_since(Instant::now())
+                .max(Duration::from_millis(1)),
+        ));
+        if let Err(e) = stream.read_exact(&mut body) {
+            let slots: Vec<usize> = pending.iter().map(|(slot, _)| *slot).collect();
+            return reporter.report_all(&slots, &io_outcome(&e, "TCP"));
+        }
+        let Ok(response) = Message::from_vec(&body) else {
+            continue;
+        };
+        if let Some(position) = pending
+            .iter()
+            .position(|(_, query)| wire::answers(query, &response))
+        {
+            let (slot, _) = pending.remove(position);
+            reporter.report(slot, wire::outcome(&response, RECORD_TYPES[slot]));
+        }
+    }
+}
+
+/// One query over DNS over HTTPS.
+fn ask_https(agent: ureq::Agent, url: url::Url, slot: usize, query: Message, reporter: Reporter) {
+    let outcome = match wire::encode(&query) {
+        Ok(bytes) => match doh::post(&agent, &url, &bytes) {
+            Ok(response) if wire::answers(&query, &response) => {
+                wire::outcome(&response, RECORD_TYPES[slot])
+            }
+            Ok(_) => QueryOutcome::Unreachable("the answer is for another question".into()),
+            Err(doh::DohError::TimedOut) => QueryOutcome::TimedOut,
+            Err(doh::DohError::Unreachable(why)) => QueryOutcome::Unreachable(why),
+        },
+        Err(why) => QueryOutcome::Failed(why),
+    };
+    reporter.report(slot, outcome);
+}
+
+/// The rows of the table being filled: one per resolver and transport.
+struct Row {
+    server: String,
+    transport: Transport,
+    fallback: bool,
+    slots: [Option<QueryOutcome>; 2],
+    first_answer: Option<Duration>,
+}
+
+impl Row {
+    fn new(server: String, transport: Transport, fallback: bool) -> Self {
+        Row {
+            server,
+            transport,
+            fallback,
+            slots: [None, None],
+            first_answer: None,
+        }
+    }
+
+    fn finished(&self) -> bool {
+        self.slots.iter().all(Option::is_some)
+    }
+
+    fn spoke(&self) -> bool {
+        self.slots
+            .iter()
+            .flatten()
+            .any(QueryOutcome::speaks_of_the_name)
+    }
+
+    fn into_answer(self, leftover: &QueryOutcome) -> ResolverAnswer {
+        let [a, aaaa] = self.slots;
+        ResolverAnswer {
+            server: self.server,
+            transport: self.transport,
+            fallback: self.fallback,
+            a: a.unwrap_or_else(|| leftover.clone()),
+            aaaa: aaaa.unwrap_or_else(|| leftover.clone()),
+            first_answer: self.first_answer,
+        }
+    }
+}
+
+/// Starts the workers and keeps the table of what they found.
+struct Coordinator<'a> {
+    name: Name,
+    net: &'a NetSettings,
+    rows: Vec<Row>,
+    sender: mpsc::Sender<Event>,
+    stop: Arc<AtomicBool>,
+    deadline: Instant,
+}
+
+impl Coordinator<'_> {
+    fn reporter(&self, row: usize) -> Reporter {
+        Reporter {
+            row,
+            sender: self.sender.clone(),
+            stop: self.stop.clone(),
+            deadline: self.deadline,
+        }
+    }
+
+    fn queries(&self, id_zero: bool) -> Vec<Message> {
+        RECORD_TYPES
+            .iter()
+            .map(|record_type| {
+                let mut query = wire::query(&self.name, *record_type, 0);
+                if !id_zero {
+                    query.metadata.id = random_id();
+                }
+                query
+            })
+            .collect()
+    }
+
+    fn spawn(&self, what: &str, work: impl FnOnce() + Send + 'static, row: usize) {
+        if let Err(e) = thread::Builder::new()
+            .name(format!("dns-{what}"))
+            .spawn(work)
+        {
+            self.reporter(row).report_all(
+                &[0, 1],
+                &QueryOutcome::Failed(format!("cannot start a DNS worker ({e})")),
+            );
+        }
+    }
+
+    fn start_udp(&mut self, server: SocketAddr) {
+        let row = self.rows.len();
+        self.rows
+            .push(Row::new(server.to_string(), Transport::Udp, false));
+        let (queries, reporter) = (self.queries(false), self.reporter(row));
+        self.spawn("udp", move || ask_udp(server, queries, reporter), row);
+    }
+
+    fn start_tcp(&mut self, server: SocketAddr) {
+        let row = self.rows.len();
+        self.rows
+            .push(Row::new(server.to_string(), Transport::Tcp, true));
+        let queries: Vec<(usize, Message)> = self.queries(false).into_iter().enumerate().collect();
+        let reporter = self.reporter(row);
+        self.spawn("tcp", move || ask_tcp(server, queries, &reporter), row);
+    }
+
+    fn start_https(&mut self, url: &url::Url, fallback: bool) {
+        let row = self.rows.len();
+        self.rows
+            .push(Row::new(url.to_string(), Transport::Https, fallback));
+        let agent = match doh::agent(self.net, self.deadline) {
+            Ok(agent) => agent,
+            Err(why) => {
+                return self
+                    .reporter(row)
+                    .report_all(&[0, 1], &QueryOutcome::Failed(why))
+            }
+        };
+        // Two POSTs at once, each on its own connection: no round trip waits for another.
+        for (slot, query) in self.queries(true).into_iter().enumerate() {
+            let (agent, url, reporter) = (agent.clone(), url.clone(), self.reporter(row));
+            self.spawn(
+                "https",
+                move || ask_https(agent, url, slot, query, reporter),
+                row,
+            );
+        }
+    }
+}
+
+/// A query id nobody off the path can guess.
+fn random_id() -> u16 {
+    use rand_core::RngCore;
+    (rand_core::OsRng.next_u32() & 0xffff) as u16
 }
 
 /// Asks every resolver in parallel for the A and AAAA records of `host`,
-/// until `deadline`, or until shortly after the first answer.
+/// until `deadline`, or until shortly after the first answer; falls back to
+/// TCP and DNS over HTTPS only when the first round said nothing.
 pub(super) fn query_resolvers(
     host: &str,
-    servers: &[SocketAddr],
+    net: &NetSettings,
     deadline: Instant,
 ) -> Vec<ResolverAnswer> {
-    let mut slots: Vec<[Option<QueryOutcome>; 2]> = vec![[None, None]; servers.len()];
-    let mut first_answer: Vec<Option<Duration>> = vec![None; servers.len()];
-    let finish = |slots: Vec<[Option<QueryOutcome>; 2]>, first_answer: Vec<Option<Duration>>| {
-        servers
-            .iter()
-            .zip(slots)
-            .zip(first_answer)
-            .map(|((server, [a, aaaa]), first)| ResolverAnswer {
-                server: *server,
-                a: a.unwrap_or(QueryOutcome::TimedOut),
-                aaaa: aaaa.unwrap_or(QueryOutcome::TimedOut),
-                first_answer: first,
-            })
-            .collect()
-    };
-    let fail_all = |why: String| {
-        servers
-            .iter()
-            .map(|server| ResolverAnswer {
-                server: *server,
-                a: QueryOutcome::Failed(why.clone()),
-                aaaa: QueryOutcome::Failed(why.clone()),
-                first_answer: None,
-            })
-            .collect()
-    };
     let name = match Name::from_ascii(format!("{}.", host.trim_end_matches('.'))) {
         Ok(name) => name,
-        Err(e) => return fail_all(format!("{host} is not a valid DNS name ({e})")),
+        Err(e) => {
+            let why = QueryOutcome::Failed(format!("{host} is not a valid DNS name ({e})"));
+            return net
+                .dns_servers
+                .iter()
+                .map(|server| Row::new(server.to_string(), Transport::Udp, false))
+                .map(|row| row.into_answer(&why))
+                .collect();
+        }
     };
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(e) => return fail_all(format!("cannot start the DNS client ({e})")),
+    let (sender, receiver) = mpsc::channel();
+    let mut coordinator = Coordinator {
+        name,
+        net,
+        rows: Vec::new(),
+        sender,
+        stop: Arc::new(AtomicBool::new(false)),
+        deadline,
     };
-
-    runtime.block_on(async {
-        let started = Instant::now();
-        let hard_deadline = tokio::time::Instant::from_std(deadline);
-        let mut tasks = tokio::task::JoinSet::new();
-        let mut task_slots = HashMap::new();
-        for (index, server) in servers.iter().enumerate() {
-            let resolver =
-                match build_resolver(*server, deadline.saturating_duration_since(started)) {
-                    Ok(resolver) => resolver,
-                    Err(e) => {
-                        let why = format!("cannot set up a resolver for {server} ({e})");
-                        slots[index] = [
-                            Some(QueryOutcome::Failed(why.clone())),
-                            Some(QueryOutcome::Failed(why)),
-                        ];
-                        continue;
-                    }
-                };
-            for (slot, record_type) in [(0, RecordType::A), (1, RecordType::AAAA)] {
-                let (resolver, name) = (resolver.clone(), name.clone());
-                let handle = tasks
-                    .spawn(async move { outcome_of(resolver.lookup(name, record_type).await) });
-                task_slots.insert(handle.id(), (index, slot));
+    let started = Instant::now();
+    for server in &net.dns_servers {
+        coordinator.start_udp(*server);
+    }
+    for url in &net.doh.servers {
+        coordinator.start_https(url, false);
+    }
+    let can_fall_back = !net.dns_servers.is_empty() || !net.doh.fallback.is_empty();
+    let mut fallback_started = !can_fall_back;
+    let mut grace_deadline: Option<Instant> = None;
+    let out_of_time = loop {
+        let rows = &coordinator.rows;
+        if rows.iter().all(Row::finished) && (fallback_started || rows.iter().any(Row::spoke)) {
+            break false;
+        }
+        let now = Instant::now();
+        if !fallback_started
+            && !rows.iter().any(Row::spoke)
+            && (now >= started + FALLBACK_AFTER || rows.iter().all(Row::finished))
+        {
+            fallback_started = true;
+            for server in net.dns_servers.clone() {
+                coordinator.start_tcp(server);
+            }
+            for url in net.doh.fallback.clone() {
+                coordinator.start_https(&url, true);
+            }
+            continue;
+        }
+        let mut until = grace_deadline.unwrap_or(deadline).min(deadline);
+        if !fallback_started {
+            until = until.min(started + FALLBACK_AFTER);
+        }
+        let event = match receiver.recv_timeout(until.saturating_duration_since(now)) {
+            Ok(event) => event,
+            Err(_) if Instant::now() >= deadline => break true,
+            Err(_) if grace_deadline.is_some_and(|grace| Instant::now() >= grace) => break false,
+            Err(_) => continue,
+        };
+        let Some(row) = coordinator.rows.get_mut(event.row) else {
+            continue;
+        };
+        if event.outcome.speaks_of_the_name() {
+            let took = started.elapsed();
+            row.first_answer.get_or_insert(took);
+            if grace_deadline.is_none() {
+                grace_deadline = Some(Instant::now() + (took * 2).clamp(GRACE_MIN, GRACE_MAX));
             }
         }
-
-        let mut grace_deadline: Option<tokio::time::Instant> = None;
-        loop {
-            let until = grace_deadline.map_or(hard_deadline, |grace| grace.min(hard_deadline));
-            match tokio::time::timeout_at(until, tasks.join_next_with_id()).await {
-                Ok(Some(result)) => {
-                    let (id, outcome) = match result {
-                        Ok((id, outcome)) => (id, outcome),
-                        Err(e) => (
-                            e.id(),
-                            QueryOutcome::Failed(format!("the lookup task failed ({e})")),
-                        ),
-                    };
-                    let Some(&(index, slot)) = task_slots.get(&id) else {
-                        continue;
-                    };
-                    if outcome.is_answer() {
-                        let took = started.elapsed();
-                        first_answer[index].get_or_insert(took);
-                        if grace_deadline.is_none() {
-                            let grace = (took * 2).clamp(GRACE_MIN, GRACE_MAX);
-                            grace_deadline = Some(tokio::time::Instant::now() + grace);
-                        }
-                    }
-                    slots[index][slot] = Some(outcome);
-                }
-                Ok(None) => break,
-                Err(_) => {
-                    // Whoever has not answered by now gets no longer.
-                    let out_of_budget = Instant::now() >= deadline;
-                    for pair in &mut slots {
-                        for slot in pair.iter_mut().filter(|slot| slot.is_none()) {
-                            *slot = Some(if out_of_budget {
-                                QueryOutcome::TimedOut
-                            } else {
-                                QueryOutcome::Abandoned
-                            });
-                        }
-                    }
-                    break;
-                }
-            }
+        if let Some(slot) = row.slots.get_mut(event.slot) {
+            slot.get_or_insert(event.outcome);
         }
-        tasks.abort_all();
-    });
-    finish(slots, first_answer)
+    };
+    coordinator.stop.store(true, Ordering::SeqCst);
+    let leftover = if out_of_time {
+        QueryOutcome::TimedOut
+    } else {
+        QueryOutcome::Abandoned
+    };
+    coordinator
+        .rows
+        .into_iter()
+        .map(|row| row.into_answer(&leftover))
+        .collect()
 }
 
 #[cfg(test)]
@@ -345,14 +689,16 @@ pub(super) mod tests {
         text.parse().expect("ip")
     }
 
-    /// One resolver's answer, first heard after 3 ms.
+    /// One resolver's answer over UDP, first heard after 3 ms.
     pub(in crate::dns) fn answer(
         server: &str,
         a: QueryOutcome,
         aaaa: QueryOutcome,
     ) -> ResolverAnswer {
         ResolverAnswer {
-            server: server.parse().expect("server"),
+            server: server.to_string(),
+            transport: Transport::Udp,
+            fallback: false,
             a,
             aaaa,
             first_answer: Some(Duration::from_millis(3)),
@@ -384,9 +730,11 @@ pub(super) mod tests {
     }
 
     #[test]
-    fn error_codes_read_like_dig() {
-        assert_eq!(code_label(ResponseCode::ServFail), "SERVFAIL");
-        assert_eq!(code_label(ResponseCode::Refused), "REFUSED");
-        assert!(code_label(ResponseCode::NotAuth).contains("rcode 9"));
+    fn only_answers_and_error_codes_other_than_refused_speak_of_the_name() {
+        assert!(QueryOutcome::ErrorCode("SERVFAIL".into()).speaks_of_the_name());
+        assert!(QueryOutcome::NxDomain.speaks_of_the_name());
+        assert!(!QueryOutcome::ErrorCode("REFUSED".into()).speaks_of_the_name());
+        assert!(!QueryOutcome::Unreachable("refused".into()).speaks_of_the_name());
+        assert!(!QueryOutcome::TimedOut.speaks_of_the_name());
     }
 }

@@ -115,7 +115,7 @@ impl Resolver for PinnedResolver {
 }
 
 /// Mozilla's public roots as full certificates, converted once.
-fn public_roots() -> &'static [Certificate<'static>] {
+pub(crate) fn public_roots() -> &'static [Certificate<'static>] {
     static ROOTS: OnceLock<Vec<Certificate<'static>>> = OnceLock::new();
     ROOTS.get_or_init(|| {
         webpki_root_certs::TLS_SERVER_ROOT_CERTS
@@ -151,7 +151,8 @@ pub(crate) fn agent(
     // unless `--proxy env` was given (then `net.proxy` holds it).
     let proxy = match &net.proxy {
         Some(setting) => Some(
-            Proxy::new(setting.url.as_str()).map_err(|e| format!("proxy {}: {e}", setting.url))?,
+            Proxy::new(setting.url.as_str())
+                .map_err(|e| format!("proxy {}: {e}", setting.shown()))?,
         ),
         None => None,
     };

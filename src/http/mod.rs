@@ -43,7 +43,13 @@ pub struct HttpOutcome {
 /// `http.access` fails: SSI fetches only https.
 pub fn run(target: &Target, peer: SocketAddr, net: &NetSettings, budget: &Budget) -> HttpOutcome {
     let destination = Destination::new(&target.url);
-    let addrs = vetted(&[peer.ip()], peer.port(), net);
+    // Behind a proxy the peer is the proxy, the user's own choice (used as
+    // given); the target behind it was judged by the dns stage.
+    let addrs = if net.proxy.is_some() {
+        Ok(Vec::new())
+    } else {
+        vetted(&[peer.ip()], peer.port(), net)
+    };
     let outcome = match &addrs {
         Ok(addrs) => exchange(&destination, addrs, net, budget, true),
         Err(why) => Err(Failure::NotAllowed(why.clone())),
@@ -128,11 +134,11 @@ pub(crate) fn addresses(
     budget: &Budget,
 ) -> Result<Vec<SocketAddr>, String> {
     let port = url.port_or_known_default().unwrap_or(443);
-    if let Some(peer) = peer {
-        return vetted(&[peer.ip()], port, net);
-    }
-    if net.proxy.is_some() {
-        return Ok(Vec::new());
+    match peer {
+        // The peer is the proxy; the host was judged before the tunnel was opened.
+        Some(_) if net.proxy.is_some() => return Ok(Vec::new()),
+        Some(peer) => return vetted(&[peer.ip()], port, net),
+        None => {}
     }
     let ips = match url.host() {
         Some(Host::Ipv4(ip)) => vec![IpAddr::V4(ip)],
@@ -142,7 +148,14 @@ pub(crate) fn addresses(
         }
         None => return Err(format!("{url} names no host")),
     };
-    vetted(&ips, port, net)
+    let allowed = vetted(&ips, port, net)?;
+    // Behind a proxy the proxy connects by name, once the name is judged
+    // here: the private-address rule holds for the target behind it too.
+    Ok(if net.proxy.is_some() {
+        Vec::new()
+    } else {
+        allowed
+    })
 }
 
 /// The addresses the tool may connect to, or why none: never a non-public
@@ -243,7 +256,7 @@ fn access_failure(url: &Url, failure: &Failure, budget: &Budget, net: &NetSettin
                 "proxy_hint",
                 format!(
                     "a proxy is set in the environment ({}); if this machine must use it, retry with --proxy env (SSI itself connects directly)",
-                    sanitize(env, 120)
+                    sanitize(&crate::net::redact_proxy_text(env), 120)
                 ),
             );
         }
@@ -262,7 +275,7 @@ pub(crate) fn annotate(
     let details = &mut check.details;
     match &net.proxy {
         Some(proxy) => {
-            details.insert("proxy".into(), proxy_display(&proxy.url).into());
+            details.insert("proxy".into(), proxy.shown().into());
             details.insert(
                 "proxy_note".into(),
                 "sent through the proxy, which resolved and connected to the host itself; SSI connects directly".into(),
@@ -289,13 +302,4 @@ pub(crate) fn annotate(
             .into(),
         );
     }
-}
-
-/// A proxy URL without its password.
-fn proxy_display(url: &Url) -> String {
-    let mut shown = url.clone();
-    if shown.password().is_some() {
-        let _ = shown.set_password(Some("***"));
-    }
-    shown.to_string()
 }

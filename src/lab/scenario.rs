@@ -269,6 +269,7 @@ impl Lab {
             timeout: Duration::from_secs_f64(timeout),
             pins: Vec::new(),
             dns_servers: vec![dns.addr()],
+            doh: Default::default(),
             system_dns: false,
             proxy: None,
             env_proxy_unused: None,

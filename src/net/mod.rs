@@ -328,8 +328,11 @@ pub enum ConnectFailure {
     Refused,
     /// No answer in time: a firewall drops the packets.
     TimedOut,
-    /// No route to the network or host.
+    /// The host is unreachable (an ICMP error from a router on the way).
     Unreachable,
+    /// This machine has no route for the address at all (no IPv6 here, no
+    /// network, no source address of that family): nothing was sent.
+    NoRoute,
     /// Anything else (a local firewall's permission error, say).
     Other,
 }
@@ -340,8 +343,9 @@ impl ConnectFailure {
         match error.kind() {
             io::ErrorKind::ConnectionRefused => ConnectFailure::Refused,
             io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => ConnectFailure::TimedOut,
-            io::ErrorKind::HostUnreachable | io::ErrorKind::NetworkUnreachable => {
-                ConnectFailure::Unreachable
+            io::ErrorKind::HostUnreachable => ConnectFailure::Unreachable,
+            io::ErrorKind::NetworkUnreachable | io::ErrorKind::AddrNotAvailable => {
+                ConnectFailure::NoRoute
             }
             _ => ConnectFailure::Other,
         }
@@ -353,6 +357,7 @@ impl ConnectFailure {
             ConnectFailure::Refused => "refused",
             ConnectFailure::TimedOut => "timed out",
             ConnectFailure::Unreachable => "unreachable",
+            ConnectFailure::NoRoute => "no route",
             ConnectFailure::Other => "failed",
         }
     }

@@ -2,8 +2,9 @@
 //! network reaches the internet only through one. SSI itself connects
 //! directly, so reports say when a proxy was used.
 //!
-//! No credentials are ever sent, to the proxy or anywhere else: a proxy that
-//! wants them (407) is reported as such.
+//! Credentials in the proxy's URL go to the proxy, with every CONNECT, before
+//! it asks (as curl sends them); never to the target. A proxy that wants
+//! credentials it did not get (407) is reported as such.
 
 use std::fmt;
 use std::io::{self, Read, Write};
@@ -13,6 +14,7 @@ use std::time::{Duration, Instant};
 use url::{Host, Url};
 
 use super::{await_system_lookup, start_system_lookup, ConnectFailure, SystemLookup};
+use crate::settings::ProxySetting;
 
 /// The most the tool reads of a proxy's answer to CONNECT before giving up on it.
 pub const MAX_RESPONSE_HEAD: usize = 16 * 1024;
@@ -107,14 +109,29 @@ fn proxy_addresses(proxy: &Url, deadline: Instant) -> Result<Vec<SocketAddr>, Tu
     }
 }
 
+/// The CONNECT request for `destination`, with the proxy's credentials
+/// (`authorization`, a `Proxy-Authorization` value) when it has any.
+fn connect_request(destination: &str, authorization: Option<&str>) -> String {
+    let mut request = format!(
+        "CONNECT {destination} HTTP/1.1\r\nHost: {destination}\r\nUser-Agent: idtoken-doctor/{}\r\n",
+        env!("CARGO_PKG_VERSION")
+    );
+    if let Some(value) = authorization {
+        request.push_str(&format!("Proxy-Authorization: {value}\r\n"));
+    }
+    request.push_str("\r\n");
+    request
+}
+
 /// Connects to the proxy and asks it for a tunnel to `destination`
-/// (`host:port`), all before `deadline`.
+/// (`host:port`), all before `deadline`. The proxy is the user's own choice:
+/// its address may be private and is used as given.
 pub fn open_tunnel(
-    proxy: &Url,
+    proxy: &ProxySetting,
     destination: &str,
     deadline: Instant,
 ) -> Result<Tunnel, TunnelError> {
-    let addresses = proxy_addresses(proxy, deadline)?;
+    let addresses = proxy_addresses(&proxy.url, deadline)?;
     let mut last_error = None;
     let mut connected = None;
     for (index, addr) in addresses.iter().enumerate() {
@@ -141,10 +158,7 @@ pub fn open_tunnel(
         );
     };
 
-    let request = format!(
-        "CONNECT {destination} HTTP/1.1\r\nHost: {destination}\r\nUser-Agent: idtoken-doctor/{}\r\n\r\n",
-        env!("CARGO_PKG_VERSION")
-    );
+    let request = connect_request(destination, proxy.authorization().as_deref());
     set_timeouts(&stream, deadline, "sending CONNECT to the proxy")?;
     stream
         .write_all(request.as_bytes())
@@ -277,6 +291,16 @@ mod tests {
             parse_head(b"HTTP/1.1 abc\r\n\r\n"),
             Err(TunnelError::Protocol(_))
         ));
+    }
+
+    #[test]
+    fn credentials_go_with_every_connect_request() {
+        let with = connect_request("mail.contoso.com:443", Some("Basic YWxpY2U6UzNjcmV0"));
+        assert!(with.starts_with("CONNECT mail.contoso.com:443 HTTP/1.1\r\n"));
+        assert!(with.contains("\r\nProxy-Authorization: Basic YWxpY2U6UzNjcmV0\r\n"));
+        assert!(with.ends_with("\r\n\r\n"));
+        let without = connect_request("mail.contoso.com:443", None);
+        assert!(!without.contains("Proxy-Authorization"));
     }
 
     #[test]

@@ -155,7 +155,8 @@ fn connect_failures_are_sorted_by_kind() {
         (ConnectionRefused, ConnectFailure::Refused),
         (TimedOut, ConnectFailure::TimedOut),
         (HostUnreachable, ConnectFailure::Unreachable),
-        (NetworkUnreachable, ConnectFailure::Unreachable),
+        (NetworkUnreachable, ConnectFailure::NoRoute),
+        (AddrNotAvailable, ConnectFailure::NoRoute),
         (PermissionDenied, ConnectFailure::Other),
     ];
     for (kind, expected) in kinds {

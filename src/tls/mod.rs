@@ -174,7 +174,7 @@ pub fn run(
             (path, net.extra_roots.len())
         }),
     };
-    let proxy = net.proxy.as_ref().map(|p| p.url.to_string());
+    let proxy = net.proxy.as_ref().map(|p| p.shown());
 
     let server_name = ServerName::try_from(target.host.clone()).ok();
     let verifier =
