@@ -370,7 +370,7 @@ fn a_pinned_host_is_tunnelled_to_its_pinned_address() {
 }
 
 #[test]
-fn a_proxy_that_wants_credentials_fails_without_getting_any() {
+fn a_proxy_that_wants_credentials_it_did_not_get_is_inconclusive() {
     let (proxy, requests) = start_proxy(ProxyMode::WantsCredentials);
     let outcome = tcp::run(
         &target_on(443),
@@ -379,10 +379,12 @@ fn a_proxy_that_wants_credentials_fails_without_getting_any() {
         &Budget::new(Duration::from_secs(5)),
     );
     let check = &outcome.checks[0];
+    // The engineer's proxy, not the target: error, cause proxy.
     assert_eq!(
         (check.status, check.remedy),
-        (Status::Fail, Some(Remedy::ProxyFailed))
+        (Status::Error, Some(Remedy::ProxyFailed))
     );
+    assert_eq!(check.details["cause"], "proxy");
     assert!(
         check.summary.contains("407, Negotiate"),
         "{}",
@@ -409,7 +411,8 @@ fn a_stalled_proxy_times_out_within_the_budget() {
     );
     let took = started.elapsed();
     let check = &outcome.checks[0];
-    assert_eq!(check.status, Status::Fail);
+    assert_eq!(check.status, Status::Error);
+    assert_eq!(check.details["cause"], "proxy");
     assert!(
         check.summary.contains("timed out after 1 s"),
         "{}",

@@ -1,0 +1,433 @@
+//! The engineer's side (issue 11): what goes wrong on the machine running the
+//! tool (its DNS, its proxy, its routes) is `error` and exit 3, never a
+//! failure charged to the customer; proxies get their credentials on every
+//! tunnel and no output ever shows them. All on 127.0.0.1.
+
+mod e2e_support;
+mod net_support;
+
+use std::net::{IpAddr, UdpSocket};
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use e2e_support::{amurl, closed_port, Lab, HOST};
+use idtoken_doctor::lab::dns::Zone;
+use net_support::{header, ConnectProxy, DohServer};
+use serde_json::Value;
+
+const ALICE: (&str, &str) = ("alice", "S3cret");
+
+fn ip(text: &str) -> IpAddr {
+    text.parse().expect("ip")
+}
+
+/// What one run gave.
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}\n{}", self.stdout, self.stderr))
+    }
+
+    fn check(&self, id: &str) -> Value {
+        self.json()["checks"]
+            .as_array()
+            .and_then(|checks| checks.iter().find(|c| c["id"] == id).cloned())
+            .unwrap_or_else(|| panic!("{id} missing:\n{}", self.stdout))
+    }
+}
+
+/// Runs the binary with `args` and the environment variables `env` (and no
+/// proxy or DNS settings from the test's own environment).
+fn doctor(args: &[String], env: &[(&str, String)]) -> Run {
+    let mut command = assert_cmd::Command::new(env!("CARGO_BIN_EXE_idtoken-doctor"));
+    command
+        .args(args)
+        .env_remove("IDTOKEN_DOCTOR_TIMEOUT")
+        .env_remove("IDTOKEN_DOCTOR_DNS_SERVER")
+        .env_remove("IDTOKEN_DOCTOR_TEST_DEFAULT_DNS")
+        .env_remove("HTTPS_PROXY")
+        .env_remove("https_proxy")
+        .env_remove("ALL_PROXY")
+        .env_remove("all_proxy")
+        .env("NO_COLOR", "1")
+        .timeout(Duration::from_secs(60));
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let output = command.output().expect("the binary runs");
+    Run {
+        code: output.status.code().expect("exited"),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+fn args(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| s.to_string()).collect()
+}
+
+fn basic(user: &str, password: &str) -> String {
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))
+    )
+}
+
+/// A lab whose DNS gives the Exchange host a public-looking address: reached
+/// only through the proxy, which connects to the lab on loopback.
+fn public_lab() -> Lab {
+    Lab::with_zone(
+        Zone::new()
+            .address(HOST, ip("20.1.2.3"))
+            .address("internal.contoso.test", ip("127.0.0.1"))
+            .address("ews.contoso.test", ip("10.0.0.5"))
+            .address("private.contoso.test", ip("10.0.0.5"))
+            .servfail("broken.contoso.test"),
+    )
+}
+
+/// A UDP port that receives queries and never answers.
+fn silent_resolver() -> UdpSocket {
+    UdpSocket::bind("127.0.0.1:0").expect("silent resolver")
+}
+
+/// Every report format on main when this was written (add `prometheus` once it lands).
+const FORMATS: [&str; 4] = ["human", "json", "markdown", "junit"];
+
+#[test]
+fn proxy_credentials_go_with_every_connect_and_never_into_any_output() {
+    let lab = public_lab();
+    let server = lab.healthy_exchange();
+    let proxy = ConnectProxy::start(Some(ALICE));
+    let mut runs = 0;
+    for format in FORMATS {
+        for redact in [false, true] {
+            let mut line = args(&["probe", &amurl(&server), "--proxy", &proxy.url(Some(ALICE))]);
+            line.extend(lab.public_args());
+            line.extend(args(&["--format", format, "--timeout", "10"]));
+            if redact {
+                line.push("--redact".into());
+            }
+            let run = doctor(&line, &[]);
+            runs += 1;
+            // A loopback proxy is the user's choice: no --allow-private needed.
+            assert_eq!(run.code, 0, "{format}:\n{}\n{}", run.stdout, run.stderr);
+            for text in [&run.stdout, &run.stderr] {
+                assert!(
+                    !text.contains("S3cret"),
+                    "{format} shows the password:\n{text}"
+                );
+            }
+        }
+    }
+    let connects = proxy.requests();
+    // The tcp stage's tunnel, the GET and EWS at least: each run opens two or more.
+    assert!(connects.len() >= 2 * runs, "{connects:?}");
+    for head in &connects {
+        assert!(
+            head[0].starts_with(&format!("CONNECT {HOST}:{} ", server.port())),
+            "{head:?}"
+        );
+        assert_eq!(
+            header(head, "proxy-authorization"),
+            Some(basic("alice", "S3cret").as_str()),
+            "{head:?}"
+        );
+    }
+}
+
+#[test]
+fn a_proxy_wanting_credentials_it_did_not_get_is_inconclusive() {
+    let lab = public_lab();
+    let server = lab.healthy_exchange();
+    let proxy = ConnectProxy::start(Some(ALICE));
+    let line = |format: &str| {
+        let mut line = args(&["probe", &amurl(&server), "--proxy", &proxy.url(None)]);
+        line.extend(lab.public_args());
+        line.extend(args(&["--format", format, "--timeout", "10"]));
+        line
+    };
+    let run = doctor(&line("json"), &[]);
+    assert_eq!(run.code, 3, "{}", run.stdout);
+    let tcp = run.check("tcp.connect");
+    assert_eq!(tcp["status"], "error");
+    assert_eq!(tcp["details"]["cause"], "proxy");
+    assert!(tcp["summary"].as_str().unwrap_or_default().contains("407"));
+    assert_eq!(run.json()["verdict"]["status"], "inconclusive");
+    assert_eq!(run.json()["verdict"]["exit_code"], 3);
+
+    let junit = doctor(&line("junit"), &[]);
+    assert_eq!(junit.code, 3);
+    assert!(junit.stdout.contains("<error"), "{}", junit.stdout);
+}
+
+#[test]
+fn a_proxy_that_cannot_be_reached_is_inconclusive() {
+    let lab = public_lab();
+    let server = lab.healthy_exchange();
+    let mut line = args(&[
+        "probe",
+        &amurl(&server),
+        "--proxy",
+        &format!("http://alice:S3cret@127.0.0.1:{}", closed_port()),
+    ]);
+    line.extend(lab.public_args());
+    line.extend(args(&["--format", "markdown", "--timeout", "10"]));
+    let run = doctor(&line, &[]);
+    assert_eq!(run.code, 3, "{}", run.stdout);
+    assert!(run.stdout.contains("tcp.connect"), "{}", run.stdout);
+    assert!(!run.stdout.contains("S3cret"), "{}", run.stdout);
+}
+
+#[test]
+fn a_private_target_behind_a_loopback_proxy_is_refused_before_any_connect() {
+    let lab = public_lab();
+    let server = lab.healthy_exchange();
+    let proxy = ConnectProxy::start(Some(ALICE));
+    let port = server.port();
+    let base = |target: &str, extra: &[&str]| {
+        let mut line = args(&["probe", target, "--proxy", &proxy.url(Some(ALICE))]);
+        line.extend(lab.public_args());
+        line.extend(args(&["--format", "json", "--timeout", "10"]));
+        line.extend(args(extra));
+        line
+    };
+
+    // --ews-url at a link-local literal and at a name public DNS puts on 10.0.0.5.
+    for ews in [
+        format!("https://169.254.169.254:{port}/EWS/Exchange.asmx"),
+        format!("https://ews.contoso.test:{port}/EWS/Exchange.asmx"),
+    ] {
+        let run = doctor(&base(&amurl(&server), &["--ews-url", &ews]), &[]);
+        let check = run.check("ews.reachable");
+        assert_eq!(check["status"], "fail", "{check}");
+        assert!(
+            check["summary"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("not asked"),
+            "{check}"
+        );
+    }
+    // A host whose public DNS answer is loopback.
+    let internal = format!("https://internal.contoso.test:{port}/autodiscover/metadata/json/1");
+    let run = doctor(&base(&internal, &[]), &[]);
+    assert_eq!(run.code, 20, "{}", run.stdout);
+    assert_eq!(run.check("dns.address")["status"], "fail");
+
+    let connects = proxy.requests();
+    assert!(
+        !connects.is_empty(),
+        "the amurl itself went through the proxy"
+    );
+    for head in &connects {
+        assert!(
+            head[0].starts_with(&format!("CONNECT {HOST}:")),
+            "only the public target was tunnelled to: {head:?}"
+        );
+    }
+}
+
+#[test]
+fn an_unused_environment_proxy_is_hinted_without_its_password() {
+    let lab = public_lab();
+    let port = closed_port();
+    for format in FORMATS {
+        let mut line = args(&[
+            "probe",
+            &format!("https://{HOST}:{port}/autodiscover/metadata/json/1"),
+            "--resolve",
+            &format!("{HOST}:{port}:127.0.0.1"),
+            "--format",
+            format,
+            "--timeout",
+            "5",
+        ]);
+        line.extend(lab.args());
+        let run = doctor(
+            &line,
+            &[("HTTPS_PROXY", "http://bob:Hunter2@127.0.0.1:9".into())],
+        );
+        assert_eq!(run.code, 30, "{format}: {}", run.stdout);
+        assert!(!run.stdout.contains("Hunter2"), "{format}:\n{}", run.stdout);
+        assert!(!run.stderr.contains("Hunter2"), "{format}:\n{}", run.stderr);
+        if format == "json" {
+            let hint = &run.check("tcp.connect")["details"]["hint"];
+            assert!(
+                hint.as_str().unwrap_or_default().contains("127.0.0.1:9"),
+                "{hint}"
+            );
+        }
+    }
+}
+
+#[test]
+fn servfail_is_the_targets_dns_but_silence_is_this_machines() {
+    let lab = public_lab();
+    let mut line = args(&["probe", "broken.contoso.test", "--format", "json"]);
+    line.extend(lab.public_args());
+    let run = doctor(&line, &[]);
+    assert_eq!(run.code, 20, "{}", run.stdout);
+    assert_eq!(run.check("dns.resolve")["status"], "fail");
+
+    // A resolver named as ADDR:PORT that never answers: no fallback, even
+    // when the default set has one.
+    let silent = silent_resolver();
+    let doh = DohServer::start(
+        lab.pki.leaf("127.0.0.1").build().expect("leaf").identity(),
+        lab.dns.addr(),
+    );
+    let line = args(&[
+        "probe",
+        HOST,
+        "--dns-server",
+        &silent.local_addr().expect("addr").to_string(),
+        "--no-system-dns",
+        "--ca-file",
+        &lab.ca_path(),
+        "--format",
+        "json",
+        "--timeout",
+        "3",
+    ]);
+    let started = Instant::now();
+    let run = doctor(&line, &[("IDTOKEN_DOCTOR_TEST_DEFAULT_DNS", doh.url())]);
+    assert_eq!(run.code, 3, "{}", run.stdout);
+    let resolve = run.check("dns.resolve");
+    assert_eq!(resolve["status"], "error");
+    assert_eq!(resolve["details"]["cause"], "resolvers-unreachable");
+    assert_eq!(run.json()["verdict"]["status"], "inconclusive");
+    assert_eq!(doh.posts(), 0, "a named resolver has no fallback");
+    assert!(started.elapsed() < Duration::from_secs(10));
+}
+
+/// The default set replaced for the test: one silent port-53 resolver, and `doh` as its fallback.
+fn defaults(silent: &UdpSocket, doh: &str) -> Vec<(&'static str, String)> {
+    vec![(
+        "IDTOKEN_DOCTOR_TEST_DEFAULT_DNS",
+        format!("{},{doh}", silent.local_addr().expect("addr")),
+    )]
+}
+
+#[test]
+fn the_default_resolvers_fall_back_to_dns_over_https_through_the_proxy() {
+    let lab = public_lab();
+    let server = lab.healthy_exchange();
+    let proxy = ConnectProxy::start(Some(ALICE));
+    let doh = DohServer::start(
+        lab.pki.leaf("127.0.0.1").build().expect("leaf").identity(),
+        lab.dns.addr(),
+    );
+    let silent = silent_resolver();
+    let line = args(&[
+        "probe",
+        &amurl(&server),
+        "--proxy",
+        &proxy.url(Some(ALICE)),
+        "--no-system-dns",
+        "--ca-file",
+        &lab.ca_path(),
+        "--format",
+        "json",
+        "--timeout",
+        "10",
+    ]);
+    let run = doctor(&line, &defaults(&silent, &doh.url()));
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let resolve = run.check("dns.resolve");
+    assert_eq!(resolve["status"], "pass");
+    assert_eq!(resolve["details"]["transport"], "https");
+    assert!(
+        resolve["summary"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("DNS over HTTPS"),
+        "{resolve}"
+    );
+    let rows = resolve["details"]["resolvers"].as_array().expect("rows");
+    let transports: Vec<&str> = rows
+        .iter()
+        .filter_map(|r| r["transport"].as_str())
+        .collect();
+    assert_eq!(transports, vec!["udp", "tcp", "https"], "{resolve}");
+    assert_eq!(doh.posts(), 2, "A and AAAA, one POST each");
+    let doh_port = doh.addr.port();
+    let through_proxy: Vec<Vec<String>> = proxy
+        .requests()
+        .into_iter()
+        .filter(|head| head[0].starts_with(&format!("CONNECT 127.0.0.1:{doh_port} ")))
+        .collect();
+    assert_eq!(through_proxy.len(), 2, "{:?}", proxy.requests());
+    for head in &through_proxy {
+        assert_eq!(
+            header(head, "proxy-authorization"),
+            Some(basic("alice", "S3cret").as_str())
+        );
+    }
+}
+
+#[test]
+fn when_the_fallback_fails_too_the_probe_is_inconclusive() {
+    let silent = silent_resolver();
+    let dead_doh = format!("https://127.0.0.1:{}/dns-query", closed_port());
+    let line = args(&[
+        "probe",
+        HOST,
+        "--no-system-dns",
+        "--format",
+        "json",
+        "--timeout",
+        "5",
+    ]);
+    let run = doctor(&line, &defaults(&silent, &dead_doh));
+    assert_eq!(run.code, 3, "{}", run.stdout);
+    let resolve = run.check("dns.resolve");
+    assert_eq!(resolve["status"], "error");
+    assert_eq!(resolve["details"]["cause"], "resolvers-unreachable");
+    assert!(
+        resolve["remedy"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("--dns-server"),
+        "{resolve}"
+    );
+    // Every resolver's outcome is reported, each way it was asked.
+    let rows = resolve["details"]["resolvers"].as_array().expect("rows");
+    assert_eq!(rows.len(), 3, "{resolve}");
+}
+
+#[test]
+fn a_dns_over_https_url_names_a_resolver() {
+    let lab = public_lab();
+    let doh = DohServer::start(
+        lab.pki.leaf("127.0.0.1").build().expect("leaf").identity(),
+        lab.dns.addr(),
+    );
+    // Public DNS puts this name on 10.0.0.5: judged, never connected to.
+    let line = args(&[
+        "probe",
+        "private.contoso.test",
+        "--dns-server",
+        &doh.url(),
+        "--no-system-dns",
+        "--ca-file",
+        &lab.ca_path(),
+        "--format",
+        "json",
+    ]);
+    let run = doctor(&line, &[]);
+    assert_eq!(run.code, 20, "{}", run.stdout);
+    let resolve = run.check("dns.resolve");
+    assert_eq!(resolve["status"], "pass", "{resolve}");
+    assert_eq!(resolve["details"]["transport"], "https");
+    assert_eq!(
+        run.check("dns.address")["details"]["families"],
+        serde_json::json!(["ipv4"])
+    );
+}
