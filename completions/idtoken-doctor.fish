@@ -24,7 +24,7 @@ function __fish_idtoken_doctor_using_subcommand
     contains -- $cmd[1] $argv
 end
 
-complete -c idtoken-doctor -n "__fish_idtoken_doctor_needs_command" -s h -l help -d 'Print help'
+complete -c idtoken-doctor -n "__fish_idtoken_doctor_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_needs_command" -s V -l version -d 'Print version'
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_needs_command" -f -a "decode" -d 'Decode a token offline: header, claims, appctx, lifetime, unique id'
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_needs_command" -f -a "probe" -d 'Fetch the metadata document the way SSI does: dns, tcp, tls, http, metadata, ews'
@@ -58,8 +58,8 @@ never\t'Never colour'"
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand probe" -l now -d 'Judge token lifetime and certificate validity at TIME (RFC 3339 or Unix seconds)' -r
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand probe" -l timeout -d 'Total network budget for one target, in seconds' -r
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand probe" -l resolve -d 'Use ADDR for HOST:PORT and skip DNS for it (curl\'s syntax; repeatable)' -r
-complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand probe" -l dns-server -d 'Public resolver to ask (repeatable; default 1.1.1.1, 8.8.8.8, 9.9.9.9)' -r
-complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand probe" -l proxy -d 'Reach the target through this HTTP CONNECT proxy (`env` reads HTTPS_PROXY and the like)' -r
+complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand probe" -l dns-server -d 'Public resolver to ask (repeatable; default 1.1.1.1, 8.8.8.8, 9.9.9.9, which fall back to their DNS-over-HTTPS endpoints when port 53 is blocked); a https://HOST[:PORT]/dns-query URL is a DNS-over-HTTPS resolver' -r
+complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand probe" -l proxy -d 'Reach the target through this HTTP CONNECT proxy (`env` reads HTTPS_PROXY and the like); credentials in the URL (http://user:password@proxy:3128) go to the proxy only, never printed' -r
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand probe" -l ca-file -d 'Extra trust anchors (PEM), added to the public roots' -r -F
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand probe" -l ews-url -d 'EWS endpoint to test instead of the one derived from the amurl host' -r
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand probe" -l batch -d 'One target per line (`-` for standard input; blank lines and # comments skipped)' -r
@@ -82,8 +82,8 @@ never\t'Never colour'"
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand keys" -l now -d 'Judge token lifetime and certificate validity at TIME (RFC 3339 or Unix seconds)' -r
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand keys" -l timeout -d 'Total network budget for one target, in seconds' -r
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand keys" -l resolve -d 'Use ADDR for HOST:PORT and skip DNS for it (curl\'s syntax; repeatable)' -r
-complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand keys" -l dns-server -d 'Public resolver to ask (repeatable; default 1.1.1.1, 8.8.8.8, 9.9.9.9)' -r
-complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand keys" -l proxy -d 'Reach the target through this HTTP CONNECT proxy (`env` reads HTTPS_PROXY and the like)' -r
+complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand keys" -l dns-server -d 'Public resolver to ask (repeatable; default 1.1.1.1, 8.8.8.8, 9.9.9.9, which fall back to their DNS-over-HTTPS endpoints when port 53 is blocked); a https://HOST[:PORT]/dns-query URL is a DNS-over-HTTPS resolver' -r
+complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand keys" -l proxy -d 'Reach the target through this HTTP CONNECT proxy (`env` reads HTTPS_PROXY and the like); credentials in the URL (http://user:password@proxy:3128) go to the proxy only, never printed' -r
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand keys" -l ca-file -d 'Extra trust anchors (PEM), added to the public roots' -r -F
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand keys" -l ews-url -d 'EWS endpoint to test instead of the one derived from the amurl host' -r
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand keys" -l strict -d 'Warnings count as failures (for CI)'
@@ -104,8 +104,8 @@ never\t'Never colour'"
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand diagnose" -l now -d 'Judge token lifetime and certificate validity at TIME (RFC 3339 or Unix seconds)' -r
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand diagnose" -l timeout -d 'Total network budget for one target, in seconds' -r
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand diagnose" -l resolve -d 'Use ADDR for HOST:PORT and skip DNS for it (curl\'s syntax; repeatable)' -r
-complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand diagnose" -l dns-server -d 'Public resolver to ask (repeatable; default 1.1.1.1, 8.8.8.8, 9.9.9.9)' -r
-complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand diagnose" -l proxy -d 'Reach the target through this HTTP CONNECT proxy (`env` reads HTTPS_PROXY and the like)' -r
+complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand diagnose" -l dns-server -d 'Public resolver to ask (repeatable; default 1.1.1.1, 8.8.8.8, 9.9.9.9, which fall back to their DNS-over-HTTPS endpoints when port 53 is blocked); a https://HOST[:PORT]/dns-query URL is a DNS-over-HTTPS resolver' -r
+complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand diagnose" -l proxy -d 'Reach the target through this HTTP CONNECT proxy (`env` reads HTTPS_PROXY and the like); credentials in the URL (http://user:password@proxy:3128) go to the proxy only, never printed' -r
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand diagnose" -l ca-file -d 'Extra trust anchors (PEM), added to the public roots' -r -F
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand diagnose" -l ews-url -d 'EWS endpoint to test instead of the one derived from the amurl host' -r
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand diagnose" -l batch -d 'One target per line (`-` for standard input; blank lines and # comments skipped)' -r

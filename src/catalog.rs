@@ -213,7 +213,7 @@ pub fn checks_markdown() -> String {
          network that blocks outbound DNS and HTTPS to the public resolvers:\n\n\
          ```text\n\
          $ idtoken-doctor probe mail.contoso.com\n\
-         ! dns.resolve  no public resolver could be reached from this machine, so nothing is known about mail.contoso.com's DNS: ...\n\
+         ? dns.resolve  no public resolver could be reached from this machine, so nothing is known about mail.contoso.com's DNS: ...\n\
          $ echo $?\n\
          3\n\
          ```\n\n\

@@ -13,6 +13,13 @@ pub const LONG_VERSION: &str = concat!(
     ")"
 );
 
+/// The exit codes, for the long help and the man pages (one text, so they cannot drift).
+macro_rules! exit_codes_help {
+    () => {
+        "Exit codes:\n  0   healthy (warnings allowed unless --strict)\n  2   usage error, or input that cannot be read\n  3   inconclusive: the first check that did not pass could not be made from this machine\n      (an `error`: outbound DNS blocked, the --proxy failing or wanting credentials, no route\n      for the address family here). Example, on a network that blocks DNS and HTTPS to the\n      public resolvers:\n        $ idtoken-doctor probe outlook.office365.com\n        ? dns.resolve  no public resolver could be reached from this machine, so nothing is known\n                       about outlook.office365.com's DNS ...\n        $ echo $?\n        3\n      Name a resolver you can reach (--dns-server ADDR, ADDR:PORT or https://HOST/dns-query),\n      pin the address (--resolve), or go through your proxy (--proxy).\n  10  token   20  dns   30  tcp   40  tls   50  http   60  metadata   70  key   80  ews:\n      the stage of the first failing check\n  In a batch: the code of the first target, in input order, that is not healthy."
+    };
+}
+
 /// Walks the chain SAP C4C Server-Side Integration follows to validate an
 /// Exchange user identity token, and names the link that breaks.
 #[derive(Debug, Parser)]
@@ -21,7 +28,11 @@ pub const LONG_VERSION: &str = concat!(
     version,
     long_version = LONG_VERSION,
     propagate_version = true,
-    after_help = "Start with `idtoken-doctor diagnose @token.txt`, or `idtoken-doctor demo --list` to see every broken link without a network."
+    after_help = "Start with `idtoken-doctor diagnose @token.txt`, or `idtoken-doctor demo --list` to see every broken link without a network.",
+    after_long_help = concat!(
+        "Start with `idtoken-doctor diagnose @token.txt`, or `idtoken-doctor demo --list` to see every broken link without a network.\n\n",
+        exit_codes_help!()
+    )
 )]
 pub struct Cli {
     /// What to do.
@@ -39,7 +50,11 @@ pub enum Command {
     Decode(DecodeArgs),
     /// Fetch the metadata document the way SSI does: dns, tcp, tls, http, metadata, ews.
     #[command(
-        after_help = "Examples:\n  idtoken-doctor probe mail.contoso.com\n  idtoken-doctor probe https://mail.contoso.com/autodiscover/metadata/json/1 --format markdown\n  idtoken-doctor probe @token.txt --allow-private     (from inside the network)"
+        after_help = "Examples:\n  idtoken-doctor probe mail.contoso.com\n  idtoken-doctor probe https://mail.contoso.com/autodiscover/metadata/json/1 --format markdown\n  idtoken-doctor probe @token.txt --allow-private     (from inside the network)",
+        after_long_help = concat!(
+            "Examples:\n  idtoken-doctor probe mail.contoso.com\n  idtoken-doctor probe https://mail.contoso.com/autodiscover/metadata/json/1 --format markdown\n  idtoken-doctor probe @token.txt --allow-private     (from inside the network)\n  idtoken-doctor probe mail.contoso.com --proxy http://user:password@proxy:3128\n  idtoken-doctor probe mail.contoso.com --dns-server https://dns.example/dns-query\n\n",
+            exit_codes_help!()
+        )
     )]
     Probe(ProbeArgs),
     /// Match the token's x5t against the metadata keys and verify its signature.
@@ -49,7 +64,11 @@ pub enum Command {
     Keys(KeysArgs),
     /// Walk the whole chain for a token and give one verdict.
     #[command(
-        after_help = "Examples:\n  idtoken-doctor diagnose @token.txt\n  idtoken-doctor diagnose @token.txt --format markdown > ticket.md\n  idtoken-doctor diagnose --batch tokens.txt --format junit > report.xml"
+        after_help = "Examples:\n  idtoken-doctor diagnose @token.txt\n  idtoken-doctor diagnose @token.txt --format markdown > ticket.md\n  idtoken-doctor diagnose --batch tokens.txt --format junit > report.xml",
+        after_long_help = concat!(
+            "Examples:\n  idtoken-doctor diagnose @token.txt\n  idtoken-doctor diagnose @token.txt --format markdown > ticket.md\n  idtoken-doctor diagnose --batch tokens.txt --format junit > report.xml\n\n",
+            exit_codes_help!()
+        )
     )]
     Diagnose(DiagnoseArgs),
     /// The SSI egress IP ranges, for firewall allow-lists.
@@ -130,10 +149,12 @@ pub struct NetArgs {
     /// Use ADDR for HOST:PORT and skip DNS for it (curl's syntax; repeatable).
     #[arg(long, value_name = "HOST:PORT:ADDR")]
     pub resolve: Vec<String>,
-    /// Public resolver to ask (repeatable; default 1.1.1.1, 8.8.8.8, 9.9.9.9).
+    /// Public resolver to ask (repeatable; default 1.1.1.1, 8.8.8.8, 9.9.9.9, which fall back to
+    /// their DNS-over-HTTPS endpoints when port 53 is blocked); a https://HOST[:PORT]/dns-query
+    /// URL is a DNS-over-HTTPS resolver.
     #[arg(
         long = "dns-server",
-        value_name = "ADDR[:PORT]",
+        value_name = "ADDR[:PORT]|URL",
         env = "IDTOKEN_DOCTOR_DNS_SERVER",
         value_delimiter = ','
     )]
@@ -141,7 +162,8 @@ pub struct NetArgs {
     /// Do not ask the system resolver (it is asked only to detect split-horizon DNS).
     #[arg(long = "no-system-dns")]
     pub no_system_dns: bool,
-    /// Reach the target through this HTTP CONNECT proxy (`env` reads HTTPS_PROXY and the like).
+    /// Reach the target through this HTTP CONNECT proxy (`env` reads HTTPS_PROXY and the like);
+    /// credentials in the URL (http://user:password@proxy:3128) go to the proxy only, never printed.
     #[arg(long, value_name = "URL")]
     pub proxy: Option<String>,
     /// Extra trust anchors (PEM), added to the public roots.

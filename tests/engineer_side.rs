@@ -431,3 +431,36 @@ fn a_dns_over_https_url_names_a_resolver() {
         serde_json::json!(["ipv4"])
     );
 }
+
+#[test]
+fn in_a_batch_an_inconclusive_target_is_not_healthy() {
+    let lab = public_lab();
+    let server = lab.healthy_exchange();
+    // The proxy wants credentials it does not get: the first target is inconclusive.
+    let proxy = ConnectProxy::start(Some(ALICE));
+    let internal = format!(
+        "https://internal.contoso.test:{}/autodiscover/metadata/json/1",
+        server.port()
+    );
+    for (lines, expected) in [
+        (vec![amurl(&server), internal.clone()], 3),
+        (vec![internal, amurl(&server)], 20),
+    ] {
+        let mut batch = tempfile::NamedTempFile::new().expect("batch file");
+        std::io::Write::write_all(&mut batch, lines.join("\n").as_bytes()).expect("write");
+        let mut line = args(&[
+            "probe",
+            "--batch",
+            &batch.path().display().to_string(),
+            "--proxy",
+            &proxy.url(None),
+            "--format",
+            "json",
+            "--timeout",
+            "10",
+        ]);
+        line.extend(lab.public_args());
+        let run = doctor(&line, &[]);
+        assert_eq!(run.code, expected, "{}", run.stdout);
+    }
+}
