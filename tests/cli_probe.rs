@@ -979,7 +979,19 @@ fn time_bound_an_ews_endpoint_that_never_answers() {
 #[test]
 fn time_bound_a_resolver_that_never_answers() {
     let lab = Lab::with_zone(Zone::new().silent(HOST));
-    let report = timed_probe(&lab, HOST, "dns.resolve", 20);
+    let mut args = probe(&lab, HOST);
+    args.extend(strings(&["--timeout", "2", "--format", "json"]));
+    let run = doctor(&args);
+    assert!(
+        run.elapsed < BOUND,
+        "`probe --timeout 2` took {:?}",
+        run.elapsed
+    );
+    // Silence says nothing about the target's DNS: inconclusive, exit 3.
+    assert_eq!(run.code, 3, "{}", run.stdout);
+    let report = run.json();
+    assert_eq!(status(&report, "dns.resolve"), "error");
+    assert_eq!(report["verdict"]["status"], "inconclusive");
     let text = summary(&report, "dns.resolve");
     assert!(text.contains("2 s") || text.contains("in time"), "{text}");
 }
