@@ -365,7 +365,7 @@ fn ask_tcp(server: SocketAddr, queries: Vec<(usize, Message)>, reporter: &Report
         Ok(stream) => stream,
         Err(e) => return reporter.report_all(&slots, &io_outcome(&e, "TCP")),
     };
-    let _ = stream.set_nodelay(true);
+    crate::net::no_delay(&stream);
     let mut framed = Vec::new();
     for (_, query) in &queries {
         let bytes = match wire::encode(query) {

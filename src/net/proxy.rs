@@ -144,6 +144,7 @@ pub fn open_tunnel(
         let started = Instant::now();
         match TcpStream::connect_timeout(addr, share) {
             Ok(stream) => {
+                super::no_delay(&stream);
                 connected = Some((stream, *addr, started.elapsed()));
                 break;
             }

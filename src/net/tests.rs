@@ -190,3 +190,11 @@ fn the_system_resolver_knows_localhost() {
         other => panic!("localhost did not resolve: {other:?}"),
     }
 }
+
+#[test]
+fn connections_are_opened_without_nagle() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("listen");
+    let addr = listener.local_addr().expect("addr");
+    let stream = connect_checked(addr, true, Duration::from_secs(5)).expect("connects");
+    assert!(stream.nodelay().expect("reads the option"));
+}
