@@ -42,7 +42,8 @@ pub fn run(ews_url: &Url, peer: Option<SocketAddr>, net: &NetSettings, budget: &
     };
     let mut check = match http::exchange(&destination, &addrs, net, budget, false) {
         Ok(facts) => judge_answer(&facts),
-        Err(failure) => judge_failure(&shown_url, &failure, &budget.total_secs_text()),
+        Err(failure) => http::proxy_failure(CheckId::EwsReachable, &shown_url, &failure, net)
+            .unwrap_or_else(|| judge_failure(&shown_url, &failure, &budget.total_secs_text())),
     };
     http::annotate(&mut check, &destination, &addrs, net);
     check

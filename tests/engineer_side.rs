@@ -88,6 +88,7 @@ fn public_lab() -> Lab {
             .address("internal.contoso.test", ip("127.0.0.1"))
             .address("ews.contoso.test", ip("10.0.0.5"))
             .address("private.contoso.test", ip("10.0.0.5"))
+            .address("denied.contoso.test", ip("20.1.2.4"))
             .servfail("broken.contoso.test"),
     )
 }
@@ -463,4 +464,31 @@ fn in_a_batch_an_inconclusive_target_is_not_healthy() {
         let run = doctor(&line, &[]);
         assert_eq!(run.code, expected, "{}", run.stdout);
     }
+}
+
+#[test]
+fn a_proxy_that_refuses_the_ews_tunnel_is_inconclusive_not_the_customers_ews() {
+    let lab = public_lab();
+    let server = lab.healthy_exchange();
+    let proxy = ConnectProxy::start(Some(ALICE));
+    let ews = format!(
+        "https://denied.contoso.test:{}/EWS/Exchange.asmx",
+        server.port()
+    );
+    let mut line = args(&[
+        "probe",
+        &amurl(&server),
+        "--proxy",
+        &proxy.url(Some(ALICE)),
+        "--ews-url",
+        &ews,
+    ]);
+    line.extend(lab.public_args());
+    line.extend(args(&["--format", "json", "--timeout", "10"]));
+    let run = doctor(&line, &[]);
+    assert_eq!(run.code, 3, "{}", run.stdout);
+    let check = run.check("ews.reachable");
+    assert_eq!(check["status"], "error", "{check}");
+    assert_eq!(check["details"]["cause"], "proxy");
+    assert!(!run.stdout.contains("S3cret"));
 }

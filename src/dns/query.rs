@@ -644,7 +644,8 @@ pub(super) fn query_resolvers(
             continue;
         }
         let mut until = grace_deadline.unwrap_or(deadline).min(deadline);
-        if !fallback_started {
+        // Wake up for the fallback only while it may still be needed.
+        if !fallback_started && !coordinator.rows.iter().any(Row::spoke) {
             until = until.min(started + FALLBACK_AFTER);
         }
         let event = match receiver.recv_timeout(until.saturating_duration_since(now)) {

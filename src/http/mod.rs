@@ -223,8 +223,40 @@ pub(crate) fn exchange(
     })
 }
 
+/// When the request went through `--proxy` and the proxy itself failed it
+/// (refused the connection, or answered CONNECT with an error such as 407):
+/// `id` is an `error` with cause `proxy`, nothing being known about the target.
+pub(crate) fn proxy_failure(
+    id: CheckId,
+    url: &Url,
+    failure: &Failure,
+    net: &NetSettings,
+) -> Option<Check> {
+    let proxy = net.proxy.as_ref()?;
+    if !matches!(failure, Failure::Proxy(_) | Failure::Refused(_)) {
+        return None;
+    }
+    let check = Check::error(
+        id,
+        format!(
+            "GET {url}: the proxy {} failed it ({}): nothing is known about the target from here",
+            proxy.shown(),
+            failure.describe("")
+        ),
+        Remedy::ProxyFailed,
+    )
+    .with_detail("cause", "proxy");
+    Some(match failure.raw() {
+        Some(raw) => check.with_detail("error", sanitize(raw, 300)),
+        None => check,
+    })
+}
+
 /// `http.access` when no complete status line and headers came back.
 fn access_failure(url: &Url, failure: &Failure, budget: &Budget, net: &NetSettings) -> Check {
+    if let Some(check) = proxy_failure(CheckId::HttpAccess, url, failure, net) {
+        return check;
+    }
     let what = failure.describe(&budget.total_secs_text());
     let remedy = match failure {
         Failure::TimedOut => Remedy::TimedOut,

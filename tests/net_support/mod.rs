@@ -48,7 +48,8 @@ pub fn header<'a>(head: &'a [String], name: &str) -> Option<&'a str> {
 /// A CONNECT proxy on 127.0.0.1. Every name it is asked to tunnel to is
 /// connected to on 127.0.0.1 (its "resolver" knows only the lab), so tests
 /// can give the target a public-looking address in DNS and still reach the
-/// lab through the proxy.
+/// lab through the proxy. Its policy forbids hosts whose name starts with
+/// `denied.` (403), as a corporate proxy's category filter would.
 pub struct ConnectProxy {
     /// Where it listens.
     pub addr: SocketAddr,
@@ -109,6 +110,10 @@ fn serve_connect(mut client: TcpStream, log: &Mutex<Vec<Vec<String>>>, expected:
         let _ = client.write_all(
             b"HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm=\"lab\"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
         );
+        return;
+    }
+    if authority.starts_with("denied.") {
+        let _ = client.write_all(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n");
         return;
     }
     let port = authority
