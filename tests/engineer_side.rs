@@ -492,3 +492,40 @@ fn a_proxy_that_refuses_the_ews_tunnel_is_inconclusive_not_the_customers_ews() {
     assert_eq!(check["details"]["cause"], "proxy");
     assert!(!run.stdout.contains("S3cret"));
 }
+
+#[test]
+fn an_unused_environment_proxy_in_the_http_hint_shows_no_password() {
+    let lab = public_lab();
+    // The metadata request is read, then the connection closed: no HTTP answer.
+    let server = lab.exchange(
+        idtoken_doctor::lab::https::Behaviour::Hangup,
+        idtoken_doctor::lab::https::Behaviour::Hangup,
+    );
+    let port = server.port();
+    for format in FORMATS {
+        let mut line = args(&[
+            "probe",
+            &amurl(&server),
+            "--resolve",
+            &format!("{HOST}:{port}:127.0.0.1"),
+            "--format",
+            format,
+            "--timeout",
+            "5",
+        ]);
+        line.extend(lab.args());
+        let run = doctor(
+            &line,
+            &[("HTTPS_PROXY", "http://bob:Hunter2@127.0.0.1:9".into())],
+        );
+        assert_eq!(run.code, 50, "{format}: {}", run.stdout);
+        assert!(!run.stdout.contains("Hunter2"), "{format}:\n{}", run.stdout);
+        if format == "json" {
+            let hint = &run.check("http.access")["details"]["proxy_hint"];
+            assert!(
+                hint.as_str().unwrap_or_default().contains("127.0.0.1:9"),
+                "{hint}"
+            );
+        }
+    }
+}
