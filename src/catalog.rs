@@ -147,6 +147,7 @@ pub fn entry(id: CheckId) -> Entry {
                 Remedy::MetadataServerError,
                 Remedy::UseHttps,
                 Remedy::TimedOut,
+                Remedy::ProxyFailed,
             ],
         ),
         HttpContent => (
@@ -187,7 +188,11 @@ pub fn entry(id: CheckId) -> Entry {
         EwsReachable => (
             "`https://<host>[:<port>]/EWS/Exchange.asmx` gives an HTTP answer (401 included).",
             "EWS is not published to the internet, or the firewall blocks SSI's addresses.",
-            &[Remedy::EwsUnreachable],
+            &[
+                Remedy::EwsUnreachable,
+                Remedy::ProxyFailed,
+                Remedy::DnsResolversUnreachable,
+            ],
         ),
     };
     Entry {

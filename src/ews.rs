@@ -32,10 +32,19 @@ pub fn run(ews_url: &Url, peer: Option<SocketAddr>, net: &NetSettings, budget: &
     }
     let addrs = match http::addresses(&destination.url, peer, net, budget) {
         Ok(addrs) => addrs,
-        Err(why) => {
+        // Blocked DNS here says nothing about the customer's EWS.
+        Err(unresolved) if unresolved.resolvers_unreachable => {
+            return Check::error(
+                CheckId::EwsReachable,
+                format!("{shown_url}: not asked: {unresolved}"),
+                Remedy::DnsResolversUnreachable,
+            )
+            .with_detail("cause", "resolvers-unreachable")
+        }
+        Err(unresolved) => {
             return Check::fail(
                 CheckId::EwsReachable,
-                format!("{shown_url}: not asked: {why}"),
+                format!("{shown_url}: not asked: {unresolved}"),
                 Remedy::EwsUnreachable,
             )
         }

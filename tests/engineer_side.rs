@@ -529,3 +529,35 @@ fn an_unused_environment_proxy_in_the_http_hint_shows_no_password() {
         }
     }
 }
+
+#[test]
+fn an_ews_host_that_blocked_dns_cannot_resolve_is_inconclusive() {
+    let lab = public_lab();
+    let server = lab.healthy_exchange();
+    let port = server.port();
+    let silent = silent_resolver();
+    // The amurl is pinned; EWS lives on another host, which must be resolved.
+    let line = args(&[
+        "probe",
+        &amurl(&server),
+        "--resolve",
+        &format!("{HOST}:{port}:127.0.0.1"),
+        "--allow-private",
+        "--ca-file",
+        &lab.ca_path(),
+        "--dns-server",
+        &silent.local_addr().expect("addr").to_string(),
+        "--no-system-dns",
+        "--ews-url",
+        &format!("https://ews2.contoso.test:{port}/EWS/Exchange.asmx"),
+        "--format",
+        "json",
+        "--timeout",
+        "3",
+    ]);
+    let run = doctor(&line, &[]);
+    assert_eq!(run.code, 3, "{}", run.stdout);
+    let check = run.check("ews.reachable");
+    assert_eq!(check["status"], "error", "{check}");
+    assert_eq!(check["details"]["cause"], "resolvers-unreachable");
+}

@@ -157,6 +157,32 @@ pub fn run(target: &Target, net: &NetSettings, budget: &Budget) -> DnsOutcome {
     }
 }
 
+/// Why a host gives nothing to connect to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unresolved {
+    /// One line saying why.
+    pub why: String,
+    /// No resolver said anything about the name from here (no reply,
+    /// refused, unreachable): this machine's network, not the host's DNS.
+    pub resolvers_unreachable: bool,
+}
+
+impl From<String> for Unresolved {
+    /// A reason that lies with the host (its name, its addresses).
+    fn from(why: String) -> Self {
+        Unresolved {
+            why,
+            resolvers_unreachable: false,
+        }
+    }
+}
+
+impl std::fmt::Display for Unresolved {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.why)
+    }
+}
+
 /// Resolves `host` for a stage that must connect to it (the `ews` stage, for
 /// an `--ews-url` on another host): `--resolve` pins first, else the public
 /// resolvers; non-public addresses are refused unless `--allow-private`.
@@ -167,7 +193,7 @@ pub fn resolve_for_connect(
     port: u16,
     net: &NetSettings,
     budget: &Budget,
-) -> Result<Vec<IpAddr>, String> {
+) -> Result<Vec<IpAddr>, Unresolved> {
     let host = host
         .trim_matches(['[', ']'])
         .trim_end_matches('.')
@@ -182,9 +208,9 @@ pub fn resolve_for_connect(
                 .map(|ip| net::describe(*ip))
                 .collect::<Vec<_>>()
                 .join(", ");
-            Err(format!(
+            Err(Unresolved::from(format!(
                 "{host} {source} only non-public addresses ({shown}); the tool connects to them only with --allow-private"
-            ))
+            )))
         } else {
             // Public addresses first: they are what SSI would use.
             let (mut public, private): (Vec<IpAddr>, Vec<IpAddr>) =
@@ -200,16 +226,17 @@ pub fn resolve_for_connect(
             return gate(pinned, "is pinned by --resolve to");
         }
         NameKind::SingleLabel | NameKind::InternalSuffix(_) if !net.allow_private => {
-            return Err(format!(
+            return Err(Unresolved::from(format!(
                 "{host} is an internal name: public resolvers cannot know it"
-            ));
+            )));
         }
         _ => {}
     }
     if net.dns_servers.is_empty() && net.doh.servers.is_empty() {
-        return Err(format!(
-            "no public resolver to ask about {host} (--dns-server named none)"
-        ));
+        return Err(Unresolved {
+            why: format!("no public resolver to ask about {host} (--dns-server named none)"),
+            resolvers_unreachable: true,
+        });
     }
     let answers = query_resolvers(&host, net, budget.deadline());
     let all = union(&answers);
@@ -220,9 +247,16 @@ pub fn resolve_for_connect(
             }
             Some((server, failure)) => format!("{server}: {failure}"),
         };
-        return Err(format!(
-            "public resolvers give no address for {host} ({failure})"
-        ));
+        let resolvers_unreachable = !answers.iter().any(|answer| answer.spoke());
+        let why = if resolvers_unreachable {
+            format!("no public resolver could be reached from this machine to resolve {host} ({failure})")
+        } else {
+            format!("public resolvers give no address for {host} ({failure})")
+        };
+        return Err(Unresolved {
+            why,
+            resolvers_unreachable,
+        });
     }
     gate(all, "resolves to")
 }

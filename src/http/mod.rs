@@ -96,7 +96,7 @@ pub fn fetch(
     if !matches!(url.scheme(), "https" | "http") {
         return Err(format!("{url}: only https (or http) URLs can be fetched"));
     }
-    let addrs = addresses(&destination.url, peer, net, budget)?;
+    let addrs = addresses(&destination.url, peer, net, budget).map_err(|u| u.why)?;
     let facts = exchange(&destination, &addrs, net, budget, true).map_err(|f| {
         format!(
             "GET {}: {}",
@@ -132,12 +132,12 @@ pub(crate) fn addresses(
     peer: Option<SocketAddr>,
     net: &NetSettings,
     budget: &Budget,
-) -> Result<Vec<SocketAddr>, String> {
+) -> Result<Vec<SocketAddr>, crate::dns::Unresolved> {
     let port = url.port_or_known_default().unwrap_or(443);
     match peer {
         // The peer is the proxy; the host was judged before the tunnel was opened.
         Some(_) if net.proxy.is_some() => return Ok(Vec::new()),
-        Some(peer) => return vetted(&[peer.ip()], port, net),
+        Some(peer) => return Ok(vetted(&[peer.ip()], port, net)?),
         None => {}
     }
     let ips = match url.host() {
@@ -146,7 +146,7 @@ pub(crate) fn addresses(
         Some(Host::Domain(name)) => {
             crate::dns::resolve_for_connect(name.trim_end_matches('.'), port, net, budget)?
         }
-        None => return Err(format!("{url} names no host")),
+        None => return Err(format!("{url} names no host").into()),
     };
     let allowed = vetted(&ips, port, net)?;
     // Behind a proxy the proxy connects by name, once the name is judged
