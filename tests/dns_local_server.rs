@@ -465,10 +465,13 @@ fn resolve_for_connect_honours_pins_resolvers_and_the_private_rule() {
     );
     let refused = dns::resolve_for_connect("inside.contoso.test", 443, &net, &budget)
         .expect_err("a private address is refused");
-    assert!(refused.contains("--allow-private"), "{refused}");
+    assert!(refused.why.contains("--allow-private"), "{refused}");
+    assert!(!refused.resolvers_unreachable);
     let missing = dns::resolve_for_connect("gone.contoso.test", 443, &net, &budget)
         .expect_err("an unknown name");
-    assert!(missing.contains("NXDOMAIN"), "{missing}");
+    assert!(missing.why.contains("NXDOMAIN"), "{missing}");
+    // NXDOMAIN is an answer: the host's DNS, not this machine's network.
+    assert!(!missing.resolvers_unreachable);
     assert!(dns::resolve_for_connect("127.0.0.1", 443, &net, &budget).is_err());
 
     net.pins = vec![Pin {
