@@ -300,7 +300,7 @@ fn marker_hint(text: &str) -> Option<&'static str> {
 /// The verdict on `facts`: `http.access` and then `http.content`.
 pub fn judge(facts: &HttpFacts) -> Vec<Check> {
     let front_end = front_end::recognise(facts);
-    let access = name_front_end(judge_access(facts), front_end.as_ref());
+    let access = name_front_end(judge_access(facts, front_end.is_some()), front_end.as_ref());
     let content = if access_lets_content_through(facts) {
         name_front_end(judge_content(facts), front_end.as_ref())
     } else {
@@ -357,7 +357,9 @@ fn access_lets_content_through(facts: &HttpFacts) -> bool {
     (200..300).contains(&facts.status)
 }
 
-fn judge_access(facts: &HttpFacts) -> Check {
+/// `http.access`; `named` says a front end was recognised (its name then
+/// replaces the generic guess at what a redirect leads to).
+fn judge_access(facts: &HttpFacts, named: bool) -> Check {
     let status = facts.status;
     let status_text = facts.status_text();
     let url = facts.url.as_str();
@@ -383,7 +385,7 @@ fn judge_access(facts: &HttpFacts) -> Check {
                 format!("GET {url}: {status_text}, not 200 OK"),
                 Remedy::MetadataServerError,
             ),
-            300..=399 => judge_redirect(facts),
+            300..=399 => judge_redirect(facts, named),
             401 | 407 => judge_authentication(facts),
             403 => Check::fail(
                 CheckId::HttpAccess,
@@ -456,7 +458,7 @@ fn judge_authentication(facts: &HttpFacts) -> Check {
         .with_detail("schemes", json!(schemes))
 }
 
-fn judge_redirect(facts: &HttpFacts) -> Check {
+fn judge_redirect(facts: &HttpFacts, named: bool) -> Check {
     let url = facts.url.as_str();
     let status_text = facts.status_text();
     let Some(location) = facts.location() else {
@@ -470,7 +472,7 @@ fn judge_redirect(facts: &HttpFacts) -> Check {
     let mut notes: Vec<String> = Vec::new();
     let resolved = facts.url.join(location.trim()).ok();
     if let Some(target) = &resolved {
-        if let Some(hint) = login_hint(target) {
+        if let Some(hint) = login_hint(target).filter(|_| !named) {
             notes.push(format!("it looks like {hint}"));
         }
         if same_resource(target, &facts.url) {
