@@ -349,9 +349,7 @@ fn unquote_email(text: &str) -> Option<String> {
     }
     let mut out = String::with_capacity(text.len());
     for line in text.split_inclusive('\n') {
-        let unquoted = line
-            .trim_start()
-            .trim_start_matches(|c: char| c == '>' || c == ' ' || c == '\t');
+        let unquoted = line.trim_start().trim_start_matches(['>', ' ', '\t']);
         out.push_str(if quoted(line) { unquoted } else { line });
     }
     Some(out)
