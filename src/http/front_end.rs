@@ -95,6 +95,7 @@ pub const FRONT_ENDS: [FrontEnd; 9] = [
         markers: &[
             Marker::Location("/my.policy"),
             Marker::Location("/vdesk/"),
+            Marker::Body("/my.policy"),
             Marker::Cookie("MRHSession"),
             Marker::Cookie("LastMRH_Session"),
             Marker::Cookie("BIGipServer"),

@@ -27,6 +27,7 @@ pub struct TokenKind {
 
 /// The header, claims and appctx of a token, as the matchers read them.
 struct Claims<'a> {
+    header: &'a Map<String, Value>,
     claims: &'a Map<String, Value>,
     appctx: &'a Map<String, Value>,
 }
@@ -45,6 +46,17 @@ const ENTRA_ISSUER_HOSTS: [&str; 6] = [
     "login.partner.microsoftonline.cn",
 ];
 
+impl<'a> Claims<'a> {
+    /// What the matchers read of `token`.
+    fn of(token: &'a Token) -> Self {
+        Claims {
+            header: token.header(),
+            claims: token.claims(),
+            appctx: token.appctx(),
+        }
+    }
+}
+
 impl Claims<'_> {
     /// A string claim of the payload or of appctx, payload first.
     fn text(&self, name: &str) -> Option<&str> {
@@ -62,6 +74,13 @@ impl Claims<'_> {
         aud[..EXCHANGE_PRINCIPAL.len()]
             .eq_ignore_ascii_case(EXCHANGE_PRINCIPAL)
             .then(|| rest.split('@').next().unwrap_or(rest))
+    }
+
+    /// Whether the header's `x5t` equals its `kid`, as in Entra ID v1 tokens
+    /// (Exchange Online's identity tokens carry `kid` in hex beside a base64url `x5t`).
+    fn x5t_is_kid(&self) -> bool {
+        let text = |name| self.header.get(name).and_then(Value::as_str);
+        matches!((text("x5t"), text("kid")), (Some(x5t), Some(kid)) if !x5t.is_empty() && x5t == kid)
     }
 
     /// The `iss` when it is an Entra ID issuer.
@@ -165,7 +184,7 @@ pub const KINDS: [TokenKind; 5] = [
         id: "entra",
         what: "a Microsoft Entra ID token (nested app authentication or add-in SSO)",
         remedy: Some(Remedy::TokenKindEntra),
-        matches: |c| c.claims.contains_key("tid") || c.entra_issuer().is_some(),
+        matches: |c| c.claims.contains_key("tid") || c.entra_issuer().is_some() || c.x5t_is_kid(),
     },
     TokenKind {
         id: "other-jwt",
@@ -182,10 +201,7 @@ fn starts_with_ignore_case(text: &str, prefix: &str) -> bool {
 
 /// The kind of a decoded token: the first entry of [`KINDS`] that matches.
 pub fn classify(token: &Token) -> &'static TokenKind {
-    let claims = Claims {
-        claims: token.claims(),
-        appctx: token.appctx(),
-    };
+    let claims = Claims::of(token);
     KINDS
         .iter()
         .find(|kind| (kind.matches)(&claims))
@@ -195,10 +211,7 @@ pub fn classify(token: &Token) -> &'static TokenKind {
 /// `token.kind`: passes only for an Exchange user identity token.
 pub(crate) fn check(token: &Token) -> Check {
     let kind = classify(token);
-    let claims = Claims {
-        claims: token.claims(),
-        appctx: token.appctx(),
-    };
+    let claims = Claims::of(token);
     let check = match kind.remedy {
         None => Check::pass(CheckId::TokenKind, kind.what),
         Some(remedy) => {
@@ -297,6 +310,25 @@ mod tests {
             "entra"
         );
         assert_eq!(kind_of(json!({"tid": "t"})), "entra");
+    }
+
+    #[test]
+    fn entra_v1_by_x5t_equal_to_kid_but_not_exchange_onlines_hex_kid() {
+        let text = |header: &str| {
+            let header = URL_SAFE_NO_PAD.encode(header);
+            let payload = URL_SAFE_NO_PAD.encode(r#"{"sub":"x"}"#);
+            decode(&format!("{header}.{payload}.c2ln"))
+                .token
+                .expect("decodes")
+        };
+        let v1 = text(
+            r#"{"alg":"RS256","x5t":"nOo3ZDrODXEK1jKWhXslHR_KXEg","kid":"nOo3ZDrODXEK1jKWhXslHR_KXEg"}"#,
+        );
+        assert_eq!(classify(&v1).id, "entra");
+        let exo = text(
+            r#"{"alg":"RS256","x5t":"5dLw-NqTtnCcQ6nophQ8A9YvmoA","kid":"E5D2F0F8DA93B6709C43A9E8A6143C03D62F9A80"}"#,
+        );
+        assert_eq!(classify(&exo).id, "other-jwt");
     }
 
     #[test]

@@ -183,15 +183,14 @@ fn input_not_found(input: &str, lone: Option<&TokenCandidate>) -> Check {
     } else if input.trim().is_empty() {
         format!("the input is only whitespace ({characters} characters): no token was given")
     } else if let Some(lone) = lone {
-        let short = if lone.len() < 40 {
-            " (it is far too short for a token, which is over 1,000 characters: it was cut)"
+        let why = if lone.len() < 40 {
+            "it was cut short: a token is well over 1,000 characters"
         } else {
-            ""
+            "was only part of the token copied?"
         };
         format!(
             "no JWT in the input: the base64url text starting with eyJ at {} ({} characters) \
-             has no dots, while a JWT is header.payload.signature (was only part of the \
-             token copied?){short}",
+             has no dots, while a JWT is header.payload.signature ({why})",
             where_found(lone),
             lone.len()
         )
