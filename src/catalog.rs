@@ -20,7 +20,7 @@ pub struct Entry {
 /// One value of a vocabulary a check carries in its details (the contract's
 /// "What the tool recognises"): scripts match on `value`.
 #[derive(Debug, Clone, Copy)]
-pub struct Recognised {
+pub struct VocabularyValue {
     /// The stable value.
     pub value: &'static str,
     /// What it is, in words.
@@ -31,12 +31,12 @@ pub struct Recognised {
 
 /// The vocabulary check `id` carries: the details key and its values, read
 /// from the tables that recognise them (so the docs cannot drift from them).
-pub fn vocabulary(id: CheckId) -> Option<(&'static str, Vec<Recognised>)> {
+pub fn vocabulary(id: CheckId) -> Option<(&'static str, Vec<VocabularyValue>)> {
     use CheckId::*;
     let front_ends = || {
         crate::http::front_end::FRONT_ENDS
             .iter()
-            .map(|f| Recognised {
+            .map(|f| VocabularyValue {
                 value: f.id,
                 meaning: f.product,
                 remedy: Some(f.remedy),
@@ -48,7 +48,7 @@ pub fn vocabulary(id: CheckId) -> Option<(&'static str, Vec<Recognised>)> {
             "looks_like",
             crate::token::LooksLike::ALL
                 .iter()
-                .map(|l| Recognised {
+                .map(|l| VocabularyValue {
                     value: l.id(),
                     meaning: l.meaning(),
                     remedy: Some(l.remedy()),
@@ -59,7 +59,7 @@ pub fn vocabulary(id: CheckId) -> Option<(&'static str, Vec<Recognised>)> {
             "kind",
             crate::token::KINDS
                 .iter()
-                .map(|k| Recognised {
+                .map(|k| VocabularyValue {
                     value: k.id,
                     meaning: k.what,
                     remedy: k.remedy,
@@ -71,7 +71,7 @@ pub fn vocabulary(id: CheckId) -> Option<(&'static str, Vec<Recognised>)> {
             "family",
             crate::metadata::Family::ALL
                 .iter()
-                .map(|f| Recognised {
+                .map(|f| VocabularyValue {
                     value: f.id(),
                     meaning: f.what(),
                     remedy: Some(f.remedy()),
