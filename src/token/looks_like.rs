@@ -211,6 +211,9 @@ fn url_or_host(word: &str) -> bool {
     if lower.starts_with("https://") || lower.starts_with("http://") {
         return url::Url::parse(word).is_ok_and(|u| u.host_str().is_some());
     }
+    if word.parse::<std::net::IpAddr>().is_ok() || word.parse::<std::net::SocketAddr>().is_ok() {
+        return true;
+    }
     let host = lower.split(['/', ':', '?']).next().unwrap_or_default();
     let labels: Vec<&str> = host.split('.').collect();
     let Some(last) = labels.last() else {
@@ -260,6 +263,8 @@ mod tests {
             "mail.contoso.com:443",
             "mail.contoso.com/owa",
             "  \"https://outlook.office365.com\"  ",
+            "203.0.113.5",
+            "[2001:db8::1]:443",
         ] {
             assert_eq!(looks(url), "url", "{url}");
         }
