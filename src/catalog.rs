@@ -17,13 +17,101 @@ pub struct Entry {
     pub remedies: &'static [Remedy],
 }
 
+/// One value of a vocabulary a check carries in its details (the contract's
+/// "What the tool recognises"): scripts match on `value`.
+#[derive(Debug, Clone, Copy)]
+pub struct VocabularyValue {
+    /// The stable value.
+    pub value: &'static str,
+    /// What it is, in words.
+    pub meaning: &'static str,
+    /// The remedy the check gives for it, if any.
+    pub remedy: Option<Remedy>,
+}
+
+/// The vocabulary check `id` carries: the details key and its values, read
+/// from the tables that recognise them (so the docs cannot drift from them).
+pub fn vocabulary(id: CheckId) -> Option<(&'static str, Vec<VocabularyValue>)> {
+    use CheckId::*;
+    let front_ends = || {
+        crate::http::front_end::FRONT_ENDS
+            .iter()
+            .map(|f| VocabularyValue {
+                value: f.id,
+                meaning: f.product,
+                remedy: Some(f.remedy),
+            })
+            .collect()
+    };
+    match id {
+        TokenInput => Some((
+            "looks_like",
+            crate::token::LooksLike::ALL
+                .iter()
+                .map(|l| VocabularyValue {
+                    value: l.id(),
+                    meaning: l.meaning(),
+                    remedy: Some(l.remedy()),
+                })
+                .collect(),
+        )),
+        TokenKind => Some((
+            "kind",
+            crate::token::KINDS
+                .iter()
+                .map(|k| VocabularyValue {
+                    value: k.id,
+                    meaning: k.what,
+                    remedy: k.remedy,
+                })
+                .collect(),
+        )),
+        HttpAccess | HttpContent | EwsReachable => Some(("front_end", front_ends())),
+        MetadataDocument => Some((
+            "family",
+            crate::metadata::Family::ALL
+                .iter()
+                .map(|f| VocabularyValue {
+                    value: f.id(),
+                    meaning: f.what(),
+                    remedy: Some(f.remedy()),
+                })
+                .collect(),
+        )),
+        _ => None,
+    }
+}
+
+/// The vocabulary of `id` as a Markdown list, empty when it has none.
+fn vocabulary_markdown(id: CheckId) -> String {
+    let Some((key, values)) = vocabulary(id) else {
+        return String::new();
+    };
+    let mut out = format!(
+        "
+*`details.{key}`:*
+
+"
+    );
+    for v in values {
+        out.push_str(&format!("- `{}`: {}", v.value, v.meaning));
+        match v.remedy {
+            Some(remedy) if id != CheckId::EwsReachable => {
+                out.push_str(&format!(". *Remedy:* {}\n", remedy.text()))
+            }
+            _ => out.push_str(".\n"),
+        }
+    }
+    out
+}
+
 /// The catalog entry of one check.
 pub fn entry(id: CheckId) -> Entry {
     use CheckId::*;
     let (meaning, typical_cause, remedies): (&str, &str, &'static [Remedy]) = match id {
         TokenInput => (
             "A JWT (three base64url parts starting with `eyJ`) can be found in the input.",
-            "An empty paste, a truncated token, or text that holds no token.",
+            "An empty paste, a truncated token, a URL where the token belongs, the decoded claims from jwt.io or jwt.ms, an opaque NAA token, or text that holds no token; `details.looks_like` says which.",
             &[Remedy::PasteToken, Remedy::ProbeTarget],
         ),
         TokenEncoding => (
@@ -138,7 +226,7 @@ pub fn entry(id: CheckId) -> Entry {
         ),
         HttpAccess => (
             "An anonymous GET of the amurl gets 200 (redirects are reported, never followed).",
-            "Authentication on the metadata URL (401), a pre-authenticating proxy or login page (3xx), 403, 404, 5xx.",
+            "Authentication on the metadata URL (401), a pre-authenticating proxy or login page (3xx), 403, 404, 5xx; `details.front_end` names the product that answered instead of Exchange, and its remedy names that product's own setting.",
             &[
                 Remedy::MetadataAuthentication,
                 Remedy::MetadataRedirect,
@@ -157,7 +245,7 @@ pub fn entry(id: CheckId) -> Entry {
         ),
         MetadataDocument => (
             "The JSON is an Exchange authentication metadata document (it has a `keys` array).",
-            "The URL serves another JSON document (an error object, an OpenID configuration).",
+            "The URL (or `--metadata`) serves another document: an error object, or another kind of key document, which `details.family` names.",
             &[Remedy::MetadataNotExchange],
         ),
         MetadataKeys => (
@@ -244,6 +332,7 @@ pub fn checks_markdown() -> String {
         for remedy in e.remedies {
             out.push_str(&format!("- {}\n", remedy.text()));
         }
+        out.push_str(&vocabulary_markdown(id));
     }
     out
 }
@@ -288,6 +377,24 @@ mod tests {
             assert!(!e.meaning.is_empty() && !e.typical_cause.is_empty());
             assert!(!e.remedies.is_empty(), "{id} has no remedy");
         }
+    }
+
+    #[test]
+    fn the_markdown_names_every_vocabulary_value_with_its_remedy() {
+        let md = checks_markdown();
+        for id in CheckId::ALL {
+            for v in vocabulary(id).map(|(_, values)| values).unwrap_or_default() {
+                assert!(
+                    md.contains(&format!("- `{}`: ", v.value)),
+                    "{id}: {}",
+                    v.value
+                );
+                if let (Some(remedy), false) = (v.remedy, id == CheckId::EwsReachable) {
+                    assert!(md.contains(remedy.text()), "{id}: {}", v.value);
+                }
+            }
+        }
+        assert!(md.contains("`details.front_end`"));
     }
 
     #[test]

@@ -101,7 +101,7 @@ pub fn judge_answer(facts: &HttpFacts) -> Check {
     if let Some(server) = facts.header("server") {
         check = check.with_detail("server", http::sanitize(server, 200));
     }
-    check
+    http::name_front_end(check, http::front_end::recognise(facts).as_ref())
 }
 
 fn judge_failure(url: &Url, failure: &Failure, after: &str) -> Check {
@@ -175,6 +175,24 @@ mod tests {
                 check.summary
             );
         }
+    }
+
+    #[test]
+    fn a_front_end_answering_for_ews_is_named_and_still_passes() {
+        let check = judge_answer(&facts(
+            302,
+            "Found",
+            &[("location", "https://mail.contoso.com/my.policy")],
+        ));
+        assert_eq!(check.status, Status::Pass);
+        assert_eq!(check.details["front_end"], "f5-big-ip");
+        assert!(check.summary.contains("F5 BIG-IP"), "{}", check.summary);
+        let plain = judge_answer(&facts(
+            401,
+            "Unauthorized",
+            &[("www-authenticate", "Negotiate"), ("x-feserver", "EXCH01")],
+        ));
+        assert!(!plain.details.contains_key("front_end"));
     }
 
     #[test]

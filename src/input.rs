@@ -151,7 +151,9 @@ fn read_capped(reader: impl Read) -> Result<String, CappedError> {
 /// redirections as UTF-16 with a byte order mark (`Get-Clipboard > token.txt`):
 /// bytes that start with one and read as mostly ASCII in UTF-16 (a zero high
 /// byte in at least half of the units, as any token or JSON has) are decoded
-/// so; anything else is read as UTF-8, lossily.
+/// so. Some tools pipe UTF-16 without a byte order mark: bytes where every
+/// second byte is zero (and the others are not) are decoded as UTF-16 too, in
+/// the byte order the zeros show. Anything else is read as UTF-8, lossily.
 pub fn text_of(bytes: &[u8]) -> String {
     let utf16 = |rest: &[u8], high: usize, unit: fn([u8; 2]) -> u16| {
         let units = rest.chunks_exact(2);
@@ -166,11 +168,31 @@ pub fn text_of(bytes: &[u8]) -> String {
     } else if let Some(rest) = bytes.strip_prefix(b"\xFE\xFF") {
         utf16(rest, 0, u16::from_be_bytes)
     } else {
-        None
+        match bom_less_utf16(bytes) {
+            Some(0) => utf16(bytes, 0, u16::from_be_bytes),
+            Some(_) => utf16(bytes, 1, u16::from_le_bytes),
+            None => None,
+        }
     };
     decoded.unwrap_or_else(|| {
         let rest = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
         String::from_utf8_lossy(rest).into_owned()
+    })
+}
+
+/// Which byte of each pair is the zero high byte of UTF-16 text without a byte
+/// order mark (1 for little endian, 0 for big endian), when every second byte
+/// is zero and the bytes between are not: ASCII text in UTF-16. UTF-8 text
+/// has no zero bytes at all, so nothing real is taken for it.
+fn bom_less_utf16(bytes: &[u8]) -> Option<usize> {
+    let units = bytes.chunks_exact(2);
+    if units.len() < 4 {
+        return None;
+    }
+    [1, 0].into_iter().find(|&high| {
+        units
+            .clone()
+            .all(|pair| pair[high] == 0 && pair[1 - high] != 0)
     })
 }
 
@@ -189,6 +211,7 @@ pub struct TokenCandidate {
     column: usize,
     offset: usize,
     joined_line_breaks: usize,
+    unquoted: bool,
 }
 
 impl TokenCandidate {
@@ -225,6 +248,12 @@ impl TokenCandidate {
     /// How many line breaks inside the token were joined.
     pub fn joined_line_breaks(&self) -> usize {
         self.joined_line_breaks
+    }
+
+    /// Whether e-mail quoting (`> ` at the start of its lines) was removed to
+    /// find it; its line and column are then those of the unquoted text.
+    pub fn unquoted(&self) -> bool {
+        self.unquoted
     }
 
     /// The token's length in characters.
@@ -265,11 +294,15 @@ pub fn extract_jwt(text: &str) -> Option<String> {
 /// `probe` asks this before treating its TARGET as a host: taken for a host
 /// name, `header.payload` would be looked up in public DNS, handing the
 /// user's claims to every resolver on the way. No real host name starts
-/// with a 16-character label beginning `eyJ`.
+/// with a 16-character label beginning `eyJ`, nor is one label beginning `eyJ`.
 pub fn holds_token(text: &str) -> bool {
     // The shortest JOSE header, `{"alg":"none"}`, is 19 characters of base64url.
-    find_token(text)
-        .is_some_and(|candidate| candidate.text().split('.').next().map_or(0, str::len) >= 16)
+    // A lone `eyJ…` word with no dot is a token cut short, not a host name: no
+    // host starts so, and looked up it would leak part of the header.
+    find_token(text).is_some_and(|candidate| {
+        candidate.text().split('.').next().map_or(0, str::len) >= 16
+            || (candidate.parts() == 1 && candidate.text() == text.trim())
+    })
 }
 
 /// The token to judge in `text`: the first complete JWT (three non-empty parts);
@@ -279,6 +312,51 @@ pub fn holds_token(text: &str) -> bool {
 /// Linear in the length of `text`: each byte is looked at a bounded number of
 /// times, whatever the input (a 10 MB paste of junk included).
 pub fn find_token(text: &str) -> Option<TokenCandidate> {
+    let found = find_in(text);
+    if found.as_ref().is_some_and(TokenCandidate::is_complete) {
+        return found;
+    }
+    // A token quoted in an e-mail reply (`> ` before every line) is whole once
+    // the quoting is removed; the quote marks would otherwise cut it at the
+    // first line break.
+    match unquote_email(text).and_then(|unquoted| find_in(&unquoted)) {
+        Some(unquoted) if better(&unquoted, found.as_ref()) => Some(TokenCandidate {
+            unquoted: true,
+            ..unquoted
+        }),
+        _ => found,
+    }
+}
+
+/// Whether `candidate` is a better find than `kept`: complete where it is
+/// not, or with more of the token.
+fn better(candidate: &TokenCandidate, kept: Option<&TokenCandidate>) -> bool {
+    match kept {
+        None => true,
+        Some(kept) => {
+            (candidate.is_complete() && !kept.is_complete())
+                || (candidate.parts, candidate.len()) > (kept.parts, kept.len())
+        }
+    }
+}
+
+/// `text` with e-mail quoting removed from the start of each line (`>`, `> >`,
+/// `>>` and the spaces after), when some line is quoted; `None` otherwise.
+fn unquote_email(text: &str) -> Option<String> {
+    let quoted = |line: &str| line.trim_start().starts_with('>');
+    if !text.contains('>') || !text.lines().any(quoted) {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        let unquoted = line.trim_start().trim_start_matches(['>', ' ', '\t']);
+        out.push_str(if quoted(line) { unquoted } else { line });
+    }
+    Some(out)
+}
+
+/// [`find_token`] without the e-mail unquoting.
+fn find_in(text: &str) -> Option<TokenCandidate> {
     let bytes = text.as_bytes();
     let mut fallback: Option<(Scanned, usize)> = None;
     let mut search_from = 0;
@@ -331,6 +409,7 @@ impl Scanned {
             column: before[line_start..].chars().count() + 1,
             offset: before.chars().count() + 1,
             joined_line_breaks: self.joins,
+            unquoted: false,
             text: self.text,
         }
     }
@@ -645,6 +724,45 @@ mod tests {
             let read = read_capped(bytes.as_slice()).expect("read");
             assert_eq!(extract_jwt(&read).as_deref(), Some(token));
         }
+    }
+
+    #[test]
+    fn utf16_without_a_byte_order_mark_is_read() {
+        let token = "eyJhbGciOiJSUzI1NiJ9.eyJhIjoxfQ.c2ln";
+        let text = format!("{token}\r\n");
+        let le: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let be: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
+        for bytes in [le, be] {
+            assert_eq!(extract_jwt(&text_of(&bytes)).as_deref(), Some(token));
+        }
+        // UTF-8 with a stray zero byte, and binary junk, stay UTF-8.
+        assert_eq!(text_of(b"abc\0def"), "abc\0def");
+        assert_eq!(text_of(b"\0\0\0\0\0\0\0\0"), "\0\0\0\0\0\0\0\0");
+    }
+
+    #[test]
+    fn a_token_quoted_in_an_email_is_unquoted() {
+        let t = jwt();
+        let (a, rest) = t.split_at(30);
+        let (b, c) = rest.split_at(200);
+        for quoted in [
+            format!("> {a}\n> {b}\n> {c}\n"),
+            format!("On Monday Ann wrote:\n>> {a}\r\n>> {b}\r\n>> {c}\r\n"),
+            format!("> > {a}\n> > {b}\n> > {c}"),
+        ] {
+            let found = find_token(&quoted).expect("found");
+            assert_eq!(found.text(), t, "{quoted:?}");
+            assert!(found.unquoted());
+        }
+        // An ordinary paste is not marked.
+        assert!(!find_token(&t).expect("found").unquoted());
+    }
+
+    #[test]
+    fn a_short_lone_eyj_word_is_a_token_not_a_host() {
+        assert!(holds_token("eyJhbGciOi"));
+        assert!(holds_token("  eyJ0eXAi\n"));
+        assert!(!holds_token("eyJump.example.com"));
     }
 
     #[test]

@@ -55,6 +55,73 @@ pub const EXCHANGE_SERVICE_NAME: &str = "00000002-0000-0ff1-ce00-000000000000";
 /// SharePoint's well-known service principal, whose STS serves the same format.
 const SHAREPOINT_SERVICE_NAME: &str = "00000003-0000-0ff1-ce00-000000000000";
 
+/// Azure Access Control Service's well-known service principal.
+const ACS_SERVICE_NAME: &str = "00000001-0000-0000-c000-000000000000";
+
+/// Another kind of key document than Exchange's: `metadata.document`'s
+/// `details.family` (the contract's vocabulary). Users point `--metadata`, or
+/// a wrong amurl, at these; each is told by its own fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    /// A JSON Web Key Set: `keys` of `kty`/`kid`/`x5c` (Microsoft Entra ID's
+    /// `discovery/keys`, RFC 7517).
+    EntraJwks,
+    /// An OpenID Connect discovery document (`jwks_uri`, `authorization_endpoint`).
+    OpenIdConfiguration,
+    /// Azure ACS metadata (`accounts.accesscontrol.windows.net/metadata/json/1`):
+    /// service 00000001-…, endpoints for issuance or management, no `keyinfo.x5t`.
+    Acs,
+    /// SharePoint's STS metadata (`/_layouts/15/metadata/json/1`): service and
+    /// issuer 00000003-0000-0ff1-ce00-000000000000 (the real response in the samples).
+    SharePointSts,
+}
+
+impl Family {
+    /// Every family, in the contract's order.
+    pub const ALL: [Family; 4] = [
+        Family::EntraJwks,
+        Family::OpenIdConfiguration,
+        Family::Acs,
+        Family::SharePointSts,
+    ];
+
+    /// The stable value of `details.family`.
+    pub fn id(self) -> &'static str {
+        match self {
+            Family::EntraJwks => "entra-jwks",
+            Family::OpenIdConfiguration => "openid-configuration",
+            Family::Acs => "acs",
+            Family::SharePointSts => "sharepoint-sts",
+        }
+    }
+
+    /// What the document is, in words.
+    pub fn what(self) -> &'static str {
+        match self {
+            Family::EntraJwks => {
+                "a JSON Web Key Set (keys of kty/kid/x5c, as Microsoft Entra ID publishes them)"
+            }
+            Family::OpenIdConfiguration => {
+                "an OpenID Connect discovery document (an identity provider's)"
+            }
+            Family::Acs => "Azure Access Control Service (ACS) metadata",
+            Family::SharePointSts => {
+                "SharePoint's STS metadata (issuer 00000003-0000-0ff1-ce00-000000000000)"
+            }
+        }
+    }
+
+    /// Who must do what.
+    pub fn remedy(self) -> Remedy {
+        match self {
+            Family::EntraJwks => Remedy::MetadataFamilyJwks,
+            Family::OpenIdConfiguration => Remedy::MetadataFamilyOpenId,
+            Family::Acs => Remedy::MetadataFamilyAcs,
+            Family::SharePointSts => Remedy::MetadataFamilySharePoint,
+        }
+    }
+}
+
 /// An authentication metadata document as read, with its usable keys.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MetadataDocument {
@@ -76,6 +143,8 @@ pub struct MetadataDocument {
     pub keys: Vec<PublishedKey>,
     /// Why each other entry of `keys` was not usable, one line each (`key 2: ...`).
     pub ignored_keys: Vec<String>,
+    /// The other kind of key document this is, if it is not Exchange's.
+    pub family: Option<Family>,
 }
 
 /// One usable entry of the document's `keys` array: a parsed X.509 certificate.
@@ -184,6 +253,17 @@ pub fn judge(body: &[u8], now: OffsetDateTime) -> MetadataOutcome {
             };
         }
     };
+    if let Some(family) = document.family {
+        let skip = "not an Exchange metadata document (metadata.document fails)";
+        return MetadataOutcome {
+            checks: vec![
+                family_check(&document, family, now),
+                Check::skip(CheckId::MetadataKeys, skip),
+                Check::skip(CheckId::MetadataCertificate, skip),
+            ],
+            document: None,
+        };
+    }
     let checks = vec![
         document_check(&document),
         keys_check(&document, now),
@@ -193,6 +273,70 @@ pub fn judge(body: &[u8], now: OffsetDateTime) -> MetadataOutcome {
         checks,
         document: Some(document),
     }
+}
+
+/// `metadata.document` failing on a key document of another family: what it
+/// is, who issues it, and the certificates it publishes (so the engineer sees
+/// they are not Exchange's).
+fn family_check(document: &MetadataDocument, family: Family, now: OffsetDateTime) -> Check {
+    let issuer = document
+        .issuer
+        .as_deref()
+        .map(|i| format!(", issuer `{}`", excerpt(i, 100)))
+        .unwrap_or_default();
+    Check::fail(
+        CheckId::MetadataDocument,
+        format!(
+            "this is {}{issuer}, not an Exchange authentication metadata document (serviceName {EXCHANGE_SERVICE_NAME})",
+            family.what()
+        ),
+        family.remedy(),
+    )
+    .with_detail("family", family.id())
+    .with_detail("service_name", clipped(&document.service_name))
+    .with_detail("issuer", clipped(&document.issuer))
+    .with_detail("keys", keys_facts(&document.keys, now))
+    .with_detail("keys_total", document.keys.len() + document.ignored_keys.len())
+}
+
+/// Whether `keys` holds JSON Web Keys (`kty`) and no key in Exchange's form (`keyvalue`).
+fn is_jwks(entries: &[Value]) -> bool {
+    let has = |entry: &Value, name: &str| matches!(entry, Value::Object(key) if field(key, name).is_some());
+    entries.iter().any(|e| has(e, "kty")) && !entries.iter().any(|e| has(e, "keyvalue"))
+}
+
+/// The family of a document with `keys` in Exchange's form, from its service
+/// principal, its endpoints and its keys, when it is not Exchange's.
+fn family_of(top: &Map<String, Value>, keys: &[PublishedKey]) -> Option<Family> {
+    let principal = |id: &str| {
+        ["serviceName", "issuer", "name"].iter().any(|name| {
+            string_field(top, name).is_some_and(|v| {
+                v.get(..id.len())
+                    .is_some_and(|head| head.eq_ignore_ascii_case(id))
+            })
+        })
+    };
+    if principal(SHAREPOINT_SERVICE_NAME) {
+        return Some(Family::SharePointSts);
+    }
+    let usages: Vec<String> = match field(top, "endpoints") {
+        Some(Value::Array(endpoints)) => endpoints
+            .iter()
+            .filter_map(|e| match e {
+                Value::Object(endpoint) => string_field(endpoint, "usage"),
+                _ => None,
+            })
+            .map(|u| u.to_ascii_lowercase())
+            .collect(),
+        _ => Vec::new(),
+    };
+    let acs_endpoints = !usages.is_empty()
+        && usages.iter().all(|u| u != "metadata")
+        && keys.iter().all(|k| k.declared_x5t.is_none());
+    if principal(ACS_SERVICE_NAME) || acs_endpoints {
+        return Some(Family::Acs);
+    }
+    None
 }
 
 /// Parses a metadata document without judging it: the document, or the
@@ -240,17 +384,35 @@ pub fn read_document(body: &[u8]) -> Result<MetadataDocument, Check> {
             .with_detail("fields", fields));
         }
         None => {
-            return Err(fail(
+            let openid = ["jwks_uri", "authorization_endpoint", "token_endpoint"]
+                .iter()
+                .any(|name| field(&top, name).is_some());
+            let check = fail(
                 format!(
                     "the JSON is not an Exchange authentication metadata document (no keys array): it is {}",
                     describe_object(&top)
                 ),
-                Remedy::MetadataNotExchange,
+                if openid {
+                    Family::OpenIdConfiguration.remedy()
+                } else {
+                    Remedy::MetadataNotExchange
+                },
             )
-            .with_detail("fields", fields));
+            .with_detail("fields", fields);
+            return Err(if openid {
+                check.with_detail("family", Family::OpenIdConfiguration.id())
+            } else {
+                check
+            });
         }
     };
+    let jwks = is_jwks(&keys);
     let (keys, ignored_keys) = read_keys(keys);
+    let family = if jwks {
+        Some(Family::EntraJwks)
+    } else {
+        family_of(&top, &keys)
+    };
     Ok(MetadataDocument {
         id: string_field(&top, "id"),
         version: string_field(&top, "version"),
@@ -270,6 +432,7 @@ pub fn read_document(body: &[u8]) -> Result<MetadataDocument, Check> {
         },
         keys,
         ignored_keys,
+        family,
     })
 }
 

@@ -111,6 +111,40 @@ pub enum Remedy {
     EwsUnreachable,
     /// A plain-http URL.
     UseHttps,
+    /// A URL or host name was given where a token belongs.
+    UseProbe,
+    /// Only part of a token was pasted.
+    TokenTruncated,
+    /// A decoded header or payload was pasted instead of the raw token.
+    PasteRawToken,
+    /// An opaque (not JWT) access token was pasted.
+    OpaqueToken,
+    /// Microsoft Entra application proxy pre-authenticates the URL.
+    FrontEndEntraAppProxy,
+    /// AD FS (Web Application Proxy) pre-authenticates the URL.
+    FrontEndAdfs,
+    /// An F5 BIG-IP APM access policy pre-authenticates the URL.
+    FrontEndF5,
+    /// Cloudflare challenges or blocks the request.
+    FrontEndCloudflare,
+    /// Forefront TMG / ISA Server asks for authentication.
+    FrontEndTmg,
+    /// Kemp LoadMaster ESP pre-authenticates the URL.
+    FrontEndKemp,
+    /// A Citrix NetScaler / ADC gateway pre-authenticates the URL.
+    FrontEndNetscaler,
+    /// Exchange's forms-based sign-in answers instead of the document.
+    FrontEndOwaForms,
+    /// Exchange Online's front end answered.
+    FrontEndExchangeOnline,
+    /// The document is Entra ID's JSON Web Key Set.
+    MetadataFamilyJwks,
+    /// The document is an OpenID Connect discovery document.
+    MetadataFamilyOpenId,
+    /// The document is Azure ACS metadata.
+    MetadataFamilyAcs,
+    /// The document is SharePoint's STS metadata.
+    MetadataFamilySharePoint,
     /// The command ran out of its time budget.
     TimedOut,
 }
@@ -125,7 +159,7 @@ impl Remedy {
             Remedy::TokenHeader => "This is not an Exchange user identity token (typ JWT, alg RS256, with x5t): make sure the add-in calls getUserIdentityTokenAsync and that the right token was pasted.",
             Remedy::TokenKindCallback => "Add-in developer: this is an Exchange callback token (getCallbackTokenAsync, meant for EWS and REST calls); SSI validates the user identity token: have the add-in send the token from getUserIdentityTokenAsync.",
             Remedy::TokenKindOwaDownload => "This is an Outlook on the web attachment-download token, not an identity token: paste the token the add-in sends to SSI (from getUserIdentityTokenAsync), as the add-in's log or the SSI ticket shows it.",
-            Remedy::TokenKindEntra => "This is a Microsoft Entra ID token (nested app authentication or add-in SSO), not the legacy Exchange identity token SSI validates: paste the token from getUserIdentityTokenAsync; where Exchange Online has turned legacy tokens off, the add-in and SSI must move to Entra ID tokens together.",
+            Remedy::TokenKindEntra => "This is a Microsoft Entra ID token (nested app authentication or add-in SSO), not the legacy Exchange identity token SSI validates: it has no appctx.amurl and is signed with Entra ID's keys, so SSI's identity-token check cannot use it. On Exchange on-premises, paste the token from getUserIdentityTokenAsync. On Exchange Online, legacy identity tokens are being turned off (since February 2025): where they are off, the add-in can only get Entra ID tokens, and SSI must be set up to accept them; this chain no longer applies.",
             Remedy::TokenKindOther => "This JWT is not an Exchange user identity token: paste the token from getUserIdentityTokenAsync, as the add-in's log or the SSI ticket shows it.",
             Remedy::TokenVersion => "SSI accepts only Exchange user identity tokens (appctx.version ExIdTok.V1): paste the token from getUserIdentityTokenAsync, not a callback or other token.",
             Remedy::TokenClaims => "This token's claims do not have the form Exchange gives them: make sure the pasted token is the Exchange user identity token from getUserIdentityTokenAsync, copied unchanged (not re-encoded or edited).",
@@ -171,6 +205,23 @@ impl Remedy {
             Remedy::SignatureInvalid => "The signature does not verify with the published certificate: the token was damaged in copying (copy it again), or it was signed by another Exchange server than the amurl names.",
             Remedy::EwsUnreachable => "Exchange and firewall admins: SSI calls EWS next; publish https://<host>/EWS/Exchange.asmx to the internet and allow the SSI IP ranges (`idtoken-doctor ssi-ips`). Check the URLs with Get-WebServicesVirtualDirectory | Select name,*url* | fl.",
             Remedy::UseHttps => "Exchange admin: SSI fetches the metadata only over HTTPS; publish https://<external host>/autodiscover/metadata/json/1.",
+            Remedy::UseProbe => "This is a URL or host name, not a token: to check the metadata URL the way SSI fetches it, run `idtoken-doctor probe <URL or host>`; to judge a token, paste the token itself (or pass @PATH to read it from a file).",
+            Remedy::TokenTruncated => "Only part of the token was copied: copy the whole token (three base64url parts separated by dots, usually well over 1,000 characters) from the add-in's log or the ticket; line breaks inside it are joined automatically.",
+            Remedy::PasteRawToken => "This is a decoded header or payload (from jwt.io, jwt.ms or a log), and the signature is gone with the encoding: nothing can be verified. Paste the raw token instead: three base64url parts starting with eyJ, separated by dots.",
+            Remedy::OpaqueToken => "This is an opaque access token (EwA…/EwB…), the kind nested app authentication returns for personal Microsoft accounts (outlook.com): it is not a JWT and carries nothing SSI can validate. Test with a work or school mailbox, and paste the token the add-in sends to SSI.",
+            Remedy::FrontEndEntraAppProxy => "Entra or Exchange admin: Microsoft Entra application proxy pre-authenticates the metadata URL, and SSI cannot sign in. Publish https://<host>/autodiscover/metadata/ (and /EWS/) as an application proxy application with pre-authentication set to Passthrough (a separate application for that path if the rest keeps Microsoft Entra ID pre-authentication), or publish it outside the application proxy.",
+            Remedy::FrontEndAdfs => "Proxy admin: the metadata URL is published with AD FS pre-authentication (Web Application Proxy), and SSI cannot sign in. Publish https://<host>/autodiscover/metadata/ as a pass-through application (Add-WebApplicationProxyApplication -ExternalPreAuthentication PassThrough), or outside the pre-authenticating proxy.",
+            Remedy::FrontEndF5 => "F5 admin: a BIG-IP APM access policy pre-authenticates the metadata URL, and SSI cannot sign in. Exempt /autodiscover/metadata/json/1 (and /EWS/) from the access policy: an iRule that calls ACCESS::disable for that path, or a virtual server without the access profile for it.",
+            Remedy::FrontEndCloudflare => "Cloudflare admin: Cloudflare's WAF or bot protection challenges or blocks the anonymous GET, and SSI cannot answer a challenge. Add a WAF custom rule with the Skip action (managed rules, Bot Fight Mode, challenges) for requests from SSI's addresses (`idtoken-doctor ssi-ips --format plain`) to /autodiscover/metadata/ and /EWS/.",
+            Remedy::FrontEndTmg => "TMG admin: the Forefront TMG (or ISA Server) web publishing rule asks for authentication, and SSI sends none. Add a web publishing rule for /autodiscover/metadata/* that applies to All Users and allows anonymous access (no pre-authentication, no forms), ordered above the Exchange rule; TMG is out of support, so plan its replacement.",
+            Remedy::FrontEndKemp => "LoadMaster admin: the Kemp Edge Security Pack pre-authenticates the metadata URL, and SSI cannot sign in. Add /autodiscover/metadata/* to the virtual service's ESP Pre-Authorization Excluded Directories (and its Allowed Virtual Directories), or serve that path from a SubVS without ESP.",
+            Remedy::FrontEndNetscaler => "NetScaler admin: the Citrix NetScaler / ADC gateway pre-authenticates the metadata URL, and SSI cannot sign in. Exempt /autodiscover/metadata/ (and /EWS/) from authentication: a content-switching policy that sends that path to a load-balancing virtual server without authentication, or an authentication policy that skips it.",
+            Remedy::FrontEndOwaForms => "Exchange or proxy admin: Exchange's forms-based sign-in for Outlook on the web answers instead of the document. Make sure /autodiscover/metadata/json/1 reaches the Autodiscover virtual directory with anonymous access (Get-AutodiscoverVirtualDirectory) and that the reverse proxy does not send it to /owa.",
+            Remedy::FrontEndExchangeOnline => "This is Exchange Online's front end: nothing is published by the customer here. Legacy Exchange identity tokens are being turned off in Exchange Online since February 2025; where they are off, the add-in must use nested app authentication (Microsoft Entra ID tokens) and SSI must accept those.",
+            Remedy::MetadataFamilyJwks => "This is a JSON Web Key Set (Microsoft Entra ID's signing keys, say), not Exchange's: SSI needs the Exchange server's own https://<host>/autodiscover/metadata/json/1. Save that document (or point --metadata at it) instead.",
+            Remedy::MetadataFamilyOpenId => "This is an OpenID Connect discovery document (an identity provider's), not Exchange's: SSI needs the Exchange server's own https://<host>/autodiscover/metadata/json/1. Save that document (or point --metadata at it) instead.",
+            Remedy::MetadataFamilyAcs => "This is Azure Access Control Service (ACS) metadata, not the Exchange server's: SSI needs https://<host>/autodiscover/metadata/json/1 from the Exchange host the token's amurl names.",
+            Remedy::MetadataFamilySharePoint => "This is SharePoint's STS metadata (issuer 00000003-0000-0ff1-ce00-000000000000), not Exchange's: SSI needs the Exchange server's own https://<host>/autodiscover/metadata/json/1, whose serviceName is 00000002-0000-0ff1-ce00-000000000000.",
             Remedy::TimedOut => "The server did not finish in time: check that the endpoint answers promptly from the internet (a stalled proxy or a firewall that lets the connection open but drops traffic is typical).",
         }
     }

@@ -17,6 +17,8 @@ fn expected_check(scenario: Scenario) -> Option<&'static str> {
         Scenario::X5tMismatch => Some("key.match"),
         Scenario::ExpiredAuthCert => Some("key.certificate"),
         Scenario::BadSignature => Some("key.signature"),
+        Scenario::PreauthProxy => Some("http.access"),
+        Scenario::CallbackToken => Some("token.kind"),
     }
 }
 
@@ -117,6 +119,34 @@ fn demo_bad_signature() {
 }
 
 #[test]
+fn demo_preauth_proxy_names_the_application_proxy() {
+    let report = assert_json(
+        &strings(&["demo", "preauth-proxy"]),
+        ALL_STAGES,
+        expectation(Scenario::PreauthProxy),
+    );
+    let access = check(&report, "http.access");
+    assert_eq!(access["details"]["front_end"], "entra-app-proxy");
+    assert!(
+        access["remedy"].to_string().contains("Passthrough"),
+        "{access}"
+    );
+}
+
+#[test]
+fn demo_callback_token_names_the_kind() {
+    let report = assert_json(
+        &strings(&["demo", "callback-token"]),
+        ALL_STAGES,
+        expectation(Scenario::CallbackToken),
+    );
+    assert_eq!(
+        check(&report, "token.kind")["details"]["kind"],
+        "exchange-callback"
+    );
+}
+
+#[test]
 fn demo_list_names_every_scenario_with_its_exit_code() {
     let run = doctor(["demo", "--list"]);
     assert_eq!(run.code, 0);
@@ -138,12 +168,14 @@ fn demo_list_names_every_scenario_with_its_exit_code() {
         names,
         [
             "healthy",
+            "callback-token",
             "internal-host",
             "firewall-drop",
             "self-signed",
             "incomplete-chain",
             "auth-401",
             "login-redirect",
+            "preauth-proxy",
             "x5t-mismatch",
             "expired-auth-cert",
             "bad-signature",

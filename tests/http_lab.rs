@@ -191,11 +191,151 @@ fn a_302_reports_its_location_and_is_not_followed() {
     let (outcome, _) = lab.run();
     let check = access(&outcome);
     assert_eq!(check.status, Status::Fail);
-    assert_eq!(check.remedy, Some(Remedy::MetadataRedirect));
+    assert_eq!(check.remedy, Some(Remedy::FrontEndAdfs));
+    assert_eq!(check.details["front_end"], "adfs");
     assert!(check.summary.contains(location), "{}", check.summary);
     assert!(check.summary.contains("AD FS"), "{}", check.summary);
     assert_eq!(check.details["location"], location);
     assert_eq!(lab.server.requests().len(), 1, "the redirect was followed");
+}
+
+/// What each product in front of Exchange answers an anonymous GET of the
+/// metadata URL, in the shape of its recorded answers (see the sources in
+/// `src/http/front_end.rs`), and the `front_end` it must be named by.
+fn front_end_answers() -> Vec<(Response, Option<&'static str>)> {
+    let app_proxy = "https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47/oauth2/authorize\
+        ?response_type=code&client_id=5f3c&scope=openid&redirect_uri=https%3a%2f%2fmail-contoso.msappproxy.net%2f\
+        &state=AppProxyState%3a%7b%22InvalidTokenRetry%22%3anull%7d%23EndOfStateParam%23";
+    vec![
+        (Response::redirect(app_proxy), Some("entra-app-proxy")),
+        (
+            Response::html(
+                200,
+                "<!DOCTYPE html><html><head><title>Sign in to your account</title></head><body></body></html>",
+            ),
+            Some("entra-app-proxy"),
+        ),
+        (
+            Response::redirect("https://sts.contoso.test/adfs/ls/?wa=wsignin1.0&wtrealm=urn%3aAppProxy%3acom"),
+            Some("adfs"),
+        ),
+        (
+            Response::redirect("/my.policy")
+                .header("Server", "BigIP")
+                .header("Set-Cookie", "LastMRH_Session=0b1c;path=/;secure")
+                .header("Set-Cookie", "MRHSession=5a6d;path=/;secure"),
+            Some("f5-big-ip"),
+        ),
+        (
+            Response::redirect("/logon/LogonPoint/tmindex.html")
+                .header("Set-Cookie", "NSC_TMAS=abc;Secure;Path=/"),
+            Some("citrix-netscaler"),
+        ),
+        (
+            Response::redirect("/lm_auth_proxy?LMimage=1&LMlogon=1"),
+            Some("kemp"),
+        ),
+        (
+            Response::unauthorized(&["Negotiate", "Kerberos", "NTLM"])
+                .header("Proxy-Support", "Session-Based-Authentication")
+                .header("Via", "1.1 TMG01"),
+            Some("forefront-tmg"),
+        ),
+        (
+            Response::html(403, "<html><head><title>Just a moment...</title></head></html>")
+                .header("Server", "cloudflare")
+                .header("cf-ray", "8a1b2c3d4e5f6a7b-FRA")
+                .header("cf-mitigated", "challenge"),
+            Some("cloudflare"),
+        ),
+        (
+            Response::redirect("https://mail.contoso.test/owa/auth/logon.aspx?url=https%3a%2f%2fmail&reason=0"),
+            Some("owa-forms"),
+        ),
+        (
+            Response::unauthorized(&["Bearer", "Basic Realm=\"\""])
+                .header("X-CalculatedFETarget", "DB3PR0102CU001.internal.outlook.com")
+                .header("X-FEServer", "DB3PR0102CA0017"),
+            Some("exchange-online"),
+        ),
+        // Near misses: a plain redirect to an unknown host, a bare redirect to
+        // Entra ID sign-in, on-premises Exchange's own 401 with X-FEServer.
+        (Response::redirect("https://www.contoso.test/"), None),
+        (
+            Response::redirect("https://login.microsoftonline.com/common/oauth2/authorize?client_id=x"),
+            None,
+        ),
+        (
+            Response::unauthorized(&["Negotiate", "NTLM"])
+                .header("Server", "Microsoft-IIS/10.0")
+                .header("X-FEServer", "EXCH01"),
+            None,
+        ),
+    ]
+}
+
+#[test]
+fn every_front_end_is_named_on_its_answer_and_only_there() {
+    for (response, expected) in front_end_answers() {
+        let shown = format!("{} {:?}", response.status, response.headers);
+        let lab = Lab::start(Behaviour::Respond(response));
+        let (outcome, _) = lab.run();
+        let named: Vec<&str> = outcome
+            .checks
+            .iter()
+            .filter_map(|c| c.details.get("front_end").and_then(|v| v.as_str()))
+            .collect();
+        match expected {
+            Some(id) => {
+                assert!(
+                    named.contains(&id),
+                    "{id} on {shown}: {:#?}",
+                    outcome.checks
+                );
+                let failing = outcome
+                    .checks
+                    .iter()
+                    .find(|c| c.status == Status::Fail)
+                    .expect("a failing check");
+                assert_eq!(failing.details["front_end"], id, "{shown}");
+                assert!(
+                    failing
+                        .remedy
+                        .is_some_and(|r| r != Remedy::MetadataRedirect
+                            && r != Remedy::MetadataAuthentication),
+                    "the product's own remedy on {shown}: {:?}",
+                    failing.remedy
+                );
+            }
+            None => assert!(named.is_empty(), "nothing named on {shown}: {named:?}"),
+        }
+    }
+}
+
+#[test]
+fn ews_behind_a_front_end_still_answers_and_is_named() {
+    let pki = Pki::new().expect("pki");
+    let identity = pki.leaf(HOST).build().expect("leaf").identity();
+    let ews = "/EWS/Exchange.asmx";
+    for (response, expected) in front_end_answers() {
+        let shown = format!("{} {:?}", response.status, response.headers);
+        let server = HttpsServer::start(
+            identity.clone(),
+            vec![Route::new(ews, Behaviour::Respond(response))],
+        )
+        .expect("server");
+        let url = Url::parse(&server.url(HOST, ews)).expect("url");
+        let net = net_with_roots(vec![pki.ca_der()], Duration::from_secs(10));
+        let budget = Budget::new(Duration::from_secs(10));
+        let check = idtoken_doctor::ews::run(&url, Some(server.addr()), &net, &budget);
+        assert_eq!(check.status, Status::Pass, "{shown}: {check:?}");
+        assert_eq!(
+            check.details.get("front_end").and_then(|v| v.as_str()),
+            // The sign-in page is judged only where a body is read: not on EWS.
+            expected.filter(|_| !shown.starts_with("200")),
+            "{shown}"
+        );
+    }
 }
 
 #[test]

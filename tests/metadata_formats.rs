@@ -290,7 +290,8 @@ fn openid_configuration_is_named() {
     let outcome = metadata::judge(OPENID, NOW);
     let document = check(&outcome, CheckId::MetadataDocument);
     assert_eq!(document.status, Status::Fail);
-    assert_eq!(document.remedy, Some(Remedy::MetadataNotExchange));
+    assert_eq!(document.remedy, Some(Remedy::MetadataFamilyOpenId));
+    assert_eq!(document.details["family"], "openid-configuration");
     assert!(
         document.summary.contains("no keys array"),
         "{}",
@@ -359,9 +360,16 @@ fn empty_keys_array_fails_the_keys_check() {
 fn a_jwks_key_set_is_recognised() {
     let text = json!({"keys": [{"kty": "RSA", "kid": "abc", "n": "xyz", "e": "AQAB"}]}).to_string();
     let outcome = judge(&text);
-    let keys = check(&outcome, CheckId::MetadataKeys);
-    assert_eq!(keys.status, Status::Fail);
-    assert!(keys.summary.contains("JSON Web Key"), "{}", keys.summary);
+    let document = check(&outcome, CheckId::MetadataDocument);
+    assert_eq!(document.status, Status::Fail);
+    assert_eq!(document.details["family"], "entra-jwks");
+    assert_eq!(document.remedy, Some(Remedy::MetadataFamilyJwks));
+    assert!(
+        document.summary.contains("JSON Web Key"),
+        "{}",
+        document.summary
+    );
+    assert_eq!(check(&outcome, CheckId::MetadataKeys).status, Status::Skip);
 }
 
 #[test]

@@ -22,19 +22,8 @@ fn ids(outcome: &MetadataOutcome) -> Vec<CheckId> {
 
 #[test]
 fn sharepoint_sample_parses_with_its_known_thumbprint() {
-    let outcome = at(datetime!(2026-06-01 00:00:00 UTC), SHAREPOINT);
-    assert_eq!(
-        ids(&outcome),
-        vec![
-            CheckId::MetadataDocument,
-            CheckId::MetadataKeys,
-            CheckId::MetadataCertificate
-        ]
-    );
-    for check in &outcome.checks {
-        assert_eq!(check.status, Status::Pass, "{check:?}");
-    }
-    let document = outcome.document.expect("a document");
+    let document = metadata::read_document(SHAREPOINT).expect("a document");
+    assert_eq!(document.family, Some(metadata::Family::SharePointSts));
     assert_eq!(document.keys.len(), 1);
     assert!(
         document.ignored_keys.is_empty(),
@@ -72,18 +61,51 @@ fn sharepoint_sample_parses_with_its_known_thumbprint() {
 #[test]
 fn sharepoint_sample_is_named_as_not_exchange_and_lists_facts() {
     let outcome = at(datetime!(2026-06-01 00:00:00 UTC), SHAREPOINT);
+    assert_eq!(
+        ids(&outcome),
+        vec![
+            CheckId::MetadataDocument,
+            CheckId::MetadataKeys,
+            CheckId::MetadataCertificate
+        ]
+    );
     let document = &outcome.checks[0];
+    assert_eq!(document.status, Status::Fail, "{document:?}");
+    assert_eq!(document.details["family"], "sharepoint-sts");
+    assert_eq!(document.remedy, Some(Remedy::MetadataFamilySharePoint));
     assert!(
         document.summary.contains("SharePoint"),
         "{}",
         document.summary
     );
-    let keys = &outcome.checks[1];
-    let facts = &keys.details["keys"][0];
+    let facts = &document.details["keys"][0];
     assert_eq!(facts["computed_x5t"], "i_gz5qfYp5YPWAK1__0YhZnipLI");
     assert_eq!(facts["usage"], "Signing");
     assert_eq!(facts["not_before"], "2026-03-11T20:26:53Z");
     assert!(facts["declared_x5t"].is_null());
+    // The key link has nothing to search: the document is not Exchange's.
+    assert!(outcome.document.is_none());
+    for skipped in &outcome.checks[1..] {
+        assert_eq!(skipped.status, Status::Skip, "{skipped:?}");
+    }
+}
+
+/// The SharePoint sample's certificate, published under Exchange's service name.
+fn as_if_exchange() -> Vec<u8> {
+    String::from_utf8_lossy(SHAREPOINT)
+        .replace(
+            "00000003-0000-0ff1-ce00-000000000000",
+            "00000002-0000-0ff1-ce00-000000000000",
+        )
+        .into_bytes()
+}
+
+#[test]
+fn the_same_certificate_under_exchanges_name_passes_and_lists_facts() {
+    let outcome = at(datetime!(2026-06-01 00:00:00 UTC), &as_if_exchange());
+    for check in &outcome.checks {
+        assert_eq!(check.status, Status::Pass, "{check:?}");
+    }
     let certificate = &outcome.checks[2];
     assert!(
         certificate.summary.contains("no keyinfo.x5t declared"),
@@ -94,7 +116,7 @@ fn sharepoint_sample_is_named_as_not_exchange_and_lists_facts() {
 
 #[test]
 fn sharepoint_certificate_before_its_start_warns() {
-    let outcome = at(datetime!(2026-01-01 00:00:00 UTC), SHAREPOINT);
+    let outcome = at(datetime!(2026-01-01 00:00:00 UTC), &as_if_exchange());
     let certificate = &outcome.checks[2];
     assert_eq!(certificate.status, Status::Warn, "{certificate:?}");
     assert_eq!(certificate.remedy, Some(Remedy::MetadataCertificate));

@@ -138,6 +138,7 @@ fn probe_one(text: &str, settings: &Settings, cache: &Cache, progress: &Progress
                         format!("`{shown}` is neither a token, a URL nor a host name: {e}"),
                         Remedy::ProbeTarget,
                     )
+                    .with_detail("looks_like", crate::token::looks_like(text).id())
                 });
                 stages.insert(0, Stage::Token);
                 None

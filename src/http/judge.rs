@@ -4,8 +4,9 @@ use serde_json::{json, Map, Value};
 use url::Url;
 
 use super::client::BODY_LIMIT;
+use super::front_end::{self, Recognised};
 use crate::remedy::Remedy;
-use crate::report::{Check, CheckId};
+use crate::report::{Check, CheckId, Status};
 
 /// The headers worth showing in a report: what the server is, what it wants,
 /// and the marks reverse proxies and pre-authentication gateways leave.
@@ -298,9 +299,10 @@ fn marker_hint(text: &str) -> Option<&'static str> {
 
 /// The verdict on `facts`: `http.access` and then `http.content`.
 pub fn judge(facts: &HttpFacts) -> Vec<Check> {
-    let access = judge_access(facts);
+    let front_end = front_end::recognise(facts);
+    let access = name_front_end(judge_access(facts, front_end.is_some()), front_end.as_ref());
     let content = if access_lets_content_through(facts) {
-        judge_content(facts)
+        name_front_end(judge_content(facts), front_end.as_ref())
     } else {
         Check::skip(
             CheckId::HttpContent,
@@ -313,12 +315,51 @@ pub fn judge(facts: &HttpFacts) -> Vec<Check> {
     vec![access, content]
 }
 
+/// The remedies a front end's own setting replaces: it is what asked for
+/// authentication, redirected, refused or served a page instead of the document.
+const FRONT_END_CAUSED: [Remedy; 4] = [
+    Remedy::MetadataAuthentication,
+    Remedy::MetadataRedirect,
+    Remedy::MetadataForbidden,
+    Remedy::MetadataNotJson,
+];
+
+/// Names the product that answered (the contract's `details.front_end`) in
+/// `check`'s summary and details; where the product caused the failure, its
+/// own remedy replaces the generic one.
+pub(crate) fn name_front_end(mut check: Check, front_end: Option<&Recognised>) -> Check {
+    let Some(front_end) = front_end else {
+        return check;
+    };
+    check.summary = match check.status {
+        Status::Pass | Status::Skip => format!(
+            "{} (through {}: {})",
+            check.summary, front_end.product, front_end.evidence
+        ),
+        _ => format!(
+            "{}; answered by {} ({})",
+            check.summary, front_end.product, front_end.evidence
+        ),
+    };
+    if check
+        .remedy
+        .is_some_and(|remedy| FRONT_END_CAUSED.contains(&remedy))
+    {
+        check.remedy = Some(front_end.remedy);
+    }
+    check
+        .with_detail("front_end", front_end.front_end)
+        .with_detail("front_end_evidence", front_end.evidence.clone())
+}
+
 /// A 2xx carries the document (or what stands in for it); anything else is judged on its status.
 fn access_lets_content_through(facts: &HttpFacts) -> bool {
     (200..300).contains(&facts.status)
 }
 
-fn judge_access(facts: &HttpFacts) -> Check {
+/// `http.access`; `named` says a front end was recognised (its name then
+/// replaces the generic guess at what a redirect leads to).
+fn judge_access(facts: &HttpFacts, named: bool) -> Check {
     let status = facts.status;
     let status_text = facts.status_text();
     let url = facts.url.as_str();
@@ -344,7 +385,7 @@ fn judge_access(facts: &HttpFacts) -> Check {
                 format!("GET {url}: {status_text}, not 200 OK"),
                 Remedy::MetadataServerError,
             ),
-            300..=399 => judge_redirect(facts),
+            300..=399 => judge_redirect(facts, named),
             401 | 407 => judge_authentication(facts),
             403 => Check::fail(
                 CheckId::HttpAccess,
@@ -417,7 +458,7 @@ fn judge_authentication(facts: &HttpFacts) -> Check {
         .with_detail("schemes", json!(schemes))
 }
 
-fn judge_redirect(facts: &HttpFacts) -> Check {
+fn judge_redirect(facts: &HttpFacts, named: bool) -> Check {
     let url = facts.url.as_str();
     let status_text = facts.status_text();
     let Some(location) = facts.location() else {
@@ -431,7 +472,7 @@ fn judge_redirect(facts: &HttpFacts) -> Check {
     let mut notes: Vec<String> = Vec::new();
     let resolved = facts.url.join(location.trim()).ok();
     if let Some(target) = &resolved {
-        if let Some(hint) = login_hint(target) {
+        if let Some(hint) = login_hint(target).filter(|_| !named) {
             notes.push(format!("it looks like {hint}"));
         }
         if same_resource(target, &facts.url) {
@@ -670,7 +711,6 @@ pub fn sanitize(text: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::Status;
 
     const AMURL: &str = "https://mail.contoso.com/autodiscover/metadata/json/1";
 
@@ -825,19 +865,33 @@ mod tests {
     #[test]
     fn a_redirect_reports_the_location_and_spots_login_pages() {
         let cases = [
-            ("https://sts.contoso.com/adfs/ls/?wa=wsignin1.0", "AD FS"),
+            (
+                "https://sts.contoso.com/adfs/ls/?wa=wsignin1.0",
+                "AD FS",
+                Remedy::FrontEndAdfs,
+            ),
             (
                 "/owa/auth/logon.aspx?url=https%3a%2f%2fmail",
                 "Outlook on the web",
+                Remedy::FrontEndOwaForms,
             ),
-            ("https://mail.contoso.com/my.policy", "F5"),
+            (
+                "https://mail.contoso.com/my.policy",
+                "F5",
+                Remedy::FrontEndF5,
+            ),
             (
                 "https://login.microsoftonline.com/common/oauth2/authorize",
                 "Entra",
+                Remedy::MetadataRedirect,
             ),
-            ("https://portal.contoso.com/login?next=/", "a login page"),
+            (
+                "https://portal.contoso.com/login?next=/",
+                "a login page",
+                Remedy::MetadataRedirect,
+            ),
         ];
-        for (location, hint) in cases {
+        for (location, hint, remedy) in cases {
             let f = facts(
                 302,
                 "Found",
@@ -846,11 +900,64 @@ mod tests {
             );
             let a = access(&f);
             assert_eq!(a.status, Status::Fail);
-            assert_eq!(a.remedy, Some(Remedy::MetadataRedirect));
+            assert_eq!(a.remedy, Some(remedy), "{location}");
             assert!(a.summary.contains(location), "{}", a.summary);
             assert!(a.summary.contains(hint), "{hint} in {}", a.summary);
             assert_eq!(a.details["location"], location);
         }
+    }
+
+    #[test]
+    fn a_front_end_is_named_with_its_own_remedy_where_it_caused_the_failure() {
+        let proxy = facts(
+            302,
+            "Found",
+            &[(
+                "location",
+                "https://login.microsoftonline.com/t/oauth2/authorize?redirect_uri=https%3a%2f%2fmail-contoso.msappproxy.net%2f&state=AppProxyState%3a1",
+            )],
+            BodyOutcome::NotRead,
+        );
+        let a = access(&proxy);
+        assert_eq!(a.details["front_end"], "entra-app-proxy");
+        assert_eq!(a.remedy, Some(Remedy::FrontEndEntraAppProxy));
+        assert!(a.summary.contains("application proxy"), "{}", a.summary);
+        // A bare redirect to Entra ID names no product.
+        let bare = facts(
+            302,
+            "Found",
+            &[(
+                "location",
+                "https://login.microsoftonline.com/common/oauth2/authorize",
+            )],
+            BodyOutcome::NotRead,
+        );
+        assert!(!access(&bare).details.contains_key("front_end"));
+        // A 404 through Cloudflare is the origin's 404: named, remedy kept.
+        let not_found = facts(
+            404,
+            "Not Found",
+            &[("server", "cloudflare"), ("cf-ray", "1-FRA")],
+            BodyOutcome::NotRead,
+        );
+        let a = access(&not_found);
+        assert_eq!(a.details["front_end"], "cloudflare");
+        assert_eq!(a.remedy, Some(Remedy::MetadataNotFound));
+        // Entra's sign-in page served on the amurl's own host fails http.content.
+        let page = facts(
+            200,
+            "OK",
+            &[("content-type", "text/html; charset=utf-8")],
+            BodyOutcome::Complete(
+                b"<html><head><title>Sign in to your account</title></head></html>".to_vec(),
+            ),
+        );
+        let checks = judge(&page);
+        assert_eq!(checks[1].status, Status::Fail);
+        assert_eq!(checks[1].details["front_end"], "entra-app-proxy");
+        assert_eq!(checks[1].remedy, Some(Remedy::FrontEndEntraAppProxy));
+        assert_eq!(checks[0].status, Status::Pass);
+        assert_eq!(checks[0].details["front_end"], "entra-app-proxy");
     }
 
     #[test]

@@ -8,6 +8,7 @@
 //! `keys --metadata URL` ([`fetch`]) use too.
 
 pub(crate) mod client;
+pub mod front_end;
 mod judge;
 
 use std::net::{IpAddr, SocketAddr};
@@ -15,6 +16,7 @@ use std::net::{IpAddr, SocketAddr};
 use url::{Host, Url};
 
 pub use client::{BODY_LIMIT, USER_AGENT};
+pub(crate) use judge::name_front_end;
 pub use judge::{
     html_title, judge, login_hint, parse_challenges, sanitize, strip_bom, BodyOutcome, Challenge,
     HttpFacts,

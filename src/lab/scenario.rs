@@ -43,18 +43,24 @@ pub enum Scenario {
     ExpiredAuthCert,
     /// The token's signature does not verify.
     BadSignature,
+    /// Microsoft Entra application proxy pre-authenticates the metadata URL.
+    PreauthProxy,
+    /// The add-in sent a callback token (getCallbackTokenAsync) instead of the identity token.
+    CallbackToken,
 }
 
 impl Scenario {
     /// Every scenario, in chain order of the link it breaks.
-    pub const ALL: [Scenario; 10] = [
+    pub const ALL: [Scenario; 12] = [
         Scenario::Healthy,
+        Scenario::CallbackToken,
         Scenario::InternalHost,
         Scenario::FirewallDrop,
         Scenario::SelfSigned,
         Scenario::IncompleteChain,
         Scenario::Auth401,
         Scenario::LoginRedirect,
+        Scenario::PreauthProxy,
         Scenario::X5tMismatch,
         Scenario::ExpiredAuthCert,
         Scenario::BadSignature,
@@ -73,6 +79,8 @@ impl Scenario {
             Scenario::X5tMismatch => "x5t-mismatch",
             Scenario::ExpiredAuthCert => "expired-auth-cert",
             Scenario::BadSignature => "bad-signature",
+            Scenario::PreauthProxy => "preauth-proxy",
+            Scenario::CallbackToken => "callback-token",
         }
     }
 
@@ -89,6 +97,8 @@ impl Scenario {
             Scenario::X5tMismatch => "the auth certificate was renewed: the token names one the metadata no longer publishes",
             Scenario::ExpiredAuthCert => "the Exchange Server Auth Certificate expired",
             Scenario::BadSignature => "the token's signature was damaged (one bit flipped)",
+            Scenario::PreauthProxy => "Microsoft Entra application proxy pre-authenticates the metadata URL (a redirect to Entra ID sign-in)",
+            Scenario::CallbackToken => "the add-in sent a callback token (getCallbackTokenAsync) instead of the identity token",
         }
     }
 
@@ -106,7 +116,8 @@ impl Scenario {
             Scenario::InternalHost => 20,
             Scenario::FirewallDrop => 30,
             Scenario::SelfSigned | Scenario::IncompleteChain => 40,
-            Scenario::Auth401 | Scenario::LoginRedirect => 50,
+            Scenario::Auth401 | Scenario::LoginRedirect | Scenario::PreauthProxy => 50,
+            Scenario::CallbackToken => 10,
             Scenario::X5tMismatch | Scenario::ExpiredAuthCert | Scenario::BadSignature => 70,
         }
     }
@@ -187,6 +198,42 @@ impl Firewall {
     }
 }
 
+/// What Microsoft Entra application proxy answers an anonymous request for
+/// `path` of an application with Entra ID pre-authentication: a redirect to
+/// Entra ID sign-in, back to the application's msappproxy.net address, with
+/// its `AppProxyState` (the shape of a recorded one in a public MSAL issue).
+fn app_proxy_redirect(path: &str) -> Behaviour {
+    let location = format!(
+        "https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47/oauth2/authorize\
+         ?response_type=code&client_id=5f3c1a0e-8d4b-4d5e-9a0f-2b1c3d4e5f60&scope=openid\
+         &redirect_uri=https%3a%2f%2fmail-contoso.msappproxy.net%2f\
+         &state=AppProxyState%3a%7b%22OriginalRawUrl%22%3a%22https%3a%5c%2f%5c%2fmail.contoso.test{}%22%7d%23EndOfStateParam%23",
+        path.replace('/', "%5c%2f")
+    );
+    Behaviour::Respond(
+        super::https::Response::redirect(&location)
+            .header("x-ms-proxy-service-name", "proxy-appproxy-weu")
+            .header("x-ms-proxy-data-center", "WEU"),
+    )
+}
+
+/// Turns the identity-token mint into a callback token's, as
+/// getCallbackTokenAsync returns one: `ver` Exchange.Callback.V1, the Exchange
+/// resource as `aud`, and appctx with the user's ids and the item scope instead
+/// of amurl and version.
+fn callback_token(mint: super::mint::TokenMint, port: u16) -> super::mint::TokenMint {
+    mint.claim("ver", "Exchange.Callback.V1")
+        .audience(format!(
+            "00000002-0000-0ff1-ce00-000000000000/{HOST}:{port}@contoso.com"
+        ))
+        .without_appctx_field("amurl")
+        .without_appctx_field("version")
+        .without_appctx_field("msexchuid")
+        .appctx_field("oid", "c73b8759-34b2-4186-aa8c-04d149dcc77a")
+        .appctx_field("smtp", "ann@contoso.com")
+        .appctx_field("scope", "ParentItemId:AAMkADliYTYxYmU3")
+}
+
 impl Lab {
     /// Starts the servers of `scenario` and mints its token, valid at `now`.
     pub fn start(scenario: Scenario, now: OffsetDateTime) -> Result<Lab, SetupError> {
@@ -218,13 +265,17 @@ impl Lab {
             Scenario::LoginRedirect => Behaviour::redirect(
                 "https://adfs.contoso.test/adfs/ls/?wa=wsignin1.0&wtrealm=urn%3aAppProxy%3acom",
             ),
+            Scenario::PreauthProxy => app_proxy_redirect(METADATA_PATH),
             _ => Behaviour::json(metadata),
         };
         let routes = vec![
             Route::new(METADATA_PATH, metadata_behaviour),
             Route::new(
                 "/EWS/Exchange.asmx",
-                Behaviour::unauthorized(&["Negotiate", "NTLM"]),
+                match scenario {
+                    Scenario::PreauthProxy => app_proxy_redirect("/EWS/Exchange.asmx"),
+                    _ => Behaviour::unauthorized(&["Negotiate", "NTLM"]),
+                },
             ),
         ];
 
@@ -255,6 +306,9 @@ impl Lab {
             TokenMint::new(signing.x5t.clone(), now - time::Duration::minutes(10)).amurl(amurl);
         if scenario == Scenario::BadSignature {
             mint = mint.tamper_signature();
+        }
+        if scenario == Scenario::CallbackToken {
+            mint = callback_token(mint, port);
         }
         let token = mint
             .sign(&signing.private_key)

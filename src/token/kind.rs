@@ -27,8 +27,34 @@ pub struct TokenKind {
 
 /// The header, claims and appctx of a token, as the matchers read them.
 struct Claims<'a> {
+    header: &'a Map<String, Value>,
     claims: &'a Map<String, Value>,
     appctx: &'a Map<String, Value>,
+}
+
+/// Exchange's service principal: an `aud` of `<this>/<host>@<realm>` is a token
+/// for Exchange itself (callback and download tokens).
+const EXCHANGE_PRINCIPAL: &str = "00000002-0000-0ff1-ce00-000000000000/";
+
+/// The hosts of Entra ID's token issuers (worldwide, US government, China).
+const ENTRA_ISSUER_HOSTS: [&str; 6] = [
+    "sts.windows.net",
+    "login.microsoftonline.com",
+    "login.microsoftonline.us",
+    "login.windows.net",
+    "sts.chinacloudapi.cn",
+    "login.partner.microsoftonline.cn",
+];
+
+impl<'a> Claims<'a> {
+    /// What the matchers read of `token`.
+    fn of(token: &'a Token) -> Self {
+        Claims {
+            header: token.header(),
+            claims: token.claims(),
+            appctx: token.appctx(),
+        }
+    }
 }
 
 impl Claims<'_> {
@@ -39,13 +65,70 @@ impl Claims<'_> {
             .or_else(|| self.appctx.get(name))
             .and_then(Value::as_str)
     }
+
+    /// The Exchange host of an `aud` in the resource form
+    /// `00000002-0000-0ff1-ce00-000000000000/<host>@<realm>`.
+    fn exchange_resource(&self) -> Option<&str> {
+        let aud = self.claims.get("aud").and_then(Value::as_str)?;
+        let rest = aud.get(EXCHANGE_PRINCIPAL.len()..)?;
+        aud[..EXCHANGE_PRINCIPAL.len()]
+            .eq_ignore_ascii_case(EXCHANGE_PRINCIPAL)
+            .then(|| rest.split('@').next().unwrap_or(rest))
+    }
+
+    /// Whether the header's `x5t` equals its `kid`, as in Entra ID v1 tokens
+    /// (Exchange Online's identity tokens carry `kid` in hex beside a base64url `x5t`).
+    fn x5t_is_kid(&self) -> bool {
+        let text = |name| self.header.get(name).and_then(Value::as_str);
+        matches!((text("x5t"), text("kid")), (Some(x5t), Some(kid)) if !x5t.is_empty() && x5t == kid)
+    }
+
+    /// The `iss` when it is an Entra ID issuer.
+    fn entra_issuer(&self) -> Option<&str> {
+        let iss = self.claims.get("iss").and_then(Value::as_str)?;
+        let host = url::Url::parse(iss).ok()?.host_str()?.to_ascii_lowercase();
+        ENTRA_ISSUER_HOSTS.contains(&host.as_str()).then_some(iss)
+    }
+
+    /// What an Entra ID token is, in words: its version and whether it is an
+    /// access token (it grants `scp` or `roles`) or an ID token.
+    fn entra_details(&self) -> String {
+        let version = match self.claims.get("ver").and_then(Value::as_str) {
+            Some(v) => format!("v{v}"),
+            None => match self.entra_issuer() {
+                Some(iss) if iss.trim_end_matches('/').ends_with("/v2.0") => "v2.0".to_string(),
+                Some(_) => "v1.0".to_string(),
+                None => String::new(),
+            },
+        };
+        let what = if self.claims.contains_key("scp") || self.claims.contains_key("roles") {
+            "access token"
+        } else if self.claims.contains_key("nonce")
+            || self.claims.contains_key("preferred_username")
+        {
+            "ID token"
+        } else {
+            "token"
+        };
+        let issuer = self
+            .entra_issuer()
+            .map(|iss| format!(", iss {}", crate::text::excerpt(iss, 80)))
+            .unwrap_or_default();
+        let words: Vec<&str> = ["a Microsoft Entra ID", &version, what]
+            .into_iter()
+            .filter(|w| !w.is_empty())
+            .collect();
+        format!("{}{issuer}", words.join(" "))
+    }
 }
 
 /// The kinds, most specific first; the last always matches.
 pub const KINDS: [TokenKind; 5] = [
-    // Outlook on the web attachment downloads: `appctxsender` OwaDownload@<tenant>
-    // and `scope` OwaDownload, seen in the `token=` parameter of OWA download URLs
-    // posted in office-js issues on GitHub.
+    // Outlook on the web attachment downloads: `appctxsender` OwaDownload@<tenant>,
+    // `appctx.scope` OwaDownload and `aud` 00000002-…/attachments.office.net@<tenant>,
+    // with `ver` Exchange.Callback.V1 too: the `token=` parameter of OWA
+    // attachment URLs (`…/GetAttachmentThumbnail?id=…&token=eyJ…&animation=true`)
+    // committed by mistake to public repositories on GitHub.
     TokenKind {
         id: "owa-download",
         what: "an Outlook on the web attachment-download token (appctxsender OwaDownload@…)",
@@ -55,12 +138,15 @@ pub const KINDS: [TokenKind; 5] = [
                 .is_some_and(|s| starts_with_ignore_case(s, "OwaDownload@"))
                 || c.text("scope")
                     .is_some_and(|s| s.eq_ignore_ascii_case("OwaDownload"))
+                || c.exchange_resource()
+                    .is_some_and(|host| host.eq_ignore_ascii_case("attachments.office.net"))
         },
     },
-    // Callback tokens from getCallbackTokenAsync: `ver` Exchange.Callback.V1, aud
-    // 00000002-0000-0ff1-ce00-000000000000/<host>@<tenant>, appctx with
-    // oid/puid/smtp/scope (Microsoft Learn, "Call back to Exchange from your
-    // Outlook add-in"; decoded examples in office-js issues).
+    // Callback tokens from getCallbackTokenAsync: `ver` Exchange.Callback.V1, `aud`
+    // 00000002-0000-0ff1-ce00-000000000000/<Exchange host>@<tenant> (the resource
+    // form: an identity token's aud is the add-in's URL), appctx with
+    // oid/puid/smtp/upn/scope (Microsoft Learn, "Call back to Exchange from your
+    // Outlook add-in"; a decoded one in OfficeDev/office-js issue 1810).
     TokenKind {
         id: "exchange-callback",
         what: "an Exchange callback token (ver Exchange.Callback.V1, from getCallbackTokenAsync)",
@@ -68,14 +154,16 @@ pub const KINDS: [TokenKind; 5] = [
         matches: |c| {
             c.text("ver")
                 .is_some_and(|v| v.eq_ignore_ascii_case("Exchange.Callback.V1"))
+                || c.exchange_resource().is_some()
                 || (c.appctx.contains_key("smtp")
                     && c.appctx.contains_key("scope")
                     && !c.appctx.contains_key("amurl"))
         },
     },
     // Identity tokens from getUserIdentityTokenAsync: appctx.version ExIdTok.V1
-    // (Microsoft Learn, "Inside the Exchange identity token"), or its shape
-    // (amurl and msexchuid) when the version is damaged.
+    // (Microsoft Learn, "Inside the Exchange identity token"; the samples of an
+    // on-premises and a hosted Exchange), or its shape (amurl and msexchuid) when
+    // the version is damaged.
     TokenKind {
         id: "exchange-identity",
         what: "an Exchange user identity token",
@@ -88,21 +176,15 @@ pub const KINDS: [TokenKind; 5] = [
                 || (c.appctx.contains_key("amurl") && c.appctx.contains_key("msexchuid"))
         },
     },
-    // Entra ID tokens: v1 `iss` https://sts.windows.net/<tid>/, v2
-    // https://login.microsoftonline.com/<tid>/v2.0, and a `tid` claim (Microsoft
-    // identity platform, "Access token claims reference").
+    // Entra ID tokens: v1 `iss` https://sts.windows.net/<tid>/ (with `x5t` equal to
+    // `kid`), v2 https://login.microsoftonline.com/<tid>/v2.0, the national clouds'
+    // equivalents, and a `tid` claim (Microsoft identity platform, "Access token
+    // claims reference"; MSAL issues on v1 and v2 issuers).
     TokenKind {
         id: "entra",
         what: "a Microsoft Entra ID token (nested app authentication or add-in SSO)",
         remedy: Some(Remedy::TokenKindEntra),
-        matches: |c| {
-            c.claims.contains_key("tid")
-                || c.text("iss").is_some_and(|iss| {
-                    let iss = iss.to_ascii_lowercase();
-                    iss.starts_with("https://sts.windows.net/")
-                        || iss.starts_with("https://login.microsoftonline.com/")
-                })
-        },
+        matches: |c| c.claims.contains_key("tid") || c.entra_issuer().is_some() || c.x5t_is_kid(),
     },
     TokenKind {
         id: "other-jwt",
@@ -119,10 +201,7 @@ fn starts_with_ignore_case(text: &str, prefix: &str) -> bool {
 
 /// The kind of a decoded token: the first entry of [`KINDS`] that matches.
 pub fn classify(token: &Token) -> &'static TokenKind {
-    let claims = Claims {
-        claims: token.claims(),
-        appctx: token.appctx(),
-    };
+    let claims = Claims::of(token);
     KINDS
         .iter()
         .find(|kind| (kind.matches)(&claims))
@@ -132,16 +211,40 @@ pub fn classify(token: &Token) -> &'static TokenKind {
 /// `token.kind`: passes only for an Exchange user identity token.
 pub(crate) fn check(token: &Token) -> Check {
     let kind = classify(token);
+    let claims = Claims::of(token);
     let check = match kind.remedy {
         None => Check::pass(CheckId::TokenKind, kind.what),
-        Some(remedy) => Check::fail(
-            CheckId::TokenKind,
-            format!(
-                "this is {}, not the Exchange user identity token SSI validates",
-                kind.what
-            ),
-            remedy,
-        ),
+        Some(remedy) => {
+            let (what, after) = match kind.id {
+                "entra" => (
+                    claims.entra_details(),
+                    "; SSI validates the legacy Exchange identity token, which Exchange Online \
+                     is turning off: on Entra ID tokens the add-in and SSI must both have moved \
+                     to nested app authentication"
+                        .to_string(),
+                ),
+                "exchange-callback" | "owa-download" => (
+                    kind.what.to_string(),
+                    claims
+                        .exchange_resource()
+                        .map(|host| {
+                            format!(
+                                "; it is meant for calls to Exchange at {}",
+                                crate::text::excerpt(host, 80)
+                            )
+                        })
+                        .unwrap_or_default(),
+                ),
+                _ => (kind.what.to_string(), String::new()),
+            };
+            Check::fail(
+                CheckId::TokenKind,
+                format!(
+                    "this is {what}, not the Exchange user identity token SSI validates{after}"
+                ),
+                remedy,
+            )
+        }
     };
     check.with_detail("kind", kind.id)
 }
@@ -207,6 +310,25 @@ mod tests {
             "entra"
         );
         assert_eq!(kind_of(json!({"tid": "t"})), "entra");
+    }
+
+    #[test]
+    fn entra_v1_by_x5t_equal_to_kid_but_not_exchange_onlines_hex_kid() {
+        let text = |header: &str| {
+            let header = URL_SAFE_NO_PAD.encode(header);
+            let payload = URL_SAFE_NO_PAD.encode(r#"{"sub":"x"}"#);
+            decode(&format!("{header}.{payload}.c2ln"))
+                .token
+                .expect("decodes")
+        };
+        let v1 = text(
+            r#"{"alg":"RS256","x5t":"nOo3ZDrODXEK1jKWhXslHR_KXEg","kid":"nOo3ZDrODXEK1jKWhXslHR_KXEg"}"#,
+        );
+        assert_eq!(classify(&v1).id, "entra");
+        let exo = text(
+            r#"{"alg":"RS256","x5t":"5dLw-NqTtnCcQ6nophQ8A9YvmoA","kid":"E5D2F0F8DA93B6709C43A9E8A6143C03D62F9A80"}"#,
+        );
+        assert_eq!(classify(&exo).id, "other-jwt");
     }
 
     #[test]

@@ -9,10 +9,12 @@
 mod checks;
 mod decode;
 mod kind;
+mod looks_like;
 
 pub use checks::{exchange_online_service, LIFETIME_SKEW, TOKEN_VERSION};
 pub use decode::{AppctxForm, Token};
 pub use kind::{classify, TokenKind, KINDS};
+pub use looks_like::LooksLike;
 
 use serde_json::Map;
 use time::OffsetDateTime;
@@ -139,6 +141,11 @@ fn input_found(candidate: &TokenCandidate) -> Check {
         1 => ", 1 line break inside it joined".to_string(),
         n => format!(", {n} line breaks inside it joined"),
     };
+    let unquoted = if candidate.unquoted() {
+        ", after removing e-mail quoting (>) from its lines"
+    } else {
+        ""
+    };
     let what = if candidate.parts() == 3 {
         "a JWT"
     } else {
@@ -147,7 +154,7 @@ fn input_found(candidate: &TokenCandidate) -> Check {
     Check::pass(
         CheckId::TokenInput,
         format!(
-            "found {what} of {} parts and {} characters at {}{joined}",
+            "found {what} of {} parts and {} characters at {}{joined}{unquoted}",
             candidate.parts(),
             candidate.len(),
             where_found(candidate)
@@ -158,21 +165,58 @@ fn input_found(candidate: &TokenCandidate) -> Check {
     .with_detail("parts", candidate.parts())
     .with_detail("characters", candidate.len())
     .with_detail("joined_line_breaks", candidate.joined_line_breaks())
+    .with_detail("unquoted_email", candidate.unquoted())
+}
+
+/// What `input` (which holds no JWT) looks like: `token.input`'s `details.looks_like`.
+pub fn looks_like(input: &str) -> LooksLike {
+    let lone = find_token(input);
+    looks_like::classify(input, lone.as_ref())
 }
 
 fn input_not_found(input: &str, lone: Option<&TokenCandidate>) -> Check {
     let characters = input.chars().count();
+    let looks = looks_like::classify(input, lone);
+    let shown = || decode::clip(input.trim(), 80);
     let summary = if input.is_empty() {
         "the input is empty: no token was given".to_string()
     } else if input.trim().is_empty() {
         format!("the input is only whitespace ({characters} characters): no token was given")
     } else if let Some(lone) = lone {
+        let why = if lone.len() < 40 {
+            "it was cut short: a token is well over 1,000 characters"
+        } else {
+            "was only part of the token copied?"
+        };
         format!(
             "no JWT in the input: the base64url text starting with eyJ at {} ({} characters) \
-             has no dots, while a JWT is header.payload.signature (was only part of the \
-             token copied?)",
+             has no dots, while a JWT is header.payload.signature ({why})",
             where_found(lone),
             lone.len()
+        )
+    } else if looks == LooksLike::JwtFragment && input.trim().starts_with(".eyJ") {
+        format!(
+            "no JWT in the input ({characters} characters): it starts with a dot, so the \
+             header part (eyJ…) before it is missing"
+        )
+    } else if looks == LooksLike::DecodedClaims {
+        format!(
+            "no JWT in the input ({characters} characters): this is a decoded JWT header or \
+             payload (claims as JSON or a debugger's listing), not the raw token; the \
+             signature is gone"
+        )
+    } else if looks == LooksLike::OpaqueToken {
+        format!(
+            "no JWT in the input: this is an opaque access token ({characters} characters \
+             starting with {}), the kind nested app authentication returns for personal \
+             Microsoft accounts; it is not a JWT",
+            decode::clip(input.trim().trim_start_matches("Bearer "), 3)
+        )
+    } else if looks == LooksLike::Url {
+        format!(
+            "no JWT in the input: `{}` is a URL or host name, not a token; `probe` checks \
+             a metadata URL or host the way SSI fetches it",
+            shown()
         )
     } else if let Some(glued) = input.find("eyJ") {
         let before = &input[..glued];
@@ -185,10 +229,15 @@ fn input_not_found(input: &str, lone: Option<&TokenCandidate>) -> Check {
             "no JWT in the input ({characters} characters): `eyJ` at line {line}, column \
              {column} is glued to the text before it; separate the token with a space"
         )
+    } else if looks == LooksLike::JwtFragment {
+        format!(
+            "no JWT in the input: {characters} characters of base64url with no eyJ start: \
+             a piece of a token (its payload or signature) without its header"
+        )
     } else if looks_like_a_path(input) {
         format!(
             "no JWT in the input: `{}` looks like a file name; to read a file, pass @PATH",
-            decode::clip(input.trim(), 80)
+            shown()
         )
     } else {
         format!(
@@ -198,7 +247,8 @@ fn input_not_found(input: &str, lone: Option<&TokenCandidate>) -> Check {
     };
     let mut details = Map::new();
     details.insert("input_characters".into(), characters.into());
-    let mut check = Check::fail(CheckId::TokenInput, summary, Remedy::PasteToken);
+    details.insert("looks_like".into(), looks.id().into());
+    let mut check = Check::fail(CheckId::TokenInput, summary, looks.remedy());
     check.details = details;
     check
 }
