@@ -114,6 +114,15 @@ pub struct OutputArgs {
     /// Hide user identifiers (msexchuid, unique id, e-mail addresses) in every format.
     #[arg(long)]
     pub redact: bool,
+    /// Human format: every check with all its details.
+    #[arg(short, long)]
+    pub verbose: bool,
+    /// Plain ASCII symbols instead of check marks and arrows (the default where the output is not a UTF-8 terminal).
+    #[arg(long)]
+    pub ascii: bool,
+    /// Write the report to FILE (UTF-8, no byte-order mark) instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 /// How the network is reached.

@@ -33,6 +33,9 @@ fn settings(
 }
 
 fn read_token(arg: Option<&str>) -> Result<String, UsageError> {
+    if arg == Some("-") {
+        super::output::prompt_for_paste();
+    }
     input::read_input(arg).map_err(|e| UsageError(e.to_string()))
 }
 

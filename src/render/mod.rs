@@ -9,6 +9,7 @@
 //! prints for its own format: control characters never reach a terminal, table
 //! cells cannot break a Markdown table, and the XML is always well-formed.
 
+mod ascii;
 mod facts;
 #[cfg(test)]
 mod fixtures;
@@ -17,6 +18,7 @@ mod json;
 mod junit;
 mod markdown;
 pub mod redact;
+mod wrap;
 
 use std::ffi::OsStr;
 
@@ -36,14 +38,26 @@ pub struct RenderOptions {
     pub color: bool,
     /// The tool's version, as the JSON report's `tool_version` states it.
     pub tool_version: &'static str,
+    /// Plain ASCII only (see [`use_ascii`]): ASCII symbols in the human and
+    /// Markdown formats, and every other non-ASCII character escaped in the
+    /// form each format reads back (`\u00e9` in JSON, `&#xe9;` in XML).
+    pub ascii: bool,
+    /// Columns to wrap the human format to (see [`report_width`]); `None`
+    /// leaves lines whole.
+    pub width: Option<usize>,
+    /// The human format shows every check with every detail (`--verbose`).
+    pub verbose: bool,
 }
 
 impl Default for RenderOptions {
-    /// No colour, and this crate's version.
+    /// No colour, Unicode symbols, no wrapping, the short report, and this crate's version.
     fn default() -> Self {
         RenderOptions {
             color: false,
             tool_version: env!("CARGO_PKG_VERSION"),
+            ascii: false,
+            width: None,
+            verbose: false,
         }
     }
 }
@@ -84,6 +98,50 @@ fn color_decision(
     }
 }
 
+/// Whether the output must be plain ASCII: `--ascii`, or an output that is not
+/// a UTF-8 terminal. On Windows that is anything but a console (PowerShell
+/// decodes what it captures with the OEM code page; a console is written in
+/// UTF-16 and shows every symbol). Elsewhere pipes and files are UTF-8 by
+/// convention, and only a terminal whose locale is not UTF-8 gets ASCII.
+pub fn use_ascii(forced: bool, stream_is_terminal: bool) -> bool {
+    let locale = ["LC_ALL", "LC_CTYPE", "LANG"]
+        .iter()
+        .filter_map(std::env::var_os)
+        .find(|v| !v.is_empty());
+    ascii_decision(forced, cfg!(windows), stream_is_terminal, locale.as_deref())
+}
+
+/// The decision of [`use_ascii`] with the platform and locale passed in.
+fn ascii_decision(
+    forced: bool,
+    windows: bool,
+    stream_is_terminal: bool,
+    locale: Option<&OsStr>,
+) -> bool {
+    if forced {
+        return true;
+    }
+    if windows {
+        return !stream_is_terminal;
+    }
+    let utf8_locale = locale.is_some_and(|l| {
+        let l = l.to_string_lossy().to_ascii_lowercase();
+        l.contains("utf-8") || l.contains("utf8")
+    });
+    stream_is_terminal && !utf8_locale
+}
+
+/// The width to wrap the human format to: `COLUMNS` when set to a number,
+/// else the terminal's width when the output is a terminal (`terminal`, its
+/// measured width), else none: a pipe without `COLUMNS` is not wrapped.
+pub fn report_width(columns: Option<&OsStr>, terminal: Option<usize>) -> Option<usize> {
+    columns
+        .and_then(|c| c.to_str())
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|c| *c > 0)
+        .or(terminal)
+}
+
 /// Renders several reports (one per target, in input order) in `format`.
 ///
 /// `batch` says the reports come from `--batch`: JSON is then one compact object
@@ -96,6 +154,20 @@ pub fn render_reports(
     batch: bool,
     opts: &RenderOptions,
 ) -> String {
+    let text = render_plain(reports, format, batch, opts);
+    if !opts.ascii {
+        return text;
+    }
+    let escape = match format {
+        Format::Json => ascii::Escape::Json,
+        Format::Junit => ascii::Escape::Xml,
+        _ => ascii::Escape::Text,
+    };
+    ascii::fold(&text, escape)
+}
+
+/// [`render_reports`] before the ASCII pass.
+fn render_plain(reports: &[Report], format: Format, batch: bool, opts: &RenderOptions) -> String {
     match format {
         Format::Junit => junit(reports, opts),
         Format::Json if batch => reports.iter().map(|r| json_line(r, opts) + "\n").collect(),
@@ -123,17 +195,24 @@ pub fn batch_exit_code(reports: &[Report]) -> i32 {
         .unwrap_or(0)
 }
 
-/// The summary of a healthy verdict, counting the warnings left standing.
+/// The summary of a healthy verdict, naming every warning left standing. `decode`
+/// judges the token alone, and says so rather than calling the chain healthy.
 fn healthy_summary(report: &Report) -> String {
-    let warnings = report
+    let warnings: Vec<&str> = report
         .checks()
         .iter()
         .filter(|c| c.status == Status::Warn)
-        .count();
-    match warnings {
-        0 => "every link of the chain that was checked holds".to_string(),
-        1 => "every link of the chain that was checked holds (1 warning)".to_string(),
-        n => format!("every link of the chain that was checked holds ({n} warnings)"),
+        .map(|c| c.id.as_str())
+        .collect();
+    let warned = match warnings.len() {
+        0 => String::new(),
+        1 => format!(", with 1 warning: {}", warnings[0]),
+        n => format!(", with {n} warnings: {}", warnings.join(", ")),
+    };
+    if report.command == "decode" {
+        format!("the token holds{warned} (its network links were not checked: run `diagnose`)")
+    } else {
+        format!("every link of the chain that was checked holds{warned}")
     }
 }
 
