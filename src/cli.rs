@@ -192,7 +192,7 @@ pub struct DecodeArgs {
 #[derive(Debug, Clone, Args)]
 pub struct ProbeArgs {
     /// An amurl, a bare host name, or a token (its amurl is probed); `@PATH` and `-` read a token.
-    #[arg(required_unless_present = "batch")]
+    #[arg(required_unless_present = "batch", conflicts_with = "batch")]
     pub target: Option<String>,
     /// The add-in URL that `aud` must equal (when TARGET is a token).
     #[arg(long, value_name = "URL")]
@@ -231,6 +231,7 @@ pub struct KeysArgs {
 #[derive(Debug, Clone, Args)]
 pub struct DiagnoseArgs {
     /// The token: text, `-` for standard input, `@PATH` for a file (default: piped standard input).
+    #[arg(conflicts_with = "batch")]
     pub token: Option<String>,
     /// A saved metadata document or a URL to use instead of fetching the amurl.
     #[arg(long, value_name = "FILE|URL")]
