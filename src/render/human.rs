@@ -42,11 +42,15 @@ pub fn human(report: &Report, opts: &RenderOptions) -> String {
         sym: symbols(opts.ascii),
     };
     write_header(&mut w, report, opts);
-    if opts.verbose {
+    // Showing the token is `decode`'s job (the contract: header, claims,
+    // appctx, times, unique id); the other commands show it under --verbose.
+    if opts.verbose || report.command == "decode" {
         if let Some(token) = &report.token {
             w.blank();
             write_token(&mut w, token, report);
         }
+    }
+    if opts.verbose {
         w.blank();
         write_every_check(&mut w, report);
     } else {
