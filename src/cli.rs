@@ -133,7 +133,8 @@ pub struct NetArgs {
         long,
         value_name = "SECS",
         default_value_t = 15.0,
-        env = "IDTOKEN_DOCTOR_TIMEOUT"
+        env = "IDTOKEN_DOCTOR_TIMEOUT",
+        value_parser = seconds
     )]
     pub timeout: f64,
     /// Use ADDR for HOST:PORT and skip DNS for it (curl's syntax; repeatable).
@@ -162,6 +163,17 @@ pub struct NetArgs {
     /// EWS endpoint to test instead of the one derived from the amurl host.
     #[arg(long = "ews-url", value_name = "URL")]
     pub ews_url: Option<String>,
+}
+
+/// Reads a number of seconds, saying in words what is expected (the float
+/// parser's own message is "invalid float literal").
+fn seconds(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(secs) if secs.is_finite() => Ok(secs),
+        _ => Err(format!(
+            "`{text}` is not a number of seconds: give one such as 15 or 2.5"
+        )),
+    }
 }
 
 /// Several targets in one run.
@@ -310,5 +322,13 @@ mod tests {
     #[test]
     fn the_command_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn seconds_are_explained_in_words() {
+        assert_eq!(seconds("2.5"), Ok(2.5));
+        let said = seconds("abc").expect_err("not a number");
+        assert!(said.contains("not a number of seconds"), "{said}");
+        assert!(seconds("inf").is_err());
     }
 }

@@ -11,7 +11,7 @@ use crate::cli::{Cli, Command, OutputArgs};
 use crate::settings::UsageError;
 
 pub use completions::script as completion_script;
-pub use output::{complain, emit};
+pub use output::{complain, emit, io_problem};
 
 /// Exit code for usage errors and unreadable input.
 pub const EXIT_USAGE: i32 = 2;
