@@ -299,7 +299,7 @@ fn inline(text: &str) -> String {
 /// [`inline`] for a paragraph (`in_table` false) or a table cell.
 fn inline_in(text: &str, in_table: bool) -> String {
     let parts: Vec<&str> = text.split('`').collect();
-    if parts.len() < 3 || parts.len() % 2 == 0 {
+    if parts.len() < 3 || parts.len().is_multiple_of(2) {
         return plain_inline(text);
     }
     parts
