@@ -98,6 +98,17 @@ fn color_decision(
     }
 }
 
+/// The guide to the JSON report for `docs/json-report.md`: how to read it,
+/// what each check's details hold, batch output, `jq` recipes, and an example
+/// report from a real run of `demo auth-401`.
+pub fn json_report_guide() -> String {
+    format!(
+        "{}```json\n{}```\n",
+        include_str!("json_guide.md"),
+        include_str!("json_example.json")
+    )
+}
+
 /// Whether the output must be plain ASCII: `--ascii`, or an output that is not
 /// a UTF-8 terminal. On Windows that is anything but a console (PowerShell
 /// decodes what it captures with the OEM code page; a console is written in
@@ -272,6 +283,47 @@ mod tests {
         assert!(single.lines().count() > 1);
         let value: serde_json::Value = serde_json::from_str(&single).expect("pretty JSON");
         assert_eq!(value, json(&reports[0], &opts));
+    }
+
+    /// The keys of a JSON object, sorted.
+    fn keys(value: &serde_json::Value) -> Vec<String> {
+        let mut keys: Vec<String> = value
+            .as_object()
+            .map(|o| o.keys().cloned().collect())
+            .unwrap_or_default();
+        keys.sort();
+        keys
+    }
+
+    #[test]
+    fn the_documented_example_has_the_shape_the_tool_prints() {
+        let example: serde_json::Value =
+            serde_json::from_str(include_str!("json_example.json")).expect("the example parses");
+        let printed = json(&fixtures::broken_at_http(false), &RenderOptions::default());
+        assert_eq!(keys(&example), keys(&printed));
+        assert_eq!(keys(&example["verdict"]), keys(&printed["verdict"]));
+        assert_eq!(example["schema"], printed["schema"]);
+        let checks = example["checks"].as_array().expect("checks");
+        let ids: Vec<&str> = checks.iter().filter_map(|c| c["id"].as_str()).collect();
+        let every: Vec<&str> = crate::report::CheckId::ALL
+            .iter()
+            .map(|c| c.as_str())
+            .collect();
+        assert_eq!(ids, every, "every check, in chain order");
+        for check in checks {
+            assert_eq!(keys(check), keys(&printed["checks"][0]), "{check}");
+        }
+        assert_eq!(example["verdict"]["check"], "http.access");
+        assert_eq!(example["verdict"]["exit_code"], 50);
+    }
+
+    #[test]
+    fn the_guide_says_what_every_check_holds() {
+        let guide = json_report_guide();
+        for id in crate::report::CheckId::ALL {
+            assert!(guide.contains(&format!("| `{id}` |")), "{id} missing");
+        }
+        assert_eq!(guide.matches("\n  | jq ").count(), 3, "three jq recipes");
     }
 
     #[test]
