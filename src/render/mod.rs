@@ -258,6 +258,57 @@ mod tests {
     }
 
     #[test]
+    fn ascii_where_the_output_is_not_a_utf8_terminal() {
+        let utf8 = Some(OsStr::new("en_US.UTF-8"));
+        let c = Some(OsStr::new("C"));
+        // --ascii wins anywhere.
+        assert!(ascii_decision(true, false, true, utf8));
+        // Windows: a console shows every symbol; a pipe or file is read by
+        // PowerShell in the OEM code page, whatever the locale says.
+        assert!(!ascii_decision(false, true, true, None));
+        assert!(ascii_decision(false, true, false, utf8));
+        // Elsewhere: a terminal in a UTF-8 locale gets symbols, one in another
+        // locale (or none) gets ASCII; pipes and files are UTF-8 by convention.
+        assert!(!ascii_decision(false, false, true, utf8));
+        assert!(!ascii_decision(
+            false,
+            false,
+            true,
+            Some(OsStr::new("C.utf8"))
+        ));
+        assert!(ascii_decision(false, false, true, c));
+        assert!(ascii_decision(false, false, true, None));
+        assert!(!ascii_decision(false, false, false, c));
+    }
+
+    #[test]
+    fn width_comes_from_columns_then_the_terminal() {
+        assert_eq!(report_width(Some(OsStr::new("100")), Some(80)), Some(100));
+        assert_eq!(report_width(None, Some(80)), Some(80));
+        // A pipe without COLUMNS is not wrapped.
+        assert_eq!(report_width(None, None), None);
+        assert_eq!(report_width(Some(OsStr::new("wide")), None), None);
+        assert_eq!(report_width(Some(OsStr::new("0")), Some(120)), Some(120));
+    }
+
+    #[test]
+    fn ascii_output_of_every_format_is_ascii() {
+        let opts = RenderOptions {
+            ascii: true,
+            ..RenderOptions::default()
+        };
+        let mut report = fixtures::broken_at_http(false);
+        report.notes.push("Müller’s proxy → 😀".to_string());
+        for format in [Format::Human, Format::Json, Format::Markdown, Format::Junit] {
+            let text = render_reports(std::slice::from_ref(&report), format, false, &opts);
+            assert!(text.is_ascii(), "{format:?}: {text}");
+        }
+        let json_text = render_reports(&[report], Format::Json, false, &opts);
+        let value: serde_json::Value = serde_json::from_str(&json_text).expect("valid JSON");
+        assert_eq!(value["notes"][0], "Müller’s proxy → 😀");
+    }
+
+    #[test]
     fn explicit_choices_win() {
         assert!(color_decision(
             ColorChoice::Always,
