@@ -726,7 +726,7 @@ mod tests {
         assert!(matches!(err, InputError::File { .. }));
         let message = err.to_string();
         assert!(message.contains("/nonexistent/dir/token.jwt"), "{message}");
-        assert!(message.contains("No such file"), "{message}");
+        assert!(message.contains("no such file or folder"), "{message}");
     }
 
     #[test]
