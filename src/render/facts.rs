@@ -190,7 +190,8 @@ const PROOF: &[(CheckId, &[&str])] = &[
         CheckId::MetadataDocument,
         &["family", "fields", "starts_with"],
     ),
-    (CheckId::MetadataKeys, &["keys_total", "ignored_keys"]),
+    // The summary says why each published key was set aside.
+    (CheckId::MetadataKeys, &[]),
     (CheckId::KeyMatch, &["token_x5t", "published.computed_x5t"]),
     (CheckId::KeyCertificate, &["x5t", "not_after"]),
     (CheckId::KeySignature, &["key", "signature_bytes"]),
@@ -448,6 +449,41 @@ mod tests {
                 "  - odd",
             ]
         );
+    }
+
+    #[test]
+    fn the_proof_keeps_the_listed_facts_in_order_cause_first() {
+        use crate::remedy::Remedy;
+        let check = Check::fail(
+            CheckId::KeyMatch,
+            "x5t not published",
+            Remedy::KeyNotPublished,
+        )
+        .with_detail("token_x5t", "abc")
+        .with_detail(
+            "published",
+            json!([{"computed_x5t": "def", "subject": "CN=a"}, {"computed_x5t": "ghi"}]),
+        )
+        .with_detail("published_total", 2)
+        .with_detail("cause", "renewed");
+        let lines: Vec<String> = proof(&check)
+            .iter()
+            .flat_map(|fact| fact_lines(fact, None))
+            .map(|l| l.indented(""))
+            .collect();
+        assert_eq!(
+            lines,
+            ["cause: renewed", "token_x5t: abc", "published: def, ghi"]
+        );
+        // A check without an entry shows a few scalar details.
+        let other = Check::warn(CheckId::TokenIssuer, "realms differ", Remedy::TokenIssuer)
+            .with_detail("nested", json!({"a": 1}))
+            .with_detail("iss_realm", "contoso.com");
+        let kept: Vec<String> = proof(&other)
+            .iter()
+            .flat_map(|m| m.keys().cloned())
+            .collect();
+        assert_eq!(kept, ["iss_realm"]);
     }
 
     #[test]
