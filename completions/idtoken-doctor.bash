@@ -99,7 +99,7 @@ _idtoken__doctor() {
             return 0
             ;;
         idtoken__subcmd__doctor__subcmd__decode)
-            opts="-h -V --audience --format --color --now --strict --redact --help --version"
+            opts="-v -h -V --audience --format --color --now --strict --redact --verbose --ascii --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -121,6 +121,10 @@ _idtoken__doctor() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -129,7 +133,7 @@ _idtoken__doctor() {
             return 0
             ;;
         idtoken__subcmd__doctor__subcmd__demo)
-            opts="-h -V --list --format --color --now --strict --redact --help --version"
+            opts="-v -h -V --list --format --color --now --strict --redact --verbose --ascii --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -147,6 +151,10 @@ _idtoken__doctor() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -155,7 +163,7 @@ _idtoken__doctor() {
             return 0
             ;;
         idtoken__subcmd__doctor__subcmd__diagnose)
-            opts="-h -V --metadata --audience --format --color --now --strict --redact --timeout --resolve --dns-server --no-system-dns --proxy --ca-file --allow-private --ews-url --batch --jobs --help --version"
+            opts="-v -h -V --metadata --audience --format --color --now --strict --redact --verbose --ascii --output --timeout --resolve --dns-server --no-system-dns --proxy --ca-file --allow-private --ews-url --batch --jobs --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -178,6 +186,10 @@ _idtoken__doctor() {
                     return 0
                     ;;
                 --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -347,7 +359,7 @@ _idtoken__doctor() {
             return 0
             ;;
         idtoken__subcmd__doctor__subcmd__keys)
-            opts="-h -V --metadata --audience --format --color --now --strict --redact --timeout --resolve --dns-server --no-system-dns --proxy --ca-file --allow-private --ews-url --help --version"
+            opts="-v -h -V --metadata --audience --format --color --now --strict --redact --verbose --ascii --output --timeout --resolve --dns-server --no-system-dns --proxy --ca-file --allow-private --ews-url --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -370,6 +382,10 @@ _idtoken__doctor() {
                     return 0
                     ;;
                 --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -405,7 +421,7 @@ _idtoken__doctor() {
             return 0
             ;;
         idtoken__subcmd__doctor__subcmd__probe)
-            opts="-h -V --audience --format --color --now --strict --redact --timeout --resolve --dns-server --no-system-dns --proxy --ca-file --allow-private --ews-url --batch --jobs --help --version"
+            opts="-v -h -V --audience --format --color --now --strict --redact --verbose --ascii --output --timeout --resolve --dns-server --no-system-dns --proxy --ca-file --allow-private --ews-url --batch --jobs --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -424,6 +440,10 @@ _idtoken__doctor() {
                     return 0
                     ;;
                 --now)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

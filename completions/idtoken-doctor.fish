@@ -43,8 +43,11 @@ complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand decode" -l
 always\t'Always colour'
 never\t'Never colour'"
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand decode" -l now -d 'Judge token lifetime and certificate validity at TIME (RFC 3339 or Unix seconds)' -r
+complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand decode" -l output -d 'Write the report to FILE (UTF-8, no byte-order mark) instead of standard output' -r -F
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand decode" -l strict -d 'Warnings count as failures (for CI)'
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand decode" -l redact -d 'Hide user identifiers (msexchuid, unique id, e-mail addresses) in every format'
+complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand decode" -s v -l verbose -d 'Human format: every check with all its details'
+complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand decode" -l ascii -d 'Plain ASCII symbols instead of check marks and arrows (the default where the output is not a UTF-8 terminal)'
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand decode" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand decode" -s V -l version -d 'Print version'
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand probe" -l audience -d 'The add-in URL that `aud` must equal (when TARGET is a token)' -r
@@ -56,6 +59,7 @@ complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand probe" -l 
 always\t'Always colour'
 never\t'Never colour'"
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand probe" -l now -d 'Judge token lifetime and certificate validity at TIME (RFC 3339 or Unix seconds)' -r
+complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand probe" -l output -d 'Write the report to FILE (UTF-8, no byte-order mark) instead of standard output' -r -F
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand probe" -l timeout -d 'Total network budget for one target, in seconds' -r
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand probe" -l resolve -d 'Use ADDR for HOST:PORT and skip DNS for it (curl\'s syntax; repeatable)' -r
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand probe" -l dns-server -d 'Public resolver to ask (repeatable; default 1.1.1.1, 8.8.8.8, 9.9.9.9, which fall back to their DNS-over-HTTPS endpoints when port 53 is blocked); a https://HOST[:PORT]/dns-query URL is a DNS-over-HTTPS resolver' -r
@@ -66,6 +70,8 @@ complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand probe" -l 
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand probe" -l jobs -d 'With --batch: targets worked on at once' -r
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand probe" -l strict -d 'Warnings count as failures (for CI)'
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand probe" -l redact -d 'Hide user identifiers (msexchuid, unique id, e-mail addresses) in every format'
+complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand probe" -s v -l verbose -d 'Human format: every check with all its details'
+complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand probe" -l ascii -d 'Plain ASCII symbols instead of check marks and arrows (the default where the output is not a UTF-8 terminal)'
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand probe" -l no-system-dns -d 'Do not ask the system resolver (it is asked only to detect split-horizon DNS)'
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand probe" -l allow-private -d 'Probe non-public addresses too (an admin testing from inside the network)'
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand probe" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -80,6 +86,7 @@ complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand keys" -l c
 always\t'Always colour'
 never\t'Never colour'"
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand keys" -l now -d 'Judge token lifetime and certificate validity at TIME (RFC 3339 or Unix seconds)' -r
+complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand keys" -l output -d 'Write the report to FILE (UTF-8, no byte-order mark) instead of standard output' -r -F
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand keys" -l timeout -d 'Total network budget for one target, in seconds' -r
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand keys" -l resolve -d 'Use ADDR for HOST:PORT and skip DNS for it (curl\'s syntax; repeatable)' -r
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand keys" -l dns-server -d 'Public resolver to ask (repeatable; default 1.1.1.1, 8.8.8.8, 9.9.9.9, which fall back to their DNS-over-HTTPS endpoints when port 53 is blocked); a https://HOST[:PORT]/dns-query URL is a DNS-over-HTTPS resolver' -r
@@ -88,6 +95,8 @@ complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand keys" -l c
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand keys" -l ews-url -d 'EWS endpoint to test instead of the one derived from the amurl host' -r
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand keys" -l strict -d 'Warnings count as failures (for CI)'
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand keys" -l redact -d 'Hide user identifiers (msexchuid, unique id, e-mail addresses) in every format'
+complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand keys" -s v -l verbose -d 'Human format: every check with all its details'
+complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand keys" -l ascii -d 'Plain ASCII symbols instead of check marks and arrows (the default where the output is not a UTF-8 terminal)'
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand keys" -l no-system-dns -d 'Do not ask the system resolver (it is asked only to detect split-horizon DNS)'
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand keys" -l allow-private -d 'Probe non-public addresses too (an admin testing from inside the network)'
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand keys" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -102,6 +111,7 @@ complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand diagnose" 
 always\t'Always colour'
 never\t'Never colour'"
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand diagnose" -l now -d 'Judge token lifetime and certificate validity at TIME (RFC 3339 or Unix seconds)' -r
+complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand diagnose" -l output -d 'Write the report to FILE (UTF-8, no byte-order mark) instead of standard output' -r -F
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand diagnose" -l timeout -d 'Total network budget for one target, in seconds' -r
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand diagnose" -l resolve -d 'Use ADDR for HOST:PORT and skip DNS for it (curl\'s syntax; repeatable)' -r
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand diagnose" -l dns-server -d 'Public resolver to ask (repeatable; default 1.1.1.1, 8.8.8.8, 9.9.9.9, which fall back to their DNS-over-HTTPS endpoints when port 53 is blocked); a https://HOST[:PORT]/dns-query URL is a DNS-over-HTTPS resolver' -r
@@ -112,6 +122,8 @@ complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand diagnose" 
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand diagnose" -l jobs -d 'With --batch: targets worked on at once' -r
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand diagnose" -l strict -d 'Warnings count as failures (for CI)'
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand diagnose" -l redact -d 'Hide user identifiers (msexchuid, unique id, e-mail addresses) in every format'
+complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand diagnose" -s v -l verbose -d 'Human format: every check with all its details'
+complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand diagnose" -l ascii -d 'Plain ASCII symbols instead of check marks and arrows (the default where the output is not a UTF-8 terminal)'
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand diagnose" -l no-system-dns -d 'Do not ask the system resolver (it is asked only to detect split-horizon DNS)'
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand diagnose" -l allow-private -d 'Probe non-public addresses too (an admin testing from inside the network)'
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand diagnose" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -135,9 +147,12 @@ complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand demo" -l c
 always\t'Always colour'
 never\t'Never colour'"
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand demo" -l now -d 'Judge token lifetime and certificate validity at TIME (RFC 3339 or Unix seconds)' -r
+complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand demo" -l output -d 'Write the report to FILE (UTF-8, no byte-order mark) instead of standard output' -r -F
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand demo" -l list -d 'List the scenarios and exit'
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand demo" -l strict -d 'Warnings count as failures (for CI)'
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand demo" -l redact -d 'Hide user identifiers (msexchuid, unique id, e-mail addresses) in every format'
+complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand demo" -s v -l verbose -d 'Human format: every check with all its details'
+complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand demo" -l ascii -d 'Plain ASCII symbols instead of check marks and arrows (the default where the output is not a UTF-8 terminal)'
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand demo" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand demo" -s V -l version -d 'Print version'
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand completions" -s h -l help -d 'Print help'

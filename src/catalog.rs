@@ -356,9 +356,10 @@ pub fn json_report_markdown() -> String {
     }
     out.push_str(
         "\n`ssi-ips --check IP` exits 0 when the address is SSI's, 1 when not. In batch mode the \
-         exit code is that of the first target, in input order, whose verdict is a failure.\n\n\
-         ## Schema\n\n```json\n",
+         exit code is that of the first target, in input order, whose verdict is not healthy.\n\n",
     );
+    out.push_str(&crate::render::json_report_guide());
+    out.push_str("\n## Schema\n\n```json\n");
     let schema = crate::render::report_schema();
     out.push_str(&serde_json::to_string_pretty(&schema).unwrap_or_default());
     out.push_str("\n```\n");

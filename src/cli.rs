@@ -133,6 +133,15 @@ pub struct OutputArgs {
     /// Hide user identifiers (msexchuid, unique id, e-mail addresses) in every format.
     #[arg(long)]
     pub redact: bool,
+    /// Human format: every check with all its details.
+    #[arg(short, long)]
+    pub verbose: bool,
+    /// Plain ASCII symbols instead of check marks and arrows (the default where the output is not a UTF-8 terminal).
+    #[arg(long)]
+    pub ascii: bool,
+    /// Write the report to FILE (UTF-8, no byte-order mark) instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 /// How the network is reached.
@@ -143,7 +152,8 @@ pub struct NetArgs {
         long,
         value_name = "SECS",
         default_value_t = 15.0,
-        env = "IDTOKEN_DOCTOR_TIMEOUT"
+        env = "IDTOKEN_DOCTOR_TIMEOUT",
+        value_parser = seconds
     )]
     pub timeout: f64,
     /// Use ADDR for HOST:PORT and skip DNS for it (curl's syntax; repeatable).
@@ -177,6 +187,17 @@ pub struct NetArgs {
     pub ews_url: Option<String>,
 }
 
+/// Reads a number of seconds, saying in words what is expected (the float
+/// parser's own message is "invalid float literal").
+fn seconds(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(secs) if secs.is_finite() => Ok(secs),
+        _ => Err(format!(
+            "`{text}` is not a number of seconds: give one such as 15 or 2.5"
+        )),
+    }
+}
+
 /// Several targets in one run.
 #[derive(Debug, Clone, Args)]
 pub struct BatchArgs {
@@ -205,7 +226,7 @@ pub struct DecodeArgs {
 #[derive(Debug, Clone, Args)]
 pub struct ProbeArgs {
     /// An amurl, a bare host name, or a token (its amurl is probed); `@PATH` and `-` read a token.
-    #[arg(required_unless_present = "batch")]
+    #[arg(required_unless_present = "batch", conflicts_with = "batch")]
     pub target: Option<String>,
     /// The add-in URL that `aud` must equal (when TARGET is a token).
     #[arg(long, value_name = "URL")]
@@ -244,6 +265,7 @@ pub struct KeysArgs {
 #[derive(Debug, Clone, Args)]
 pub struct DiagnoseArgs {
     /// The token: text, `-` for standard input, `@PATH` for a file (default: piped standard input).
+    #[arg(conflicts_with = "batch")]
     pub token: Option<String>,
     /// A saved metadata document or a URL to use instead of fetching the amurl.
     #[arg(long, value_name = "FILE|URL")]
@@ -322,5 +344,13 @@ mod tests {
     #[test]
     fn the_command_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn seconds_are_explained_in_words() {
+        assert_eq!(seconds("2.5"), Ok(2.5));
+        let said = seconds("abc").expect_err("not a number");
+        assert!(said.contains("not a number of seconds"), "{said}");
+        assert!(seconds("inf").is_err());
     }
 }

@@ -46,14 +46,20 @@ impl fmt::Display for InputError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             InputError::File { path, source } => {
-                write!(f, "cannot read the token file {}: {source}", path.display())
+                let problem = crate::commands::io_problem(source);
+                write!(
+                    f,
+                    "cannot read the token file {}: {problem}",
+                    path.display()
+                )
             }
             InputError::EmptyPath => {
                 f.write_str("`@` must be followed by a file path: pass TOKEN, @PATH or -")
             }
             InputError::Stdin(e) => write!(
                 f,
-                "cannot read the token from standard input ({e}): pass TOKEN or @PATH instead"
+                "cannot read the token from standard input ({}): pass TOKEN or @PATH instead",
+                crate::commands::io_problem(e)
             ),
             InputError::StdinIsTerminal => f.write_str(
                 "no token given and standard input is a terminal: pass TOKEN, @PATH or -",
@@ -838,7 +844,7 @@ mod tests {
         assert!(matches!(err, InputError::File { .. }));
         let message = err.to_string();
         assert!(message.contains("/nonexistent/dir/token.jwt"), "{message}");
-        assert!(message.contains("No such file"), "{message}");
+        assert!(message.contains("no such file or folder"), "{message}");
     }
 
     #[test]

@@ -362,8 +362,13 @@ fn env_proxy() -> Option<String> {
 
 fn load_anchors(path: &PathBuf) -> Result<Vec<CertificateDer<'static>>, UsageError> {
     let shown = path.display();
-    let iter = CertificateDer::pem_file_iter(path)
-        .map_err(|e| UsageError(format!("--ca-file {shown}: cannot read it ({e})")))?;
+    let iter = CertificateDer::pem_file_iter(path).map_err(|e| {
+        let problem = match &e {
+            rustls_pki_types::pem::Error::Io(io) => crate::commands::io_problem(io),
+            _ => "it is not PEM text",
+        };
+        UsageError(format!("--ca-file {shown}: cannot read it ({problem})"))
+    })?;
     let certs = iter
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| UsageError(format!("--ca-file {shown}: not valid PEM ({e})")))?;

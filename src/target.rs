@@ -23,23 +23,49 @@ pub struct Target {
 /// Why a text is not a usable metadata URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TargetError {
-    /// The text does not parse as an absolute URL.
-    NotAUrl(String),
+    /// The text does not parse as an absolute URL; the words say what is wrong.
+    NotAUrl(&'static str),
     /// The URL has no host.
     NoHost,
     /// The scheme is neither https nor http.
     UnsupportedScheme(String),
+    /// An e-mail address (`user@contoso.com`): a mailbox, not a server.
+    EmailAddress,
 }
 
 impl fmt::Display for TargetError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            TargetError::NotAUrl(why) => write!(f, "not an absolute URL ({why})"),
+            TargetError::NotAUrl(why) => write!(
+                f,
+                "not an absolute URL ({why}); expected https://HOST/autodiscover/metadata/json/1 \
+                 or a host name"
+            ),
             TargetError::NoHost => f.write_str("the URL names no host"),
             TargetError::UnsupportedScheme(s) => {
                 write!(f, "scheme `{s}` is not https (SSI fetches only https)")
             }
+            TargetError::EmailAddress => f.write_str(
+                "it is an e-mail address, not a host: give the Exchange server's host name \
+                 (the host of the token's amurl, such as mail.contoso.com) or the token itself",
+            ),
         }
+    }
+}
+
+/// What was wrong with a URL, in words: the `url` crate's own messages
+/// ("relative URL without a base") mean nothing to the person who typed it.
+fn url_problem(error: url::ParseError) -> &'static str {
+    match error {
+        url::ParseError::EmptyHost => "no host after https://",
+        url::ParseError::InvalidPort => "the port is not a number from 1 to 65535",
+        url::ParseError::InvalidIpv4Address => "the IPv4 address is malformed",
+        url::ParseError::InvalidIpv6Address => "the IPv6 address is malformed",
+        url::ParseError::InvalidDomainCharacter => {
+            "the host name holds a character no host name can"
+        }
+        url::ParseError::RelativeUrlWithoutBase => "it does not start with https://",
+        _ => "it is malformed",
     }
 }
 
@@ -48,7 +74,7 @@ impl std::error::Error for TargetError {}
 impl Target {
     /// Parses an absolute http(s) URL.
     pub fn from_url(text: &str) -> Result<Self, TargetError> {
-        let url = Url::parse(text.trim()).map_err(|e| TargetError::NotAUrl(e.to_string()))?;
+        let url = Url::parse(text.trim()).map_err(|e| TargetError::NotAUrl(url_problem(e)))?;
         match url.scheme() {
             "https" | "http" => {}
             other => return Err(TargetError::UnsupportedScheme(other.to_string())),
@@ -71,14 +97,44 @@ impl Target {
         Self::from_url(&format!("https://{}{METADATA_PATH}", host.trim()))
     }
 
-    /// Reads a probe target: an absolute URL, or else a bare host name.
+    /// Reads a probe target: an absolute URL, or else a bare host name (with
+    /// an optional port), which means the host's metadata URL. A host followed
+    /// by a path (`mail.contoso.com/owa`) is that URL over https, not the
+    /// metadata path appended to it; an e-mail address is refused.
     pub fn parse(text: &str) -> Result<Self, TargetError> {
         let text = text.trim();
         if text.contains("://") {
-            Self::from_url(text)
-        } else {
-            Self::from_host(text.trim_end_matches('/'))
+            return Self::from_url(text);
         }
+        let (authority, path) = match text.find('/') {
+            Some(slash) => text.split_at(slash),
+            None => (text, ""),
+        };
+        if authority.contains('@') {
+            return Err(TargetError::EmailAddress);
+        }
+        if path.trim_end_matches('/').is_empty() {
+            Self::from_host(authority)
+        } else {
+            Self::from_url(&format!("https://{text}"))
+        }
+    }
+
+    /// A word for the person who typed this target when it is not the metadata
+    /// path: SSI fetches the amurl the token names, which is the metadata URL.
+    pub fn path_hint(&self) -> Option<String> {
+        if self.url.path() == METADATA_PATH {
+            return None;
+        }
+        let mut suggested = self.url.clone();
+        suggested.set_path(METADATA_PATH);
+        suggested.set_query(None);
+        suggested.set_fragment(None);
+        Some(format!(
+            "{} is not the metadata URL: SSI fetches the amurl the token names, which on \
+             Exchange is {suggested} (probe that, the host alone, or the token)",
+            self.url
+        ))
     }
 
     /// Whether the URL is plain http, which SSI does not fetch.
@@ -143,6 +199,60 @@ mod tests {
         let t = Target::parse("https://[::1]:4443/autodiscover/metadata/json/1").expect("parses");
         assert_eq!(t.host, "::1");
         assert_eq!(t.authority(), "[::1]:4443");
+    }
+
+    #[test]
+    fn a_host_with_a_path_keeps_its_path() {
+        let t = Target::parse("mail.contoso.com/owa").expect("parses");
+        assert_eq!(t.url.as_str(), "https://mail.contoso.com/owa");
+        assert_eq!(
+            Target::parse("mail.contoso.com/")
+                .expect("parses")
+                .url
+                .as_str(),
+            "https://mail.contoso.com/autodiscover/metadata/json/1"
+        );
+        let hint = t.path_hint().expect("a hint");
+        assert!(
+            hint.contains("SSI fetches the amurl the token names"),
+            "{hint}"
+        );
+        assert!(hint.contains("https://mail.contoso.com/autodiscover/metadata/json/1"));
+    }
+
+    #[test]
+    fn a_url_without_the_metadata_path_gets_a_hint() {
+        for text in [
+            "https://mail.contoso.com",
+            "https://mail.contoso.com:8443/ews?x=1",
+        ] {
+            let t = Target::parse(text).expect("parses");
+            // Probed as given: an amurl may sit on another path behind a proxy.
+            assert_ne!(t.url.path(), METADATA_PATH);
+            let hint = t.path_hint().expect("a hint");
+            assert!(hint.contains("/autodiscover/metadata/json/1 ("), "{hint}");
+            assert!(!hint.contains("?x=1 ("), "{hint}");
+        }
+        let metadata = Target::parse("mail.contoso.com").expect("parses");
+        assert_eq!(metadata.path_hint(), None);
+    }
+
+    #[test]
+    fn an_e_mail_address_is_not_a_host() {
+        assert_eq!(
+            Target::parse("kim.doe@contoso.com"),
+            Err(TargetError::EmailAddress)
+        );
+        let said = TargetError::EmailAddress.to_string();
+        assert!(said.contains("e-mail address, not a host"), "{said}");
+    }
+
+    #[test]
+    fn url_errors_are_said_in_words() {
+        let error = Target::parse("https://mail.contoso.com:99999/x").expect_err("bad port");
+        let said = error.to_string();
+        assert!(said.contains("the port is not a number"), "{said}");
+        assert!(!said.contains("invalid port number"), "{said}");
     }
 
     #[test]

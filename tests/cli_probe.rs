@@ -660,9 +660,9 @@ fn http_access_401_names_every_challenge() {
     }
     assert_eq!(status(&report, "http.content"), "skip");
 
-    // The human report shows the facts gathered so far, for the ticket.
+    // The verbose human report shows the facts gathered so far, for the ticket.
     let mut args = probe(&lab, &amurl(&server));
-    args.extend(strings(&["--format", "human"]));
+    args.extend(strings(&["--format", "human", "--verbose"]));
     let human = doctor(&args).stdout;
     for fact in [
         "status_line: HTTP/1.1 401 Unauthorized",

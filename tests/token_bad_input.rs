@@ -413,13 +413,14 @@ fn every_truncation_and_every_single_character_damage_is_judged_without_panic() 
     for cut in 0..token.len() {
         let analysis = judge(&token[..cut]);
         let failed = analysis.checks.iter().any(|c| c.status == Status::Fail);
-        let complete = analysis
+        let encoding = analysis
             .check(CheckId::TokenEncoding)
             .expect("encoding")
-            .status
-            == Status::Pass;
+            .status;
         // A cut token fails somewhere, unless only signature characters that
-        // still form valid base64url were lost (the key stage catches that).
+        // still form valid base64url were lost: token.encoding then warns on a
+        // length no RSA key makes, and the key stage catches the rest.
+        let complete = matches!(encoding, Status::Pass | Status::Warn);
         assert!(failed || complete, "cut at {cut}");
     }
     for (i, _) in token.char_indices().step_by(7) {

@@ -33,6 +33,9 @@ fn settings(
 }
 
 fn read_token(arg: Option<&str>) -> Result<String, UsageError> {
+    if arg == Some("-") {
+        super::output::prompt_for_paste();
+    }
     input::read_input(arg).map_err(|e| UsageError(e.to_string()))
 }
 
@@ -85,7 +88,10 @@ fn metadata_source(arg: Option<&str>) -> Result<MetadataSource, UsageError> {
     let mut body = Vec::new();
     fs::File::open(path)
         .and_then(|file| file.take(cap as u64 + 1).read_to_end(&mut body))
-        .map_err(|e| UsageError(format!("--metadata {path}: cannot read it ({e})")))?;
+        .map_err(|e| {
+            let problem = super::output::io_problem(&e);
+            UsageError(format!("--metadata {path}: cannot read it ({problem})"))
+        })?;
     if body.len() > cap {
         return Err(UsageError(format!(
             "--metadata {path}: the file holds more than {} MiB, and an Exchange metadata document is a few KB: pass the saved document itself",
@@ -121,7 +127,10 @@ fn probe_one(text: &str, settings: &Settings, cache: &Cache, progress: &Progress
             .and_then(|amurl| Target::from_url(&amurl).ok())
     } else {
         match Target::parse(text) {
-            Ok(target) => Some(target),
+            Ok(target) => {
+                report.notes.extend(target.path_hint());
+                Some(target)
+            }
             Err(e) => {
                 let shown = crate::text::excerpt(&input::hide_token_text(text.trim()), 120);
                 // A URL that SSI would not fetch is an amurl problem; anything

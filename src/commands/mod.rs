@@ -7,11 +7,11 @@ mod completions;
 mod demo;
 mod output;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, OutputArgs};
 use crate::settings::UsageError;
 
 pub use completions::script as completion_script;
-pub use output::{complain, emit};
+pub use output::{complain, emit, io_problem};
 
 /// Exit code for usage errors and unreadable input.
 pub const EXIT_USAGE: i32 = 2;
@@ -28,7 +28,8 @@ pub fn parse_failure(error: &clap::Error) -> i32 {
     }
     let rendered = error.render();
     let colour = std::io::stderr().is_terminal()
-        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        && output::terminal_takes_colour();
     let text = if colour {
         rendered.ansi().to_string()
     } else {
@@ -41,8 +42,26 @@ pub fn parse_failure(error: &clap::Error) -> i32 {
     error.exit_code()
 }
 
+/// The report flags of a command that prints a report.
+fn output_args(command: &Command) -> Option<&OutputArgs> {
+    match command {
+        Command::Decode(args) => Some(&args.output),
+        Command::Probe(args) => Some(&args.output),
+        Command::Keys(args) => Some(&args.output),
+        Command::Diagnose(args) => Some(&args.output),
+        Command::Demo(args) => Some(&args.output),
+        Command::SsiIps(_) | Command::Completions(_) => None,
+    }
+}
+
 /// Runs one parsed command line and returns the process exit code.
 pub fn run(cli: Cli) -> i32 {
+    if let Some(path) = output_args(&cli.command).and_then(|o| o.output.as_deref()) {
+        if let Err(UsageError(message)) = output::open_output(path) {
+            complain(&message);
+            return EXIT_USAGE;
+        }
+    }
     let result = match cli.command {
         Command::Decode(args) => chain_commands::decode(&args),
         Command::Probe(args) => chain_commands::probe(&args),

@@ -1,18 +1,66 @@
-//! Writing reports to standard output without panicking on a closed pipe.
+//! Writing reports: to standard output (without panicking on a closed pipe) or
+//! to `--output FILE`, with the symbols, colours and width the reader's terminal
+//! can show.
 
+use std::fs::File;
 use std::io::{self, IsTerminal, Write};
+use std::path::Path;
+use std::sync::{Mutex, OnceLock};
 
-use crate::cli::{Format, OutputArgs};
+use crate::cli::{ColorChoice, Format, OutputArgs};
 use crate::render::{self, RenderOptions};
 use crate::report::{Report, Verdict};
+use crate::settings::UsageError;
 
-/// Writes `text` to standard output; a reader that went away (`| head`) is not an error.
+/// The `--output FILE` of this run, once opened: every report goes there.
+static OUTPUT_FILE: OnceLock<Mutex<File>> = OnceLock::new();
+
+/// Creates (or empties) `--output FILE` before anything runs, so that a path
+/// that cannot be written is a usage error, not a lost report at the end.
+pub fn open_output(path: &Path) -> Result<(), UsageError> {
+    let file = File::create(path).map_err(|e| {
+        UsageError(format!(
+            "--output {}: cannot write it ({})",
+            path.display(),
+            io_problem(&e)
+        ))
+    })?;
+    // A second call in one process (tests) keeps the first file.
+    let _ = OUTPUT_FILE.set(Mutex::new(file));
+    Ok(())
+}
+
+/// What went wrong with a file, in words rather than the system's error text
+/// (`No such file or directory (os error 2)`).
+pub fn io_problem(error: &io::Error) -> &'static str {
+    match error.kind() {
+        io::ErrorKind::NotFound => "no such file or folder",
+        io::ErrorKind::PermissionDenied => "permission denied",
+        io::ErrorKind::IsADirectory => "it is a folder, not a file",
+        io::ErrorKind::NotADirectory => "a part of the path is a file, not a folder",
+        io::ErrorKind::InvalidData => "it is not text",
+        io::ErrorKind::StorageFull => "the disk is full",
+        io::ErrorKind::ReadOnlyFilesystem => "the file system is read-only",
+        _ => "the system refused",
+    }
+}
+
+/// Writes `text` to `--output FILE` when one was given, else to standard
+/// output; a reader that went away (`| head`) is not an error.
 pub fn emit(text: &str) {
-    let mut out = io::stdout().lock();
-    let result = out.write_all(text.as_bytes()).and_then(|_| out.flush());
+    let result = match OUTPUT_FILE.get() {
+        Some(file) => {
+            let mut file = file.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            file.write_all(text.as_bytes()).and_then(|_| file.flush())
+        }
+        None => {
+            let mut out = io::stdout().lock();
+            out.write_all(text.as_bytes()).and_then(|_| out.flush())
+        }
+    };
     if let Err(e) = result {
         if e.kind() != io::ErrorKind::BrokenPipe {
-            complain(&format!("cannot write the report: {e}"));
+            complain(&format!("cannot write the report ({})", io_problem(&e)));
         }
     }
 }
@@ -27,11 +75,55 @@ pub fn complain(message: &str) {
     let _ = writeln!(err, "idtoken-doctor: {message}").and_then(|_| err.flush());
 }
 
-/// Render options for standard output under the given flags.
+/// Says on standard error what `-` waits for, when a person is at the keyboard:
+/// without it `decode -` looks hung.
+pub fn prompt_for_paste() {
+    if io::stdin().is_terminal() {
+        let mut err = io::stderr().lock();
+        let _ = writeln!(
+            err,
+            "idtoken-doctor: paste the token, then Ctrl-D (on Windows Ctrl-Z, Enter)"
+        )
+        .and_then(|_| err.flush());
+    }
+}
+
+/// Whether a terminal can show colour: on Windows, once virtual-terminal
+/// processing is enabled (a classic console where it cannot be shows raw
+/// escapes); elsewhere any terminal.
+pub fn terminal_takes_colour() -> bool {
+    anstyle_query::windows::enable_ansi_colors().unwrap_or(true)
+}
+
+/// Whether `choice` colours a stream (`is_terminal`), honouring `NO_COLOR` and
+/// never colouring a terminal that cannot show it.
+pub fn colour_for(choice: ColorChoice, is_terminal: bool) -> bool {
+    if is_terminal && choice != ColorChoice::Never && !terminal_takes_colour() {
+        return false;
+    }
+    render::use_color(choice, is_terminal)
+}
+
+/// Render options for the report's destination under the given flags.
 pub fn options(output: &OutputArgs) -> RenderOptions {
+    let to_terminal = output.output.is_none() && io::stdout().is_terminal();
+    let measured = if to_terminal {
+        terminal_size::terminal_size_of(io::stdout()).map(|(w, _)| usize::from(w.0))
+    } else {
+        None
+    };
+    let columns = std::env::var_os("COLUMNS");
     RenderOptions {
-        color: render::use_color(output.color, io::stdout().is_terminal()),
+        color: output.output.is_none() && colour_for(output.color, to_terminal),
         tool_version: env!("CARGO_PKG_VERSION"),
+        // A file named by --output is written as UTF-8 by the tool itself, with
+        // no shell in between to re-encode it: ASCII there only when asked.
+        ascii: match output.output {
+            Some(_) => output.ascii,
+            None => render::use_ascii(output.ascii, to_terminal),
+        },
+        width: render::report_width(columns.as_deref(), measured),
+        verbose: output.verbose,
     }
 }
 

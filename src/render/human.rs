@@ -1,10 +1,16 @@
-//! The human format: a readable chain for a terminal, one line per check, the
-//! remedy and facts under what is wrong, and the verdict last.
+//! The human format: what a support engineer reads in a terminal, often 100
+//! columns wide. By default one line per link that holds, with its most useful
+//! fact; the broken (or inconclusive) check with the few facts that prove it;
+//! one line per warning; "not checked" for the links after the break; and last
+//! the verdict with what to do, said once. `--verbose` shows every check with
+//! every detail. Everything is wrapped to the terminal's width between words.
 
 use colored::Color;
 use serde_json::{Map, Value};
 
-use super::facts::{fact_lines, scalar_text, shorten};
+use super::ascii::{symbols, Symbols};
+use super::facts::{fact_lines, link_fact, proof, scalar_text, shorten};
+use super::wrap::{width_of, wrap};
 use super::{broken_link, healthy_summary, RenderOptions};
 use crate::clock;
 use crate::report::{Check, Report, Stage, Status, TokenFacts, Verdict};
@@ -13,29 +19,47 @@ use crate::text::escape_controls;
 /// Longest string shown in facts and claims; `--format json` has everything.
 const MAX_VALUE_CHARS: usize = 200;
 
-/// Indentation of a check line and of the facts under it.
-const CHECK_INDENT: &str = "    ";
-const FACT_INDENT: &str = "        ";
+/// Width of the stage column: the longest stage name, `metadata`.
+const STAGE_WIDTH: usize = 8;
+/// Where the text of a link line starts: two spaces, the stage, two spaces,
+/// the symbol and a space.
+const LINK_TEXT: usize = 2 + STAGE_WIDTH + 2 + 2;
 
-/// Renders `report` as a readable chain: header, notes, the token (when there is
-/// one), every check stage by stage, and the verdict with its exit code.
+/// Indentation of a check line and of the facts under it (`--verbose`).
+const CHECK_INDENT: usize = 4;
+const FACT_INDENT: usize = 8;
+
+/// Renders `report` for a terminal; see the module documentation for the shape.
 ///
 /// Colour (ANSI escapes) is used only when `opts.color` is set; whatever the
 /// report holds is printed with control characters escaped, so a hostile token
 /// or server cannot drive the terminal.
 pub fn human(report: &Report, opts: &RenderOptions) -> String {
-    let paint = Painter { on: opts.color };
-    let mut out = String::new();
-    write_header(&mut out, report, opts, &paint);
-    if let Some(token) = &report.token {
-        out.push('\n');
-        write_token(&mut out, token, report, &paint);
+    let mut w = Writer {
+        out: String::new(),
+        width: opts.width,
+        paint: Painter { on: opts.color },
+        sym: symbols(opts.ascii),
+    };
+    write_header(&mut w, report, opts);
+    // Showing the token is `decode`'s job (the contract: header, claims,
+    // appctx, times, unique id); the other commands show it under --verbose.
+    if opts.verbose || report.command == "decode" {
+        if let Some(token) = &report.token {
+            w.blank();
+            write_token(&mut w, token, report);
+        }
     }
-    out.push('\n');
-    write_chain(&mut out, report, &paint);
-    out.push('\n');
-    write_verdict(&mut out, report, &paint);
-    out
+    if opts.verbose {
+        w.blank();
+        write_every_check(&mut w, report);
+    } else {
+        w.blank();
+        write_links(&mut w, report);
+    }
+    w.blank();
+    write_verdict(&mut w, report);
+    w.out
 }
 
 /// Styles text with ANSI escapes, or leaves it alone when colour is off. The
@@ -74,57 +98,218 @@ impl Painter {
         self.paint(text, None, false, true)
     }
 
-    /// The symbol of a status, in its colour.
-    fn symbol(&self, status: Status) -> String {
+    fn plain(&self, text: &str) -> String {
+        text.to_string()
+    }
+
+    /// The colour a status is shown in.
+    fn colour(status: Status) -> Option<Color> {
         match status {
-            Status::Pass => self.paint("✔", Some(Color::Green), true, false),
-            Status::Warn => self.paint("!", Some(Color::Yellow), true, false),
-            Status::Fail => self.paint("✘", Some(Color::Red), true, false),
-            Status::Skip => self.dim("–"),
-            Status::Error => self.paint("?", Some(Color::Magenta), true, false),
+            Status::Pass => Some(Color::Green),
+            Status::Warn => Some(Color::Yellow),
+            Status::Fail => Some(Color::Red),
+            Status::Error => Some(Color::Magenta),
+            Status::Skip => None,
         }
     }
 }
 
-fn write_header(out: &mut String, report: &Report, opts: &RenderOptions, paint: &Painter) {
-    let mut title = format!("idtoken-doctor {} · {}", opts.tool_version, report.command);
-    if let Some(target) = &report.target {
-        title.push_str(&format!(
-            " · {} ({}:{})",
-            escape_controls(&target.amurl),
-            escape_controls(&target.host),
-            target.port
-        ));
+/// The report being written: text, the terminal's width, colours and symbols.
+struct Writer {
+    out: String,
+    width: Option<usize>,
+    paint: Painter,
+    sym: &'static Symbols,
+}
+
+impl Writer {
+    fn blank(&mut self) {
+        self.out.push('\n');
     }
-    out.push_str(&paint.bold(&title));
-    out.push('\n');
-    out.push_str(&format!("Evaluated at {}", clock::utc(report.evaluated_at)));
-    if report.strict {
-        out.push_str(" (--strict: warnings count as failures)");
+
+    /// The symbol of a status, in its colour.
+    fn symbol(&self, status: Status) -> String {
+        let text = match status {
+            Status::Pass => self.sym.pass,
+            Status::Warn => self.sym.warn,
+            Status::Fail => self.sym.fail,
+            Status::Skip => return self.paint.dim(self.sym.skip),
+            Status::Error => self.sym.error,
+        };
+        self.paint.paint(text, Painter::colour(status), true, false)
     }
-    out.push('\n');
-    for note in &report.notes {
-        out.push_str(&format!("Note: {}\n", escape_controls(note)));
+
+    /// Writes `body` after `prefix` (already styled; `prefix_width` columns
+    /// wide), wrapped to the terminal with continuation lines indented
+    /// `indent` columns, each piece of the body styled by `style`.
+    fn wrapped(
+        &mut self,
+        prefix: &str,
+        prefix_width: usize,
+        body: &str,
+        indent: usize,
+        style: impl Fn(&Painter, &str) -> String,
+    ) {
+        let lines = wrap(body, self.width, prefix_width, indent);
+        for (index, line) in lines.iter().enumerate() {
+            if index == 0 {
+                self.out.push_str(prefix);
+            } else {
+                self.out.push_str(&" ".repeat(indent));
+            }
+            self.out.push_str(&style(&self.paint, line));
+            self.out.push('\n');
+        }
+    }
+
+    /// Facts as `key: value` lines at `indent`, each wrapped under itself.
+    fn facts(&mut self, details: &Map<String, Value>, indent: usize) {
+        for line in fact_lines(details, Some(MAX_VALUE_CHARS)) {
+            let lead = indent + 2 * line.depth;
+            let prefix = " ".repeat(lead);
+            self.wrapped(&prefix, lead, &line.text, lead + 2, Painter::plain);
+        }
     }
 }
 
-fn write_token(out: &mut String, token: &TokenFacts, report: &Report, paint: &Painter) {
-    out.push_str(&paint.bold("Token"));
-    out.push('\n');
-    out.push_str("  header\n");
-    write_claims(out, &token.header, &[], report, None);
+fn write_header(w: &mut Writer, report: &Report, opts: &RenderOptions) {
+    let dot = w.sym.dot;
+    let mut title = format!(
+        "idtoken-doctor {} {dot} {}",
+        opts.tool_version, report.command
+    );
+    if let Some(target) = &report.target {
+        title.push_str(&format!(" {dot} {}", escape_controls(&target.amurl)));
+    }
+    w.wrapped("", 0, &title, 2, Painter::bold);
+    let mut when = format!("Evaluated at {}", clock::utc(report.evaluated_at));
+    if report.strict {
+        when.push_str(" (--strict: warnings count as failures)");
+    }
+    w.wrapped("", 0, &when, 2, Painter::plain);
+    for note in &report.notes {
+        w.wrapped("Note: ", 6, &escape_controls(note), 6, Painter::plain);
+    }
+}
 
-    out.push_str("  claims\n");
+/// The check the verdict rests on, if the chain is not healthy.
+fn verdict_check<'a>(report: &'a Report, checks: &[&'a Check]) -> Option<&'a Check> {
+    let id = report.verdict().finding().map(|(id, _, _)| id)?;
+    checks.iter().copied().find(|c| c.id == id)
+}
+
+/// The default view: one line per link, the broken check with its proof.
+fn write_links(w: &mut Writer, report: &Report) {
+    let checks = report.checks();
+    if checks.is_empty() {
+        w.out.push_str("  (no checks were made)\n");
+        return;
+    }
+    let broken = verdict_check(report, &checks);
+    for stage in Stage::ALL {
+        let in_stage: Vec<&Check> = checks
+            .iter()
+            .copied()
+            .filter(|c| c.id.stage() == stage)
+            .collect();
+        if in_stage.is_empty() {
+            continue;
+        }
+        let label = format!("  {:<STAGE_WIDTH$}  ", stage.as_str());
+        let label = w.paint.bold(&label);
+        let all_skipped = in_stage.iter().all(|c| c.status == Status::Skip);
+        let after_break = broken.is_some_and(|b| stage > b.id.stage());
+        match broken.filter(|b| b.id.stage() == stage) {
+            Some(broken) => write_broken_link(w, &label, broken, &in_stage),
+            None if all_skipped => {
+                let why = if after_break {
+                    "not checked".to_string()
+                } else {
+                    format!("not checked: {}", escape_controls(&in_stage[0].summary))
+                };
+                let prefix = format!("{label}{} ", w.symbol(Status::Skip));
+                w.wrapped(&prefix, LINK_TEXT, &why, LINK_TEXT, Painter::dim);
+            }
+            None => {
+                let failing: Vec<&&Check> = in_stage
+                    .iter()
+                    .filter(|c| c.status.stops_the_chain())
+                    .collect();
+                if failing.is_empty() {
+                    let prefix = format!("{label}{} ", w.symbol(Status::Pass));
+                    let fact = link_fact(stage, &in_stage, report);
+                    w.wrapped(&prefix, LINK_TEXT, &fact, LINK_TEXT, Painter::plain);
+                } else {
+                    for (index, check) in failing.iter().enumerate() {
+                        let lead = if index == 0 {
+                            label.clone()
+                        } else {
+                            " ".repeat(LINK_TEXT - 2)
+                        };
+                        one_line(w, &lead, check);
+                    }
+                }
+                write_warnings(w, &in_stage, None);
+            }
+        }
+    }
+}
+
+/// A check as `symbol id: summary` after `lead` (`LINK_TEXT - 2` columns).
+fn one_line(w: &mut Writer, lead: &str, check: &Check) {
+    let prefix = format!("{lead}{} ", w.symbol(check.status));
+    let text = format!("{}: {}", check.id, escape_controls(&check.summary));
+    w.wrapped(&prefix, LINK_TEXT, &text, LINK_TEXT, Painter::plain);
+}
+
+/// One line per warning of a link, except `shown` (already written).
+fn write_warnings(w: &mut Writer, in_stage: &[&Check], shown: Option<&Check>) {
+    let lead = " ".repeat(LINK_TEXT - 2);
+    for check in in_stage.iter().filter(|c| c.status == Status::Warn) {
+        if shown.is_some_and(|s| s.id == check.id) {
+            continue;
+        }
+        one_line(w, &lead, check);
+    }
+}
+
+/// The link the verdict rests on: the check, the facts that prove it, and the
+/// other checks of the link that failed with it, by name.
+fn write_broken_link(w: &mut Writer, label: &str, broken: &Check, in_stage: &[&Check]) {
+    one_line(w, label, broken);
+    for fact in proof(broken) {
+        w.facts(&fact, LINK_TEXT);
+    }
+    let others: Vec<&str> = in_stage
+        .iter()
+        .filter(|c| c.id != broken.id && c.status.stops_the_chain())
+        .map(|c| c.id.as_str())
+        .collect();
+    if !others.is_empty() {
+        let text = format!("also failing: {} (-v for each)", others.join(", "));
+        let lead = " ".repeat(LINK_TEXT);
+        w.wrapped(&lead, LINK_TEXT, &text, LINK_TEXT, Painter::plain);
+    }
+    write_warnings(w, in_stage, Some(broken));
+}
+
+fn write_token(w: &mut Writer, token: &TokenFacts, report: &Report) {
+    w.out.push_str(&w.paint.bold("Token"));
+    w.out.push('\n');
+    w.out.push_str("  header\n");
+    write_claims(w, &token.header, &[], report, None);
+
+    w.out.push_str("  claims\n");
     let appctx_note = match token.claims.get("appctx") {
         Some(Value::String(_)) if !token.appctx.is_empty() => Some("(a JSON string; parsed below)"),
         Some(Value::Object(_)) => Some("(a JSON object; shown below)"),
         _ => None,
     };
-    write_claims(out, &token.claims, &token.times, report, appctx_note);
+    write_claims(w, &token.claims, &token.times, report, appctx_note);
 
     if !token.appctx.is_empty() {
-        out.push_str("  appctx\n");
-        write_claims(out, &token.appctx, &token.times, report, None);
+        w.out.push_str("  appctx\n");
+        write_claims(w, &token.appctx, &token.times, report, None);
     }
 
     // Times found elsewhere than as a top-level claim (inside appctx, say) are
@@ -132,18 +317,16 @@ fn write_token(out: &mut String, token: &TokenFacts, report: &Report, paint: &Pa
     let listed = |name: &str| token.claims.contains_key(name) || token.appctx.contains_key(name);
     let extra_times: Vec<_> = token.times.iter().filter(|(n, _)| !listed(n)).collect();
     if !extra_times.is_empty() {
-        out.push_str("  times\n");
+        w.out.push_str("  times\n");
         let width = extra_times
             .iter()
             .map(|(n, _)| n.chars().count())
             .max()
             .unwrap_or(0);
         for (name, instant) in extra_times {
-            out.push_str(&format!(
-                "    {:width$}  {}\n",
-                escape_controls(name),
-                time_text(*instant, report)
-            ));
+            let prefix = format!("    {:width$}  ", escape_controls(name));
+            let text = time_text(*instant, report);
+            w.wrapped(&prefix, width + 6, &text, width + 6, Painter::plain);
         }
     }
 
@@ -151,13 +334,13 @@ fn write_token(out: &mut String, token: &TokenFacts, report: &Report, paint: &Pa
         Some(id) => escape_controls(id),
         None => "(none: no amurl and msexchuid)".to_string(),
     };
-    out.push_str(&format!("  unique id  {unique_id}\n"));
+    w.wrapped("  unique id  ", 13, &unique_id, 13, Painter::plain);
 }
 
 /// One `name  value` line per entry of a claims-like object, with the time of
 /// a time claim shown in UTC and relative to the evaluation instant.
 fn write_claims(
-    out: &mut String,
+    w: &mut Writer,
     claims: &Map<String, Value>,
     times: &[(String, time::OffsetDateTime)],
     report: &Report,
@@ -179,9 +362,14 @@ fn write_claims(
             },
         };
         if let Some((_, instant)) = times.iter().find(|(n, _)| n == name) {
-            text.push_str(&format!("  → {}", time_text(*instant, report)));
+            text.push_str(&format!(
+                "  {} {}",
+                w.sym.arrow,
+                time_text(*instant, report)
+            ));
         }
-        out.push_str(&format!("    {:width$}  {text}\n", escape_controls(name)));
+        let prefix = format!("    {:width$}  ", escape_controls(name));
+        w.wrapped(&prefix, width + 6, &text, width + 8, Painter::plain);
     }
 }
 
@@ -207,15 +395,16 @@ fn stage_caption(stage: Stage) -> &'static str {
     }
 }
 
-fn write_chain(out: &mut String, report: &Report, paint: &Painter) {
-    out.push_str(&paint.bold("Chain"));
-    out.push('\n');
+/// `--verbose`: every check of every link, with its remedy and all its details.
+fn write_every_check(w: &mut Writer, report: &Report) {
+    w.out.push_str(&w.paint.bold("Chain"));
+    w.out.push('\n');
     let checks = report.checks();
     if checks.is_empty() {
-        out.push_str("  (no checks were made)\n");
+        w.out.push_str("  (no checks were made)\n");
         return;
     }
-    let width = checks
+    let id_width = checks
         .iter()
         .map(|c| c.id.as_str().len())
         .max()
@@ -226,220 +415,329 @@ fn write_chain(out: &mut String, report: &Report, paint: &Painter) {
         let stage = check.id.stage();
         if current_stage != Some(stage) {
             current_stage = Some(stage);
-            out.push_str(&format!(
-                "  {}  {}\n",
-                paint.bold(stage.as_str()),
-                paint.dim(stage_caption(stage))
-            ));
+            let prefix = format!("  {}  ", w.paint.bold(stage.as_str()));
+            let width = 4 + stage.as_str().len();
+            w.wrapped(&prefix, width, stage_caption(stage), width, Painter::dim);
         }
-        write_check(out, check, width, broken == Some(check.id.as_str()), paint);
+        let is_broken = broken == Some(check.id.as_str());
+        write_check(w, check, id_width, is_broken);
     }
 }
 
-fn write_check(out: &mut String, check: &Check, width: usize, is_broken: bool, paint: &Painter) {
-    let id = format!("{:width$}", check.id.as_str());
-    let summary = escape_controls(&check.summary);
-    let (id, summary) = match check.status {
-        Status::Skip => (paint.dim(&id), paint.dim(&summary)),
-        Status::Fail => (paint.paint(&id, Some(Color::Red), true, false), summary),
-        Status::Warn => (paint.paint(&id, Some(Color::Yellow), false, false), summary),
-        Status::Error => (paint.paint(&id, Some(Color::Magenta), true, false), summary),
-        Status::Pass => (id, summary),
+fn write_check(w: &mut Writer, check: &Check, id_width: usize, is_broken: bool) {
+    let id = format!("{:id_width$}", check.id.as_str());
+    let id = match check.status {
+        Status::Skip => w.paint.dim(&id),
+        Status::Pass => id,
+        status => w
+            .paint
+            .paint(&id, Painter::colour(status), status != Status::Warn, false),
     };
-    out.push_str(&format!(
-        "{CHECK_INDENT}{} {id}  {summary}",
-        paint.symbol(check.status)
-    ));
+    let prefix = format!(
+        "{}{} {id}  ",
+        " ".repeat(CHECK_INDENT),
+        w.symbol(check.status)
+    );
+    let prefix_width = CHECK_INDENT + 2 + id_width + 2;
+    let mut summary = escape_controls(&check.summary);
     if is_broken {
-        out.push_str(&format!(
-            "  {}",
-            paint.paint("◀ broken link", Some(Color::Red), true, false)
-        ));
+        summary.push_str("  <- the verdict");
     }
-    out.push('\n');
-    if let Some(remedy) = check.remedy_text() {
+    let dim = check.status == Status::Skip;
+    w.wrapped(&prefix, prefix_width, &summary, prefix_width, |p, t| {
+        if dim {
+            p.dim(t)
+        } else {
+            t.to_string()
+        }
+    });
+    // The verdict's remedy is said once, under the verdict.
+    if let Some(remedy) = check.remedy_text().filter(|_| !is_broken) {
         if matches!(check.status, Status::Fail | Status::Warn | Status::Error) {
-            out.push_str(&format!(
-                "{FACT_INDENT}{} {remedy}\n",
-                paint.bold("What to do:")
-            ));
+            let prefix = format!("{}What to do: ", " ".repeat(FACT_INDENT));
+            w.wrapped(
+                &prefix,
+                FACT_INDENT + 12,
+                remedy,
+                FACT_INDENT,
+                Painter::plain,
+            );
         }
     }
     if check.status != Status::Skip {
-        for line in fact_lines(&check.details, Some(MAX_VALUE_CHARS)) {
-            out.push_str(&line.indented(FACT_INDENT));
-            out.push('\n');
-        }
+        w.facts(&check.details, FACT_INDENT);
     }
 }
 
-fn write_verdict(out: &mut String, report: &Report, paint: &Painter) {
+/// The verdict, where the eye lands last: healthy (naming every warning), or
+/// the broken link and what to do, said once. The exit code is not printed: it
+/// is the exit code.
+fn write_verdict(w: &mut Writer, report: &Report) {
     let verdict = report.verdict();
     match broken_link(&verdict) {
         None => {
-            out.push_str(&format!(
-                "{} {}\n",
-                paint.paint("Verdict: healthy:", Some(Color::Green), true, false),
-                healthy_summary(report)
-            ));
+            let summary = healthy_summary(report);
+            let head = if report.command == "decode" {
+                "Verdict:"
+            } else {
+                "Verdict: healthy:"
+            };
+            let prefix = format!("{} ", w.paint.paint(head, Some(Color::Green), true, false));
+            w.wrapped(
+                &prefix,
+                width_of(head) + 1,
+                &escape_controls(&summary),
+                2,
+                Painter::plain,
+            );
         }
-        Some((stage, check, summary, remedy)) => {
+        Some((stage, check, _, remedy)) => {
             let (head, colour) = match verdict {
                 Verdict::Inconclusive { .. } => (
-                    format!("Verdict: inconclusive at {stage} ({check}), not checked from here:"),
+                    format!(
+                        "Verdict: inconclusive at {stage} ({check}): it could not be checked from \
+                         this machine, so nothing is known against the target"
+                    ),
                     Color::Magenta,
                 ),
-                _ => (format!("Verdict: broken at {stage} ({check}):"), Color::Red),
+                _ => (format!("Verdict: broken at {stage} ({check})"), Color::Red),
             };
-            out.push_str(&format!(
-                "{} {}\n",
-                paint.paint(&head, Some(colour), true, false),
-                escape_controls(summary)
-            ));
-            out.push_str(&format!("{} {remedy}\n", paint.bold("What to do:")));
+            w.wrapped("", 0, &head, 2, |p, t| {
+                p.paint(t, Some(colour), true, false)
+            });
+            let prefix = format!("{} ", w.paint.bold("What to do:"));
+            w.wrapped(&prefix, 12, remedy, 2, Painter::plain);
         }
     }
-    out.push_str(&format!("Exit code: {}\n", verdict.exit_code()));
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::remedy::Remedy;
     use crate::render::fixtures;
+    use crate::report::CheckId;
+
+    fn with(report: &Report, change: impl FnOnce(&mut RenderOptions)) -> String {
+        let mut opts = RenderOptions::default();
+        change(&mut opts);
+        human(report, &opts)
+    }
 
     fn plain(report: &Report) -> String {
-        human(report, &RenderOptions::default())
+        with(report, |_| {})
+    }
+
+    fn verbose(report: &Report) -> String {
+        with(report, |o| o.verbose = true)
     }
 
     fn coloured(report: &Report) -> String {
-        human(
-            report,
-            &RenderOptions {
-                color: true,
-                ..RenderOptions::default()
-            },
-        )
+        with(report, |o| o.color = true)
     }
 
-    /// The lines of `text` from the one containing `start` to the next check line.
-    fn block_of<'a>(text: &'a str, start: &str) -> Vec<&'a str> {
+    /// The lines of `text` from the one containing `start` to the next line
+    /// indented no deeper than `indent` columns.
+    fn block_of<'a>(text: &'a str, start: &str, indent: usize) -> Vec<&'a str> {
+        let deeper = |l: &str| l.len() - l.trim_start().len() > indent;
         let mut lines = text.lines().skip_while(|l| !l.contains(start));
         let mut block: Vec<&str> = lines.next().into_iter().collect();
-        block.extend(lines.take_while(|l| l.starts_with(FACT_INDENT)));
+        block.extend(lines.take_while(|l| deeper(l)));
         block
     }
 
     #[test]
-    fn broken_chain_shows_symbols_remedy_facts_and_verdict() {
+    fn a_broken_chain_is_one_line_per_link_with_proof_and_one_remedy() {
         let report = fixtures::broken_at_tls();
         let text = plain(&report);
-        assert!(text.starts_with("idtoken-doctor 0.1.0 · probe · https://mail.contoso.com/autodiscover/metadata/json/1 (mail.contoso.com:443)\n"));
-        assert!(text.contains("    ✔ dns.name "));
-        assert!(text.contains("    – http.access "));
+        assert!(text.starts_with(
+            "idtoken-doctor 0.1.0 · probe · https://mail.contoso.com/autodiscover/metadata/json/1\n"
+        ));
+        assert!(text.contains("\n  dns       ✔ "), "{text}");
+        assert!(text.contains("\n  tcp       ✔ "), "{text}");
+        let block = block_of(&text, "  tls  ", 2);
+        assert_eq!(
+            block[0],
+            "  tls       ✘ tls.trust: the server certificate CN=mail.contoso.com is self-signed"
+        );
+        // tls.trust has a PROOF entry without `certificate`: the facts are one -v away.
+        assert!(!block.iter().any(|l| l.contains("not_before")), "{block:?}");
+        assert!(text.contains("\n  http      – not checked\n"));
+        assert!(text.contains("\n  ews       – not checked\n"));
+        // The remedy is said once, last, under the verdict; no exit code.
+        let remedy = Remedy::TlsSelfSigned.text();
+        assert_eq!(text.matches("What to do:").count(), 1);
+        assert!(text.contains("\nVerdict: broken at tls (tls.trust)\nWhat to do: "));
+        assert!(text.ends_with(&format!("What to do: {remedy}\n")));
+        assert!(!text.contains("Exit code"));
+        // The passing checks of the broken link are not listed one by one.
+        assert!(!text.contains("tls.handshake"));
+    }
 
-        let block = block_of(&text, "✘ tls.trust");
+    #[test]
+    fn the_proof_of_a_401_is_its_status_line_and_challenges() {
+        let text = plain(&fixtures::broken_at_http(false));
+        let block = block_of(&text, "  http  ", 2);
         assert!(
-            block[0].ends_with("is self-signed  ◀ broken link"),
+            block[0].starts_with("  http      ✘ http.access: "),
             "{block:?}"
         );
-        assert_eq!(
-            block[1],
-            format!(
-                "{FACT_INDENT}What to do: {}",
-                crate::remedy::Remedy::TlsSelfSigned.text()
-            )
-        );
-        assert!(block.contains(&"        certificate:"));
-        assert!(block.contains(&"          issuer: CN=mail.contoso.com"));
-        assert!(block.contains(&"        chain_length: 1"));
-        // The broken link is marked once.
-        assert_eq!(text.matches("◀ broken link").count(), 1);
+        assert!(block.contains(&"              status_line: HTTP/1.1 401 Unauthorized"));
+        // The split-horizon warning of the dns link is one line, without facts.
+        let dns = block_of(&text, "  dns  ", 2);
+        assert_eq!(dns.len(), 2, "{dns:?}");
+        assert!(dns[1].starts_with("            ! dns.split_horizon: "));
+    }
 
+    #[test]
+    fn a_healthy_verdict_names_every_warning_and_shows_it_on_its_link() {
+        let text = plain(&fixtures::healthy());
         assert!(text.contains(
-            "\nVerdict: broken at tls (tls.trust): the server certificate CN=mail.contoso.com is self-signed\n"
-        ));
-        assert!(text.contains(&format!(
-            "\nWhat to do: {}\n",
-            crate::remedy::Remedy::TlsSelfSigned.text()
+            "\n            ! token.lifetime: the token expired 6 years 252 days ago (exp 2020-03-13 18:12:59 UTC)\n"
+        ), "{text}");
+        assert!(text.ends_with(
+            "\nVerdict: healthy: every link of the chain that was checked holds, with 1 warning: token.lifetime\n"
+        ), "{text}");
+        // One line per link: eight links, no details.
+        let links = text
+            .lines()
+            .filter(|l| l.starts_with("  ") && l.chars().nth(12) == Some('✔'));
+        assert_eq!(links.count(), 8, "{text}");
+        assert!(!text.contains("addresses:"));
+    }
+
+    #[test]
+    fn decode_says_the_token_holds_not_that_the_chain_is_healthy() {
+        let mut report = Report::new("decode", fixtures::EVALUATED_AT, false);
+        report.token = Some(fixtures::token_facts(fixtures::MSEXCHUID));
+        report.push(Check::pass(CheckId::TokenInput, "found a JWT"));
+        let text = plain(&report);
+        assert!(
+            text.ends_with(
+                "\nVerdict: the token holds (its network links were not checked: run `diagnose`)\n"
+            ),
+            "{text}"
+        );
+        assert!(!text.contains("healthy"));
+    }
+
+    #[test]
+    fn an_inconclusive_verdict_says_nothing_is_known_against_the_target() {
+        let mut report = fixtures::broken_at_tls();
+        report.push(
+            Check::error(
+                CheckId::DnsResolve,
+                "no public resolver answered from here",
+                Remedy::DnsResolversUnreachable,
+            )
+            .with_detail("cause", "resolvers-unreachable"),
+        );
+        let text = plain(&report);
+        assert!(text.contains(
+            "\n  dns       ? dns.resolve: no public resolver answered from here\n              cause: resolvers-unreachable\n"
+        ), "{text}");
+        assert!(text.contains("\nVerdict: inconclusive at dns (dns.resolve): it could not be checked from this machine"));
+        assert!(text.ends_with(&format!(
+            "What to do: {}\n",
+            Remedy::DnsResolversUnreachable.text()
         )));
-        assert!(text.ends_with("Exit code: 40\n"));
     }
 
     #[test]
-    fn stages_appear_in_chain_order_with_every_check() {
-        let report = fixtures::broken_at_tls();
-        let text = plain(&report);
-        let positions: Vec<usize> = report
-            .checks()
-            .iter()
-            .map(|c| {
-                text.find(&format!(" {} ", c.id.as_str()))
-                    .unwrap_or_else(|| panic!("{} missing", c.id))
-            })
-            .collect();
-        assert!(positions.windows(2).all(|w| w[0] < w[1]));
-        assert!(text.contains("  tls  handshake, trust, name, validity\n"));
-    }
-
-    #[test]
-    fn warnings_show_their_remedy_and_healthy_verdict_counts_them() {
-        let report = fixtures::healthy();
-        let text = plain(&report);
-        let block = block_of(&text, "! token.lifetime");
-        assert_eq!(
-            block[1],
-            format!(
-                "{FACT_INDENT}What to do: {}",
-                crate::remedy::Remedy::TokenLifetime.text()
-            )
-        );
-        assert!(!text.contains("◀ broken link"));
-        assert!(text.contains(
-            "\nVerdict: healthy: every link of the chain that was checked holds (1 warning)\n"
-        ));
-        assert!(text.ends_with("Exit code: 0\n"));
-        // Passing checks keep their facts, objects in arrays YAML-style.
-        assert!(text.contains("        addresses: 203.0.113.10\n"));
-        assert!(text.contains("          - issuer: CN=R11, O=Let's Encrypt\n"));
-    }
-
-    #[test]
-    fn strict_marks_the_warning_as_the_broken_link() {
+    fn strict_makes_the_warning_the_verdict() {
         let mut report = fixtures::healthy();
         report.strict = true;
         let text = plain(&report);
         assert!(text.contains("(--strict: warnings count as failures)"));
-        assert!(block_of(&text, "! token.lifetime")[0].ends_with("◀ broken link"));
-        assert!(text.contains("\nVerdict: broken at token (token.lifetime): the token expired"));
-        assert!(text.ends_with("Exit code: 10\n"));
+        assert!(text.contains("\n  token     ! token.lifetime: the token expired"));
+        assert!(text.contains("\nVerdict: broken at token (token.lifetime)\n"));
     }
 
     #[test]
-    fn token_section_shows_claims_appctx_times_and_unique_id() {
-        let report = fixtures::healthy();
-        let text = plain(&report);
+    fn every_line_fits_the_width_and_continuations_are_indented() {
+        let report = fixtures::broken_at_http(false);
+        for width in [60, 80, 100] {
+            for text in [
+                with(&report, |o| o.width = Some(width)),
+                with(&report, |o| {
+                    o.width = Some(width);
+                    o.verbose = true
+                }),
+            ] {
+                for line in text.lines() {
+                    let fits = line.chars().count() <= width;
+                    // Only a single word too long for any line may overflow.
+                    let one_word = !line.trim().contains(' ');
+                    assert!(fits || one_word, "{width}: {line:?}");
+                }
+            }
+        }
+        let narrow = with(&fixtures::broken_at_tls(), |o| o.width = Some(60));
+        let remedy_lines: Vec<&str> = narrow
+            .lines()
+            .skip_while(|l| !l.starts_with("What to do:"))
+            .collect();
+        assert!(remedy_lines.len() > 1);
+        assert!(remedy_lines[1..].iter().all(|l| l.starts_with("  ")));
+        // No word is broken: the words are those of the remedy, in order.
+        let words: Vec<&str> = remedy_lines
+            .iter()
+            .flat_map(|l| l.split_whitespace())
+            .collect();
+        let expected: Vec<&str> = std::iter::once("What")
+            .chain(std::iter::once("to"))
+            .chain(std::iter::once("do:"))
+            .chain(Remedy::TlsSelfSigned.text().split_whitespace())
+            .collect();
+        assert_eq!(words, expected);
+    }
+
+    #[test]
+    fn verbose_shows_every_check_its_details_and_the_token() {
+        let report = fixtures::broken_at_tls();
+        let text = verbose(&report);
+        for check in report.checks() {
+            assert!(
+                text.contains(&format!(" {} ", check.id)),
+                "{} missing",
+                check.id
+            );
+        }
+        assert!(text.contains("        certificate:\n          issuer: CN=mail.contoso.com\n"));
+        assert!(text.contains("  tls  handshake, trust, name, validity\n"));
+        assert!(text.contains("<- the verdict"));
+        assert_eq!(text.matches("What to do:").count(), 1);
+
+        let text = verbose(&fixtures::healthy());
         assert!(text.contains("\nToken\n  header\n"));
-        assert!(text.contains("    alg  RS256\n"));
-        assert!(text.contains("    appctx              (a JSON string; parsed below)\n"));
         assert!(text.contains(
             "    exp                 1584123179  → 2020-03-13 18:12:59 UTC (6 years 253 days ago)\n"
         ));
-        assert!(text.contains("  appctx\n    amurl      https://mail.deepnetsecurity.com:443/"));
-        assert!(text.contains("    version    ExIdTok.V1\n"));
         assert!(text.contains(&format!(
             "  unique id  {}{}\n",
             fixtures::AMURL,
             fixtures::MSEXCHUID
         )));
-        // The token comes before the chain.
-        assert!(text.find("\nToken\n") < text.find("\nChain\n"));
+        // A warning's remedy is under it.
+        assert!(text.contains(&format!(
+            "        What to do: {}\n",
+            Remedy::TokenLifetime.text()
+        )));
+    }
+
+    #[test]
+    fn ascii_symbols_when_asked() {
+        let text = with(&fixtures::broken_at_tls(), |o| o.ascii = true);
+        assert!(text.contains("\n  tls       x tls.trust: "));
+        assert!(text.contains("\n  dns       + "));
+        assert!(text.contains("\n  http      - not checked\n"));
+        assert!(text.starts_with("idtoken-doctor 0.1.0 - probe - https://"));
     }
 
     #[test]
     fn reports_without_token_or_checks_still_render() {
         let report = Report::new("probe", fixtures::EVALUATED_AT, false);
         let text = plain(&report);
-        assert!(!text.contains("\nToken\n"));
         assert!(text.contains("  (no checks were made)\n"));
         assert!(text.contains("Verdict: healthy"));
     }
@@ -461,27 +759,24 @@ mod tests {
     fn colour_only_when_asked() {
         for report in [fixtures::healthy(), fixtures::broken_at_tls()] {
             assert!(!plain(&report).contains('\u{1b}'));
-            let text = coloured(&report);
-            assert!(text.contains("\u{1b}[1;32m✔\u{1b}[0m"));
-            assert!(text.contains("\u{1b}[0m"));
+            assert!(coloured(&report).contains("\u{1b}[1;32m✔\u{1b}[0m"));
         }
         let text = coloured(&fixtures::broken_at_tls());
         assert!(text.contains("\u{1b}[1;31m✘\u{1b}[0m"));
-        assert!(text.contains("\u{1b}[1;31mVerdict: broken at tls (tls.trust):\u{1b}[0m"));
+        assert!(text.contains("\u{1b}[1;31mVerdict: broken at tls (tls.trust)\u{1b}[0m"));
     }
 
     #[test]
     fn hostile_text_cannot_reach_the_terminal() {
-        let text = plain(&fixtures::hostile());
-        assert!(!text.contains('\u{1b}'));
-        assert!(!text.contains('\u{1}'));
-        assert!(!text.contains('\u{7f}'));
-        assert!(text.contains("\\u{1b}[31mred\\u{1}"));
-        // A newline inside a summary does not start a line of its own.
-        assert!(!text.lines().any(|l| l.starts_with("d ")));
-        assert!(text.contains("fail: <script>alert(\"x\")</script> ]]> it's a & b | c\\nd "));
+        for text in [plain(&fixtures::hostile()), verbose(&fixtures::hostile())] {
+            assert!(!text.contains('\u{1b}'));
+            assert!(!text.contains('\u{1}'));
+            assert!(!text.contains('\u{7f}'));
+            assert!(text.contains("\\u{1b}[31mred\\u{1}"));
+            // A newline inside a summary does not start a line of its own.
+            assert!(!text.lines().any(|l| l.starts_with("d ")));
+        }
         // Even with colour on, the only escapes are the renderer's own.
-        let coloured = coloured(&fixtures::hostile());
-        assert!(!coloured.contains("\u{1b}[31mred"));
+        assert!(!coloured(&fixtures::hostile()).contains("\u{1b}[31mred"));
     }
 }

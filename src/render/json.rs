@@ -399,7 +399,7 @@ mod tests {
         assert_eq!(verdict["exit_code"], 0);
         assert_eq!(
             verdict["summary"],
-            "every link of the chain that was checked holds (1 warning)"
+            "every link of the chain that was checked holds, with 1 warning: token.lifetime"
         );
     }
 

@@ -9,6 +9,7 @@
 //! prints for its own format: control characters never reach a terminal, table
 //! cells cannot break a Markdown table, and the XML is always well-formed.
 
+mod ascii;
 mod facts;
 #[cfg(test)]
 mod fixtures;
@@ -17,6 +18,7 @@ mod json;
 mod junit;
 mod markdown;
 pub mod redact;
+mod wrap;
 
 use std::ffi::OsStr;
 
@@ -36,14 +38,26 @@ pub struct RenderOptions {
     pub color: bool,
     /// The tool's version, as the JSON report's `tool_version` states it.
     pub tool_version: &'static str,
+    /// Plain ASCII only (see [`use_ascii`]): ASCII symbols in the human and
+    /// Markdown formats, and every other non-ASCII character escaped in the
+    /// form each format reads back (`\u00e9` in JSON, `&#xe9;` in XML).
+    pub ascii: bool,
+    /// Columns to wrap the human format to (see [`report_width`]); `None`
+    /// leaves lines whole.
+    pub width: Option<usize>,
+    /// The human format shows every check with every detail (`--verbose`).
+    pub verbose: bool,
 }
 
 impl Default for RenderOptions {
-    /// No colour, and this crate's version.
+    /// No colour, Unicode symbols, no wrapping, the short report, and this crate's version.
     fn default() -> Self {
         RenderOptions {
             color: false,
             tool_version: env!("CARGO_PKG_VERSION"),
+            ascii: false,
+            width: None,
+            verbose: false,
         }
     }
 }
@@ -84,6 +98,61 @@ fn color_decision(
     }
 }
 
+/// The guide to the JSON report for `docs/json-report.md`: how to read it,
+/// what each check's details hold, batch output, `jq` recipes, and an example
+/// report from a real run of `demo auth-401`.
+pub fn json_report_guide() -> String {
+    format!(
+        "{}```json\n{}```\n",
+        include_str!("json_guide.md"),
+        include_str!("json_example.json")
+    )
+}
+
+/// Whether the output must be plain ASCII: `--ascii`, or an output that is not
+/// a UTF-8 terminal. On Windows that is anything but a console (PowerShell
+/// decodes what it captures with the OEM code page; a console is written in
+/// UTF-16 and shows every symbol). Elsewhere pipes and files are UTF-8 by
+/// convention, and only a terminal whose locale is not UTF-8 gets ASCII.
+pub fn use_ascii(forced: bool, stream_is_terminal: bool) -> bool {
+    let locale = ["LC_ALL", "LC_CTYPE", "LANG"]
+        .iter()
+        .filter_map(std::env::var_os)
+        .find(|v| !v.is_empty());
+    ascii_decision(forced, cfg!(windows), stream_is_terminal, locale.as_deref())
+}
+
+/// The decision of [`use_ascii`] with the platform and locale passed in.
+fn ascii_decision(
+    forced: bool,
+    windows: bool,
+    stream_is_terminal: bool,
+    locale: Option<&OsStr>,
+) -> bool {
+    if forced {
+        return true;
+    }
+    if windows {
+        return !stream_is_terminal;
+    }
+    let utf8_locale = locale.is_some_and(|l| {
+        let l = l.to_string_lossy().to_ascii_lowercase();
+        l.contains("utf-8") || l.contains("utf8")
+    });
+    stream_is_terminal && !utf8_locale
+}
+
+/// The width to wrap the human format to: `COLUMNS` when set to a number,
+/// else the terminal's width when the output is a terminal (`terminal`, its
+/// measured width), else none: a pipe without `COLUMNS` is not wrapped.
+pub fn report_width(columns: Option<&OsStr>, terminal: Option<usize>) -> Option<usize> {
+    columns
+        .and_then(|c| c.to_str())
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|c| *c > 0)
+        .or(terminal)
+}
+
 /// Renders several reports (one per target, in input order) in `format`.
 ///
 /// `batch` says the reports come from `--batch`: JSON is then one compact object
@@ -96,6 +165,20 @@ pub fn render_reports(
     batch: bool,
     opts: &RenderOptions,
 ) -> String {
+    let text = render_plain(reports, format, batch, opts);
+    if !opts.ascii {
+        return text;
+    }
+    let escape = match format {
+        Format::Json => ascii::Escape::Json,
+        Format::Junit => ascii::Escape::Xml,
+        _ => ascii::Escape::Text,
+    };
+    ascii::fold(&text, escape)
+}
+
+/// [`render_reports`] before the ASCII pass.
+fn render_plain(reports: &[Report], format: Format, batch: bool, opts: &RenderOptions) -> String {
     match format {
         Format::Junit => junit(reports, opts),
         Format::Json if batch => reports.iter().map(|r| json_line(r, opts) + "\n").collect(),
@@ -123,17 +206,24 @@ pub fn batch_exit_code(reports: &[Report]) -> i32 {
         .unwrap_or(0)
 }
 
-/// The summary of a healthy verdict, counting the warnings left standing.
+/// The summary of a healthy verdict, naming every warning left standing. `decode`
+/// judges the token alone, and says so rather than calling the chain healthy.
 fn healthy_summary(report: &Report) -> String {
-    let warnings = report
+    let warnings: Vec<&str> = report
         .checks()
         .iter()
         .filter(|c| c.status == Status::Warn)
-        .count();
-    match warnings {
-        0 => "every link of the chain that was checked holds".to_string(),
-        1 => "every link of the chain that was checked holds (1 warning)".to_string(),
-        n => format!("every link of the chain that was checked holds ({n} warnings)"),
+        .map(|c| c.id.as_str())
+        .collect();
+    let warned = match warnings.len() {
+        0 => String::new(),
+        1 => format!(", with 1 warning: {}", warnings[0]),
+        n => format!(", with {n} warnings: {}", warnings.join(", ")),
+    };
+    if report.command == "decode" {
+        format!("the token holds{warned} (its network links were not checked: run `diagnose`)")
+    } else {
+        format!("every link of the chain that was checked holds{warned}")
     }
 }
 
@@ -168,6 +258,57 @@ mod tests {
     }
 
     #[test]
+    fn ascii_where_the_output_is_not_a_utf8_terminal() {
+        let utf8 = Some(OsStr::new("en_US.UTF-8"));
+        let c = Some(OsStr::new("C"));
+        // --ascii wins anywhere.
+        assert!(ascii_decision(true, false, true, utf8));
+        // Windows: a console shows every symbol; a pipe or file is read by
+        // PowerShell in the OEM code page, whatever the locale says.
+        assert!(!ascii_decision(false, true, true, None));
+        assert!(ascii_decision(false, true, false, utf8));
+        // Elsewhere: a terminal in a UTF-8 locale gets symbols, one in another
+        // locale (or none) gets ASCII; pipes and files are UTF-8 by convention.
+        assert!(!ascii_decision(false, false, true, utf8));
+        assert!(!ascii_decision(
+            false,
+            false,
+            true,
+            Some(OsStr::new("C.utf8"))
+        ));
+        assert!(ascii_decision(false, false, true, c));
+        assert!(ascii_decision(false, false, true, None));
+        assert!(!ascii_decision(false, false, false, c));
+    }
+
+    #[test]
+    fn width_comes_from_columns_then_the_terminal() {
+        assert_eq!(report_width(Some(OsStr::new("100")), Some(80)), Some(100));
+        assert_eq!(report_width(None, Some(80)), Some(80));
+        // A pipe without COLUMNS is not wrapped.
+        assert_eq!(report_width(None, None), None);
+        assert_eq!(report_width(Some(OsStr::new("wide")), None), None);
+        assert_eq!(report_width(Some(OsStr::new("0")), Some(120)), Some(120));
+    }
+
+    #[test]
+    fn ascii_output_of_every_format_is_ascii() {
+        let opts = RenderOptions {
+            ascii: true,
+            ..RenderOptions::default()
+        };
+        let mut report = fixtures::broken_at_http(false);
+        report.notes.push("Müller’s proxy → 😀".to_string());
+        for format in [Format::Human, Format::Json, Format::Markdown, Format::Junit] {
+            let text = render_reports(std::slice::from_ref(&report), format, false, &opts);
+            assert!(text.is_ascii(), "{format:?}: {text}");
+        }
+        let json_text = render_reports(&[report], Format::Json, false, &opts);
+        let value: serde_json::Value = serde_json::from_str(&json_text).expect("valid JSON");
+        assert_eq!(value["notes"][0], "Müller’s proxy → 😀");
+    }
+
+    #[test]
     fn explicit_choices_win() {
         assert!(color_decision(
             ColorChoice::Always,
@@ -193,6 +334,47 @@ mod tests {
         assert!(single.lines().count() > 1);
         let value: serde_json::Value = serde_json::from_str(&single).expect("pretty JSON");
         assert_eq!(value, json(&reports[0], &opts));
+    }
+
+    /// The keys of a JSON object, sorted.
+    fn keys(value: &serde_json::Value) -> Vec<String> {
+        let mut keys: Vec<String> = value
+            .as_object()
+            .map(|o| o.keys().cloned().collect())
+            .unwrap_or_default();
+        keys.sort();
+        keys
+    }
+
+    #[test]
+    fn the_documented_example_has_the_shape_the_tool_prints() {
+        let example: serde_json::Value =
+            serde_json::from_str(include_str!("json_example.json")).expect("the example parses");
+        let printed = json(&fixtures::broken_at_http(false), &RenderOptions::default());
+        assert_eq!(keys(&example), keys(&printed));
+        assert_eq!(keys(&example["verdict"]), keys(&printed["verdict"]));
+        assert_eq!(example["schema"], printed["schema"]);
+        let checks = example["checks"].as_array().expect("checks");
+        let ids: Vec<&str> = checks.iter().filter_map(|c| c["id"].as_str()).collect();
+        let every: Vec<&str> = crate::report::CheckId::ALL
+            .iter()
+            .map(|c| c.as_str())
+            .collect();
+        assert_eq!(ids, every, "every check, in chain order");
+        for check in checks {
+            assert_eq!(keys(check), keys(&printed["checks"][0]), "{check}");
+        }
+        assert_eq!(example["verdict"]["check"], "http.access");
+        assert_eq!(example["verdict"]["exit_code"], 50);
+    }
+
+    #[test]
+    fn the_guide_says_what_every_check_holds() {
+        let guide = json_report_guide();
+        for id in crate::report::CheckId::ALL {
+            assert!(guide.contains(&format!("| `{id}` |")), "{id} missing");
+        }
+        assert_eq!(guide.matches("\n  | jq ").count(), 3, "three jq recipes");
     }
 
     #[test]

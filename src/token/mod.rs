@@ -262,6 +262,49 @@ fn looks_like_a_path(input: &str) -> bool {
         && (text.contains('/') || text.contains('\\') || text.contains('.'))
 }
 
+/// An RSA signature is exactly as long as the key's modulus: the lengths of
+/// 1024-, 2048-, 3072- and 4096-bit keys. Exchange signs with 2048 bits.
+const RSA_SIGNATURE_BYTES: [usize; 4] = [128, 256, 384, 512];
+
+/// A signature shorter than the smallest RSA key still in use (1024 bits) was
+/// cut off: no RSA key can have made it.
+const MIN_RSA_SIGNATURE_BYTES: usize = 128;
+
+/// Judges the length of an RSA (`RS…`/`PS…`) token's signature: shorter than
+/// any RSA key is a token cut off in copying; another odd length is suspect.
+fn signature_length_check(alg: Option<&str>, signature: usize) -> Option<Check> {
+    let rsa = alg.is_some_and(|a| a.starts_with("RS") || a.starts_with("PS"));
+    if !rsa || signature == 0 || RSA_SIGNATURE_BYTES.contains(&signature) {
+        return None;
+    }
+    let check = if signature < MIN_RSA_SIGNATURE_BYTES {
+        Check::fail(
+            CheckId::TokenEncoding,
+            format!(
+                "the signature is only {signature} bytes, shorter than any RSA key makes \
+                 ({MIN_RSA_SIGNATURE_BYTES} bytes at least; Exchange's 2048-bit key makes 256): \
+                 the token was cut off in copying"
+            ),
+            Remedy::TokenDamaged,
+        )
+    } else {
+        Check::warn(
+            CheckId::TokenEncoding,
+            format!(
+                "the signature is {signature} bytes, not the length of a common RSA key \
+                 (128, 256, 384 or 512 bytes; Exchange's makes 256): the token may have been \
+                 cut or altered in copying"
+            ),
+            Remedy::TokenDamaged,
+        )
+    };
+    Some(
+        check
+            .with_detail("signature_bytes", signature)
+            .with_detail("expected_bytes", RSA_SIGNATURE_BYTES.to_vec()),
+    )
+}
+
 fn encoding_check(decoded: &decode::Decoded) -> Check {
     match decoded.problems.as_slice() {
         [] => {
@@ -270,6 +313,14 @@ fn encoding_check(decoded: &decode::Decoded) -> Check {
                 .as_ref()
                 .and_then(Token::signature)
                 .map_or(0, <[u8]>::len);
+            let alg = decoded
+                .token
+                .as_ref()
+                .and_then(|t| t.header().get("alg"))
+                .and_then(serde_json::Value::as_str);
+            if let Some(check) = signature_length_check(alg, signature) {
+                return check;
+            }
             let padding = if decoded.padded {
                 " (with = padding, tolerated)"
             } else {
@@ -310,5 +361,27 @@ fn encoding_check(decoded: &decode::Decoded) -> Check {
             }
             check
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::Status;
+
+    #[test]
+    fn a_signature_shorter_than_any_rsa_key_fails_and_an_odd_length_warns() {
+        let cut = signature_length_check(Some("RS256"), 30).expect("judged");
+        assert_eq!(cut.status, Status::Fail);
+        assert!(cut.summary.contains("only 30 bytes"), "{}", cut.summary);
+        assert_eq!(cut.details["signature_bytes"], 30);
+        let odd = signature_length_check(Some("RS256"), 200).expect("judged");
+        assert_eq!(odd.status, Status::Warn);
+        for whole in RSA_SIGNATURE_BYTES {
+            assert!(signature_length_check(Some("RS256"), whole).is_none());
+        }
+        // An HMAC token's 32-byte signature is whole: token.kind says what it is.
+        assert!(signature_length_check(Some("HS256"), 32).is_none());
+        assert!(signature_length_check(None, 30).is_none());
     }
 }
