@@ -207,13 +207,7 @@ impl Serve {
 
     /// `GET path` (with its query), as a scraper sends it.
     pub fn get(&self, path: &str) -> HttpAnswer {
-        self.raw(
-            format!(
-                "GET {path} HTTP/1.1\r\nHost: {}\r\nAccept: text/plain\r\n\r\n",
-                self.addr
-            )
-            .as_bytes(),
-        )
+        get(self.addr, path)
     }
 
     /// Sends `request` as is and reads the answer.
@@ -270,6 +264,12 @@ impl HttpAnswer {
     pub fn header(&self, name: &str) -> &str {
         self.headers.get(name).map_or("", String::as_str)
     }
+}
+
+/// `GET path` (with its query) from `addr`, as a scraper sends it.
+pub fn get(addr: SocketAddr, path: &str) -> HttpAnswer {
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nAccept: text/plain\r\n\r\n");
+    exchange(addr, request.as_bytes())
 }
 
 /// Sends `request` to `addr` and reads the whole answer (serve closes the

@@ -154,25 +154,28 @@ struct Exporter {
     drain_within: Duration,
 }
 
-/// One unit of a bounded count, given back when dropped.
-struct Slot<'a>(&'a AtomicUsize);
-
-impl<'a> Slot<'a> {
-    /// Takes a unit of `count` if fewer than `limit` are taken.
-    fn take(count: &'a AtomicUsize, limit: usize) -> Option<Slot<'a>> {
-        count
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
-                (n < limit).then_some(n + 1)
-            })
-            .ok()
-            .map(|_| Slot(count))
-    }
+/// Takes a unit of `count` if fewer than `limit` are taken.
+fn acquire(count: &AtomicUsize, limit: usize) -> bool {
+    count
+        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+            (n < limit).then_some(n + 1)
+        })
+        .is_ok()
 }
 
-impl Drop for Slot<'_> {
+/// Gives a unit taken by [`acquire`] back when dropped.
+struct Release<'a>(&'a AtomicUsize);
+
+impl Drop for Release<'_> {
     fn drop(&mut self) {
         self.0.fetch_sub(1, Ordering::SeqCst);
     }
+}
+
+/// A unit of `count`, if fewer than `limit` are taken, given back when dropped.
+fn slot(count: &AtomicUsize, limit: usize) -> Option<Release<'_>> {
+    // Lazily: a `Release` built for nothing would give back a unit not taken.
+    acquire(count, limit).then(|| Release(count))
 }
 
 impl Exporter {
@@ -180,7 +183,7 @@ impl Exporter {
     /// many are being handled.
     fn dispatch(self: &Arc<Self>, mut stream: TcpStream) {
         let limit = self.jobs + SPARE_CONNECTIONS;
-        if Slot::take(&self.connections, limit).is_none() {
+        if !acquire(&self.connections, limit) {
             let answer = Answer::text(503, "too many connections: try again shortly")
                 .with_header("Retry-After", "1");
             self.counters.answered(answer.status);
@@ -191,7 +194,7 @@ impl Exporter {
         // thread could be started).
         let exporter = Arc::clone(self);
         let started = thread::Builder::new().name("serve".into()).spawn(move || {
-            let _slot = Slot(&exporter.connections);
+            let _release = Release(&exporter.connections);
             exporter.handle(stream);
         });
         if started.is_err() {
@@ -239,7 +242,7 @@ impl Exporter {
             Ok(target) => target,
             Err(message) => return Answer::text(400, message),
         };
-        let Some(_slot) = Slot::take(&self.probes, self.jobs) else {
+        let Some(_slot) = slot(&self.probes, self.jobs) else {
             return Answer::text(
                 429,
                 format!(
@@ -425,11 +428,20 @@ mod tests {
     #[test]
     fn slots_are_bounded_and_given_back() {
         let count = AtomicUsize::new(0);
-        let first = Slot::take(&count, 1).expect("one is free");
-        assert!(Slot::take(&count, 1).is_none());
+        let first = slot(&count, 1).expect("one is free");
+        assert!(slot(&count, 1).is_none());
+        assert!(slot(&count, 1).is_none());
+        assert_eq!(
+            count.load(Ordering::SeqCst),
+            1,
+            "a refusal gives nothing back"
+        );
         drop(first);
-        assert!(Slot::take(&count, 1).is_some());
+        assert!(slot(&count, 1).is_some());
         assert_eq!(count.load(Ordering::SeqCst), 0);
+        assert!(acquire(&count, 2) && acquire(&count, 2) && !acquire(&count, 2));
+        drop(Release(&count));
+        assert_eq!(count.load(Ordering::SeqCst), 1);
     }
 
     #[test]
