@@ -318,13 +318,38 @@ fn probes_beyond_jobs_are_answered_429() {
     );
 }
 
+#[cfg(unix)]
 #[test]
-fn sigterm_stops_it_cleanly() {
+fn sigterm_stops_it_cleanly_once_the_probe_under_way_is_answered() {
     let lab = Lab::new();
-    let mut serve = Serve::start(&lab.args());
-    assert_eq!(serve.get("/metrics").status, 200);
+    let firewall = Firewall::start();
+    let mut args = lab.args();
+    args.extend(strings(&["--timeout", "3"]));
+    let mut serve = Serve::start(&args);
     let addr = serve.addr;
-    assert_eq!(serve.terminate(Duration::from_secs(10)), Some(0));
+    let dropped = format!(
+        "https://{HOST}:{}/autodiscover/metadata/json/1",
+        firewall.port
+    );
+    let slow_path = probe_path(&dropped);
+    let slow = thread::spawn(move || get(addr, &slow_path));
+    let until = Instant::now() + Duration::from_secs(30);
+    while value(
+        &own_metrics(&serve),
+        "idtoken_doctor_exporter_probes_in_flight",
+        &[],
+    ) < 1.0
+    {
+        assert!(Instant::now() < until, "the slow probe never started");
+        thread::sleep(Duration::from_millis(20));
+    }
+    // Stopped while a probe is under way: that probe is still answered, then
+    // the exporter exits 0 and nothing listens any more.
+    assert_eq!(serve.terminate(Duration::from_secs(20)), Some(0));
+    let answered = slow.join().expect("the slow scrape");
+    assert_eq!(answered.status, 200, "{answered:?}");
+    let all = samples(&answered.body);
+    assert_eq!(value(&all, "idtoken_doctor_exit_code", &[]), 30.0);
     assert!(
         std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(1)).is_err(),
         "nothing listens once it stopped"

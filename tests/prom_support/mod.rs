@@ -216,6 +216,7 @@ impl Serve {
     }
 
     /// Sends SIGTERM and waits (up to `within`) for the exit status.
+    #[cfg(unix)]
     pub fn terminate(&mut self, within: Duration) -> Option<i32> {
         // SAFETY: kill(2) on our own child's pid; no memory is involved.
         unsafe {
@@ -240,10 +241,12 @@ impl Serve {
 impl Drop for Serve {
     fn drop(&mut self) {
         if let Ok(None) = self.child.try_wait() {
-            if self.terminate(Duration::from_secs(20)).is_none() {
-                let _ = self.child.kill();
-                let _ = self.child.wait();
+            #[cfg(unix)]
+            if self.terminate(Duration::from_secs(20)).is_some() {
+                return;
             }
+            let _ = self.child.kill();
+            let _ = self.child.wait();
         }
     }
 }
