@@ -317,3 +317,100 @@ fn keys_with_a_saved_document_gives_the_auth_certificate_expiry() {
     )
     .is_empty());
 }
+
+/// The `sh` block after the marker comment naming `marker` in docs/monitoring.md.
+fn doc_script(marker: &str) -> String {
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/monitoring.md"))
+        .expect("docs/monitoring.md");
+    let after = doc
+        .split_once(&format!("<!-- {marker}"))
+        .unwrap_or_else(|| panic!("docs/monitoring.md has no `<!-- {marker}` marker"))
+        .1;
+    let block = after.split_once("```sh\n").expect("an sh block follows").1;
+    block
+        .split_once("```")
+        .expect("the block ends")
+        .0
+        .to_string()
+}
+
+/// `text` with `from` replaced by `to`, asserting `from` is there.
+fn substitute(text: &str, from: &str, to: &str) -> String {
+    assert!(
+        text.contains(from),
+        "docs/monitoring.md's script no longer holds `{from}`: update this test with it"
+    );
+    text.replace(from, to)
+}
+
+#[test]
+fn the_documented_textfile_script_renames_a_valid_exposition_into_place() {
+    let lab = Lab::new();
+    let healthy = lab.healthy_exchange();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let collector = dir.path().join("textfile");
+    std::fs::create_dir(&collector).expect("collector directory");
+    let targets = dir.path().join("targets.txt");
+    std::fs::write(
+        &targets,
+        format!("{}\nexchange01.contoso.local\n", amurl(&healthy)),
+    )
+    .expect("targets");
+
+    let mut script = doc_script("textfile script");
+    script = substitute(
+        &script,
+        "dir=/var/lib/prometheus/node-exporter",
+        &format!("dir='{}'", collector.display()),
+    );
+    script = substitute(
+        &script,
+        "/etc/idtoken-doctor/targets.txt",
+        &targets.display().to_string(),
+    );
+    let command = format!(
+        "'{}' probe {}",
+        env!("CARGO_BIN_EXE_idtoken-doctor"),
+        lab.args().join(" ")
+    );
+    script = substitute(&script, "idtoken-doctor probe", &command);
+    let path = dir.path().join("textfile.sh");
+    std::fs::write(&path, script).expect("script");
+
+    let status = std::process::Command::new("sh")
+        .arg(&path)
+        .env("NO_COLOR", "1")
+        .env_remove("IDTOKEN_DOCTOR_TIMEOUT")
+        .env_remove("IDTOKEN_DOCTOR_DNS_SERVER")
+        .status()
+        .expect("sh runs");
+    assert!(status.success(), "{status}");
+    let names: Vec<String> = std::fs::read_dir(&collector)
+        .expect("read the directory")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        names,
+        vec!["idtoken-doctor.prom"],
+        "no temporary file is left"
+    );
+    let text = std::fs::read_to_string(collector.join("idtoken-doctor.prom")).expect("metrics");
+    promtool_check_metrics(&text);
+    let all = samples(&text);
+    let success: Vec<f64> = named(&all, "idtoken_doctor_success")
+        .iter()
+        .map(|s| s.value)
+        .collect();
+    assert_eq!(success, vec![1.0, 0.0]);
+
+    // A usage error writes nothing: the last file stays as it was.
+    std::fs::write(&targets, "# no targets\n").expect("targets");
+    let status = std::process::Command::new("sh")
+        .arg(&path)
+        .status()
+        .expect("sh runs");
+    assert_eq!(status.code(), Some(2));
+    let kept = std::fs::read_to_string(collector.join("idtoken-doctor.prom")).expect("metrics");
+    assert_eq!(kept, text);
+    assert_eq!(std::fs::read_dir(&collector).expect("dir").count(), 1);
+}

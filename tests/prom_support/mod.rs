@@ -16,7 +16,7 @@ use std::net::{SocketAddr, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// How to get the Prometheus tools, for the message of a test that needs them.
 pub const INSTALL_HINT: &str = "install Debian's prometheus package (`apt-get install prometheus`), or run `bash scripts/prometheus-check.sh`, which .ci/run does before the tests";
@@ -222,8 +222,8 @@ impl Serve {
         unsafe {
             libc::kill(self.child.id() as libc::pid_t, libc::SIGTERM);
         }
-        let until = Instant::now() + within;
-        while Instant::now() < until {
+        let until = std::time::Instant::now() + within;
+        while std::time::Instant::now() < until {
             if let Ok(Some(status)) = self.child.try_wait() {
                 return status.code();
             }
