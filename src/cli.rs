@@ -70,7 +70,7 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// A Prometheus exporter: `GET /probe?target=AMURL|HOST` runs `probe` and answers its metrics.
     #[command(
-        after_help = "Endpoints:\n  GET /probe?target=AMURL|HOST   probe that target with this command's flags; its metrics\n  GET /metrics                   the exporter's own metrics (probes run, failures by stage, durations)\n  GET /                          how to scrape it\n\nExamples:\n  idtoken-doctor serve\n  idtoken-doctor serve --listen 127.0.0.1:9871 --jobs 4 --timeout 10\n  curl 'http://127.0.0.1:9871/probe?target=mail.contoso.com'\n\nSee docs/monitoring.md for the Prometheus scrape configuration and alert rules."
+        after_help = "Endpoints:\n  GET /probe?target=AMURL|HOST   probe that target with these flags; answers its metrics\n  GET /metrics                   the exporter's own: probes run, failures by stage, durations\n  GET /                          how to scrape it\n\nExamples:\n  idtoken-doctor serve\n  idtoken-doctor serve --listen 127.0.0.1:9871 --jobs 4 --timeout 10\n  curl 'http://127.0.0.1:9871/probe?target=mail.contoso.com'\n\nSee docs/monitoring.md for the Prometheus scrape configuration and alert rules."
     )]
     Serve(ServeArgs),
 }
