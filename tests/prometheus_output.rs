@@ -414,3 +414,33 @@ fn the_documented_textfile_script_renames_a_valid_exposition_into_place() {
     assert_eq!(kept, text);
     assert_eq!(std::fs::read_dir(&collector).expect("dir").count(), 1);
 }
+
+#[test]
+fn diagnose_metrics_carry_no_token_and_no_user_id() {
+    let lab = Lab::new();
+    let server = lab.healthy_exchange();
+    let user = "6c8e2a1f-0d3b-4f7a-9e55-1b2c3d4e5f60";
+    let signed = sign(
+        mint(auth_cert(), &amurl(&server)).msexchuid(format!("{user}@contoso.test")),
+        auth_cert(),
+    );
+    let mut args = strings(&["diagnose", signed.as_str(), "--format", "prometheus"]);
+    args.extend(lab.args());
+    let run = doctor(&args);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    promtool_check_metrics(&run.stdout);
+    assert_series_of_one_target(&samples(&run.stdout), &Stage::ALL, 0);
+    for part in signed.split('.') {
+        assert!(
+            !run.stdout.contains(&part[..24]),
+            "a piece of the token in:\n{}",
+            run.stdout
+        );
+    }
+    assert!(
+        !run.stdout.contains(user),
+        "the user id in:\n{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("@contoso.test"), "{}", run.stdout);
+}
