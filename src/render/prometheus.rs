@@ -312,7 +312,8 @@ mod tests {
         let mut report = fixtures::healthy();
         report.elapsed = Some(Duration::from_millis(1234));
         let text = prometheus(&[report.clone()]);
-        let t = r#"target="https://mail.deepnetsecurity.com/autodiscover/metadata/json/1""#;
+        let amurl = &report.target.as_ref().expect("a target").amurl;
+        let t = format!("target=\"{amurl}\"");
         assert!(
             text.contains(&format!("idtoken_doctor_success{{{t}}} 1\n")),
             "{text}"

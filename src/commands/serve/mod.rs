@@ -412,16 +412,23 @@ mod tests {
         );
     }
 
+    /// The network flags of `serve`, parsed as a command line is (so that a
+    /// new flag needs no change here).
     fn test_net_args() -> crate::cli::NetArgs {
-        crate::cli::NetArgs {
-            timeout: 15.0,
-            resolve: Vec::new(),
-            dns_server: vec!["127.0.0.1:53".into()],
-            no_system_dns: true,
-            proxy: None,
-            ca_file: None,
-            allow_private: false,
-            ews_url: None,
+        use clap::Parser;
+        let cli = crate::cli::Cli::try_parse_from([
+            "idtoken-doctor",
+            "serve",
+            "--timeout",
+            "15",
+            "--dns-server",
+            "127.0.0.1:53",
+            "--no-system-dns",
+        ])
+        .expect("a valid command line");
+        match cli.command {
+            crate::cli::Command::Serve(args) => args.net,
+            other => panic!("parsed as {other:?}"),
         }
     }
 
