@@ -32,6 +32,7 @@ Register-ArgumentCompleter -Native -CommandName 'idtoken-doctor' -ScriptBlock {
             [CompletionResult]::new('ssi-ips', 'ssi-ips', [CompletionResultType]::ParameterValue, 'The SSI egress IP ranges, for firewall allow-lists')
             [CompletionResult]::new('demo', 'demo', [CompletionResultType]::ParameterValue, 'Run `diagnose` against an in-process server on 127.0.0.1, one scenario per broken link')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to standard output')
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'A Prometheus exporter: `GET /probe?target=AMURL|HOST` runs `probe` and answers its metrics')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -168,6 +169,24 @@ Register-ArgumentCompleter -Native -CommandName 'idtoken-doctor' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'idtoken-doctor;serve' {
+            [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'Address to listen on. The default answers this machine only; any other address lets whoever reaches it make this machine probe hosts of their choice (within the rules of `probe`): that is the operator''s choice, so put a firewall or an authenticating reverse proxy in front of it')
+            [CompletionResult]::new('--jobs', '--jobs', [CompletionResultType]::ParameterName, 'Probes worked on at once; a request beyond them is answered 429')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Total network budget for one target, in seconds')
+            [CompletionResult]::new('--resolve', '--resolve', [CompletionResultType]::ParameterName, 'Use ADDR for HOST:PORT and skip DNS for it (curl''s syntax; repeatable)')
+            [CompletionResult]::new('--dns-server', '--dns-server', [CompletionResultType]::ParameterName, 'Public resolver to ask (repeatable; default 1.1.1.1, 8.8.8.8, 9.9.9.9)')
+            [CompletionResult]::new('--proxy', '--proxy', [CompletionResultType]::ParameterName, 'Reach the target through this HTTP CONNECT proxy (`env` reads HTTPS_PROXY and the like)')
+            [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'Extra trust anchors (PEM), added to the public roots')
+            [CompletionResult]::new('--ews-url', '--ews-url', [CompletionResultType]::ParameterName, 'EWS endpoint to test instead of the one derived from the amurl host')
+            [CompletionResult]::new('--strict', '--strict', [CompletionResultType]::ParameterName, 'Warnings count as failures (idtoken_doctor_success is then 0 on a warning)')
+            [CompletionResult]::new('--no-system-dns', '--no-system-dns', [CompletionResultType]::ParameterName, 'Do not ask the system resolver (it is asked only to detect split-horizon DNS)')
+            [CompletionResult]::new('--allow-private', '--allow-private', [CompletionResultType]::ParameterName, 'Probe non-public addresses too (an admin testing from inside the network)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'idtoken-doctor;help' {
             [CompletionResult]::new('decode', 'decode', [CompletionResultType]::ParameterValue, 'Decode a token offline: header, claims, appctx, lifetime, unique id')
             [CompletionResult]::new('probe', 'probe', [CompletionResultType]::ParameterValue, 'Fetch the metadata document the way SSI does: dns, tcp, tls, http, metadata, ews')
@@ -176,6 +195,7 @@ Register-ArgumentCompleter -Native -CommandName 'idtoken-doctor' -ScriptBlock {
             [CompletionResult]::new('ssi-ips', 'ssi-ips', [CompletionResultType]::ParameterValue, 'The SSI egress IP ranges, for firewall allow-lists')
             [CompletionResult]::new('demo', 'demo', [CompletionResultType]::ParameterValue, 'Run `diagnose` against an in-process server on 127.0.0.1, one scenario per broken link')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to standard output')
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'A Prometheus exporter: `GET /probe?target=AMURL|HOST` runs `probe` and answers its metrics')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -198,6 +218,9 @@ Register-ArgumentCompleter -Native -CommandName 'idtoken-doctor' -ScriptBlock {
             break
         }
         'idtoken-doctor;help;completions' {
+            break
+        }
+        'idtoken-doctor;help;serve' {
             break
         }
         'idtoken-doctor;help;help' {

@@ -37,6 +37,9 @@ _idtoken__doctor() {
             idtoken__doctor,probe)
                 cmd="idtoken__doctor__subcmd__probe"
                 ;;
+            idtoken__doctor,serve)
+                cmd="idtoken__doctor__subcmd__serve"
+                ;;
             idtoken__doctor,ssi-ips)
                 cmd="idtoken__doctor__subcmd__ssi__subcmd__ips"
                 ;;
@@ -61,6 +64,9 @@ _idtoken__doctor() {
             idtoken__doctor__subcmd__help,probe)
                 cmd="idtoken__doctor__subcmd__help__subcmd__probe"
                 ;;
+            idtoken__doctor__subcmd__help,serve)
+                cmd="idtoken__doctor__subcmd__help__subcmd__serve"
+                ;;
             idtoken__doctor__subcmd__help,ssi-ips)
                 cmd="idtoken__doctor__subcmd__help__subcmd__ssi__subcmd__ips"
                 ;;
@@ -71,7 +77,7 @@ _idtoken__doctor() {
 
     case "${cmd}" in
         idtoken__doctor)
-            opts="-h -V --help --version decode probe keys diagnose ssi-ips demo completions help"
+            opts="-h -V --help --version decode probe keys diagnose ssi-ips demo completions serve help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -110,7 +116,7 @@ _idtoken__doctor() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "human json markdown junit" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json markdown junit prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -140,7 +146,7 @@ _idtoken__doctor() {
             fi
             case "${prev}" in
                 --format)
-                    COMPREPLY=($(compgen -W "human json markdown junit" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json markdown junit prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -178,7 +184,7 @@ _idtoken__doctor() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "human json markdown junit" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json markdown junit prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -233,7 +239,7 @@ _idtoken__doctor() {
             return 0
             ;;
         idtoken__subcmd__doctor__subcmd__help)
-            opts="decode probe keys diagnose ssi-ips demo completions help"
+            opts="decode probe keys diagnose ssi-ips demo completions serve help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -344,6 +350,20 @@ _idtoken__doctor() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        idtoken__subcmd__doctor__subcmd__help__subcmd__serve)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         idtoken__subcmd__doctor__subcmd__help__subcmd__ssi__subcmd__ips)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -374,7 +394,7 @@ _idtoken__doctor() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "human json markdown junit" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json markdown junit prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -432,7 +452,7 @@ _idtoken__doctor() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "human json markdown junit" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json markdown junit prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -476,6 +496,52 @@ _idtoken__doctor() {
                     return 0
                     ;;
                 --jobs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        idtoken__subcmd__doctor__subcmd__serve)
+            opts="-h -V --listen --jobs --strict --timeout --resolve --dns-server --no-system-dns --proxy --ca-file --allow-private --ews-url --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --listen)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jobs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --resolve)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dns-server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ews-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

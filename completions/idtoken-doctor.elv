@@ -29,6 +29,7 @@ set edit:completion:arg-completer[idtoken-doctor] = {|@words|
             cand ssi-ips 'The SSI egress IP ranges, for firewall allow-lists'
             cand demo 'Run `diagnose` against an in-process server on 127.0.0.1, one scenario per broken link'
             cand completions 'Print a shell completion script to standard output'
+            cand serve 'A Prometheus exporter: `GET /probe?target=AMURL|HOST` runs `probe` and answers its metrics'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'idtoken-doctor;decode'= {
@@ -157,6 +158,23 @@ set edit:completion:arg-completer[idtoken-doctor] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'idtoken-doctor;serve'= {
+            cand --listen 'Address to listen on. The default answers this machine only; any other address lets whoever reaches it make this machine probe hosts of their choice (within the rules of `probe`): that is the operator''s choice, so put a firewall or an authenticating reverse proxy in front of it'
+            cand --jobs 'Probes worked on at once; a request beyond them is answered 429'
+            cand --timeout 'Total network budget for one target, in seconds'
+            cand --resolve 'Use ADDR for HOST:PORT and skip DNS for it (curl''s syntax; repeatable)'
+            cand --dns-server 'Public resolver to ask (repeatable; default 1.1.1.1, 8.8.8.8, 9.9.9.9)'
+            cand --proxy 'Reach the target through this HTTP CONNECT proxy (`env` reads HTTPS_PROXY and the like)'
+            cand --ca-file 'Extra trust anchors (PEM), added to the public roots'
+            cand --ews-url 'EWS endpoint to test instead of the one derived from the amurl host'
+            cand --strict 'Warnings count as failures (idtoken_doctor_success is then 0 on a warning)'
+            cand --no-system-dns 'Do not ask the system resolver (it is asked only to detect split-horizon DNS)'
+            cand --allow-private 'Probe non-public addresses too (an admin testing from inside the network)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'idtoken-doctor;help'= {
             cand decode 'Decode a token offline: header, claims, appctx, lifetime, unique id'
             cand probe 'Fetch the metadata document the way SSI does: dns, tcp, tls, http, metadata, ews'
@@ -165,6 +183,7 @@ set edit:completion:arg-completer[idtoken-doctor] = {|@words|
             cand ssi-ips 'The SSI egress IP ranges, for firewall allow-lists'
             cand demo 'Run `diagnose` against an in-process server on 127.0.0.1, one scenario per broken link'
             cand completions 'Print a shell completion script to standard output'
+            cand serve 'A Prometheus exporter: `GET /probe?target=AMURL|HOST` runs `probe` and answers its metrics'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'idtoken-doctor;help;decode'= {
@@ -180,6 +199,8 @@ set edit:completion:arg-completer[idtoken-doctor] = {|@words|
         &'idtoken-doctor;help;demo'= {
         }
         &'idtoken-doctor;help;completions'= {
+        }
+        &'idtoken-doctor;help;serve'= {
         }
         &'idtoken-doctor;help;help'= {
         }

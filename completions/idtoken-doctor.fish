@@ -33,12 +33,14 @@ complete -c idtoken-doctor -n "__fish_idtoken_doctor_needs_command" -f -a "diagn
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_needs_command" -f -a "ssi-ips" -d 'The SSI egress IP ranges, for firewall allow-lists'
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_needs_command" -f -a "demo" -d 'Run `diagnose` against an in-process server on 127.0.0.1, one scenario per broken link'
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_needs_command" -f -a "completions" -d 'Print a shell completion script to standard output'
+complete -c idtoken-doctor -n "__fish_idtoken_doctor_needs_command" -f -a "serve" -d 'A Prometheus exporter: `GET /probe?target=AMURL|HOST` runs `probe` and answers its metrics'
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand decode" -l audience -d 'The add-in URL that `aud` must equal' -r
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand decode" -l format -d 'Report format' -r -f -a "human\t'A readable chain, one line per check'
 json\t'One JSON object per target (the contract\'s report shape)'
 markdown\t'A heading, a table of checks and the verdict, for a ticket'
-junit\t'JUnit XML for CI systems'"
+junit\t'JUnit XML for CI systems'
+prometheus\t'The Prometheus text exposition format (for node_exporter\'s textfile collector)'"
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand decode" -l color -d 'When to use colour (honours NO_COLOR)' -r -f -a "auto\t'Colour a terminal, unless `NO_COLOR` is set'
 always\t'Always colour'
 never\t'Never colour'"
@@ -54,7 +56,8 @@ complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand probe" -l 
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand probe" -l format -d 'Report format' -r -f -a "human\t'A readable chain, one line per check'
 json\t'One JSON object per target (the contract\'s report shape)'
 markdown\t'A heading, a table of checks and the verdict, for a ticket'
-junit\t'JUnit XML for CI systems'"
+junit\t'JUnit XML for CI systems'
+prometheus\t'The Prometheus text exposition format (for node_exporter\'s textfile collector)'"
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand probe" -l color -d 'When to use colour (honours NO_COLOR)' -r -f -a "auto\t'Colour a terminal, unless `NO_COLOR` is set'
 always\t'Always colour'
 never\t'Never colour'"
@@ -81,7 +84,8 @@ complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand keys" -l a
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand keys" -l format -d 'Report format' -r -f -a "human\t'A readable chain, one line per check'
 json\t'One JSON object per target (the contract\'s report shape)'
 markdown\t'A heading, a table of checks and the verdict, for a ticket'
-junit\t'JUnit XML for CI systems'"
+junit\t'JUnit XML for CI systems'
+prometheus\t'The Prometheus text exposition format (for node_exporter\'s textfile collector)'"
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand keys" -l color -d 'When to use colour (honours NO_COLOR)' -r -f -a "auto\t'Colour a terminal, unless `NO_COLOR` is set'
 always\t'Always colour'
 never\t'Never colour'"
@@ -106,7 +110,8 @@ complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand diagnose" 
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand diagnose" -l format -d 'Report format' -r -f -a "human\t'A readable chain, one line per check'
 json\t'One JSON object per target (the contract\'s report shape)'
 markdown\t'A heading, a table of checks and the verdict, for a ticket'
-junit\t'JUnit XML for CI systems'"
+junit\t'JUnit XML for CI systems'
+prometheus\t'The Prometheus text exposition format (for node_exporter\'s textfile collector)'"
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand diagnose" -l color -d 'When to use colour (honours NO_COLOR)' -r -f -a "auto\t'Colour a terminal, unless `NO_COLOR` is set'
 always\t'Always colour'
 never\t'Never colour'"
@@ -142,7 +147,8 @@ complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand ssi-ips" -
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand demo" -l format -d 'Report format' -r -f -a "human\t'A readable chain, one line per check'
 json\t'One JSON object per target (the contract\'s report shape)'
 markdown\t'A heading, a table of checks and the verdict, for a ticket'
-junit\t'JUnit XML for CI systems'"
+junit\t'JUnit XML for CI systems'
+prometheus\t'The Prometheus text exposition format (for node_exporter\'s textfile collector)'"
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand demo" -l color -d 'When to use colour (honours NO_COLOR)' -r -f -a "auto\t'Colour a terminal, unless `NO_COLOR` is set'
 always\t'Always colour'
 never\t'Never colour'"
@@ -157,11 +163,25 @@ complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand demo" -s h
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand demo" -s V -l version -d 'Print version'
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand help; and not __fish_seen_subcommand_from decode probe keys diagnose ssi-ips demo completions help" -f -a "decode" -d 'Decode a token offline: header, claims, appctx, lifetime, unique id'
-complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand help; and not __fish_seen_subcommand_from decode probe keys diagnose ssi-ips demo completions help" -f -a "probe" -d 'Fetch the metadata document the way SSI does: dns, tcp, tls, http, metadata, ews'
-complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand help; and not __fish_seen_subcommand_from decode probe keys diagnose ssi-ips demo completions help" -f -a "keys" -d 'Match the token\'s x5t against the metadata keys and verify its signature'
-complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand help; and not __fish_seen_subcommand_from decode probe keys diagnose ssi-ips demo completions help" -f -a "diagnose" -d 'Walk the whole chain for a token and give one verdict'
-complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand help; and not __fish_seen_subcommand_from decode probe keys diagnose ssi-ips demo completions help" -f -a "ssi-ips" -d 'The SSI egress IP ranges, for firewall allow-lists'
-complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand help; and not __fish_seen_subcommand_from decode probe keys diagnose ssi-ips demo completions help" -f -a "demo" -d 'Run `diagnose` against an in-process server on 127.0.0.1, one scenario per broken link'
-complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand help; and not __fish_seen_subcommand_from decode probe keys diagnose ssi-ips demo completions help" -f -a "completions" -d 'Print a shell completion script to standard output'
-complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand help; and not __fish_seen_subcommand_from decode probe keys diagnose ssi-ips demo completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand serve" -l listen -d 'Address to listen on. The default answers this machine only; any other address lets whoever reaches it make this machine probe hosts of their choice (within the rules of `probe`): that is the operator\'s choice, so put a firewall or an authenticating reverse proxy in front of it' -r
+complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand serve" -l jobs -d 'Probes worked on at once; a request beyond them is answered 429' -r
+complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand serve" -l timeout -d 'Total network budget for one target, in seconds' -r
+complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand serve" -l resolve -d 'Use ADDR for HOST:PORT and skip DNS for it (curl\'s syntax; repeatable)' -r
+complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand serve" -l dns-server -d 'Public resolver to ask (repeatable; default 1.1.1.1, 8.8.8.8, 9.9.9.9)' -r
+complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand serve" -l proxy -d 'Reach the target through this HTTP CONNECT proxy (`env` reads HTTPS_PROXY and the like)' -r
+complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand serve" -l ca-file -d 'Extra trust anchors (PEM), added to the public roots' -r -F
+complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand serve" -l ews-url -d 'EWS endpoint to test instead of the one derived from the amurl host' -r
+complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand serve" -l strict -d 'Warnings count as failures (idtoken_doctor_success is then 0 on a warning)'
+complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand serve" -l no-system-dns -d 'Do not ask the system resolver (it is asked only to detect split-horizon DNS)'
+complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand serve" -l allow-private -d 'Probe non-public addresses too (an admin testing from inside the network)'
+complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand serve" -s h -l help -d 'Print help'
+complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand serve" -s V -l version -d 'Print version'
+complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand help; and not __fish_seen_subcommand_from decode probe keys diagnose ssi-ips demo completions serve help" -f -a "decode" -d 'Decode a token offline: header, claims, appctx, lifetime, unique id'
+complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand help; and not __fish_seen_subcommand_from decode probe keys diagnose ssi-ips demo completions serve help" -f -a "probe" -d 'Fetch the metadata document the way SSI does: dns, tcp, tls, http, metadata, ews'
+complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand help; and not __fish_seen_subcommand_from decode probe keys diagnose ssi-ips demo completions serve help" -f -a "keys" -d 'Match the token\'s x5t against the metadata keys and verify its signature'
+complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand help; and not __fish_seen_subcommand_from decode probe keys diagnose ssi-ips demo completions serve help" -f -a "diagnose" -d 'Walk the whole chain for a token and give one verdict'
+complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand help; and not __fish_seen_subcommand_from decode probe keys diagnose ssi-ips demo completions serve help" -f -a "ssi-ips" -d 'The SSI egress IP ranges, for firewall allow-lists'
+complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand help; and not __fish_seen_subcommand_from decode probe keys diagnose ssi-ips demo completions serve help" -f -a "demo" -d 'Run `diagnose` against an in-process server on 127.0.0.1, one scenario per broken link'
+complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand help; and not __fish_seen_subcommand_from decode probe keys diagnose ssi-ips demo completions serve help" -f -a "completions" -d 'Print a shell completion script to standard output'
+complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand help; and not __fish_seen_subcommand_from decode probe keys diagnose ssi-ips demo completions serve help" -f -a "serve" -d 'A Prometheus exporter: `GET /probe?target=AMURL|HOST` runs `probe` and answers its metrics'
+complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand help; and not __fish_seen_subcommand_from decode probe keys diagnose ssi-ips demo completions serve help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

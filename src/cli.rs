@@ -87,6 +87,11 @@ pub enum Command {
         after_help = "Examples:\n  idtoken-doctor completions bash > ~/.local/share/bash-completion/completions/idtoken-doctor\n  idtoken-doctor completions powershell >> $PROFILE"
     )]
     Completions(CompletionsArgs),
+    /// A Prometheus exporter: `GET /probe?target=AMURL|HOST` runs `probe` and answers its metrics.
+    #[command(
+        after_help = "Endpoints:\n  GET /probe?target=AMURL|HOST   probe that target with these flags; answers its metrics\n  GET /metrics                   the exporter's own: probes run, failures by stage, durations\n  GET /                          how to scrape it\n\nExamples:\n  idtoken-doctor serve\n  idtoken-doctor serve --listen 127.0.0.1:9871 --jobs 4 --timeout 10\n  curl 'http://127.0.0.1:9871/probe?target=mail.contoso.com'\n\nSee docs/monitoring.md for the Prometheus scrape configuration and alert rules."
+    )]
+    Serve(ServeArgs),
 }
 
 /// A report format.
@@ -101,6 +106,8 @@ pub enum Format {
     Markdown,
     /// JUnit XML for CI systems.
     Junit,
+    /// The Prometheus text exposition format (for node_exporter's textfile collector).
+    Prometheus,
 }
 
 /// When to colour the human output.
@@ -326,6 +333,26 @@ pub struct DemoArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub output: OutputArgs,
+}
+
+/// Arguments of `serve`.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address to listen on. The default answers this machine only; any other
+    /// address lets whoever reaches it make this machine probe hosts of their
+    /// choice (within the rules of `probe`): that is the operator's choice, so
+    /// put a firewall or an authenticating reverse proxy in front of it.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:9871")]
+    pub listen: String,
+    /// Probes worked on at once; a request beyond them is answered 429.
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub jobs: u16,
+    /// Warnings count as failures (idtoken_doctor_success is then 0 on a warning).
+    #[arg(long)]
+    pub strict: bool,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub net: NetArgs,
 }
 
 /// Arguments of `completions`.

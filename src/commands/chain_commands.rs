@@ -2,6 +2,7 @@
 
 use std::fs;
 use std::io::Read;
+use std::time::Instant;
 
 use crate::chain::{self, MetadataSource, NetworkFindings};
 use crate::cli::{DecodeArgs, DiagnoseArgs, KeysArgs, OutputArgs, ProbeArgs};
@@ -55,6 +56,7 @@ pub(super) fn finish(
 pub fn decode(args: &DecodeArgs) -> Result<i32, UsageError> {
     let settings = settings(&args.output, args.audience.as_ref(), None)?;
     let text = read_token(args.token.as_deref())?;
+    let started = Instant::now();
     let mut report = Report::new("decode", settings.now, settings.strict);
     if let Some(token) = chain::walk_token(&mut report, &text, &settings) {
         report.target = token
@@ -63,6 +65,7 @@ pub fn decode(args: &DecodeArgs) -> Result<i32, UsageError> {
             .map(|t| t.info());
     }
     chain::skip_the_rest(&mut report, DECODE_STAGES);
+    report.elapsed = Some(started.elapsed());
     Ok(finish(
         vec![report],
         &args.output,
@@ -109,7 +112,13 @@ fn metadata_source(arg: Option<&str>) -> Result<MetadataSource, UsageError> {
 }
 
 /// One target of `probe`: a token (then its amurl), an amurl or a host.
-fn probe_one(text: &str, settings: &Settings, cache: &Cache, progress: &Progress) -> Report {
+pub(super) fn probe_one(
+    text: &str,
+    settings: &Settings,
+    cache: &Cache,
+    progress: &Progress,
+) -> Report {
+    let started = Instant::now();
     let mut report = Report::new("probe", settings.now, settings.strict);
     let mut stages = vec![
         Stage::Dns,
@@ -172,6 +181,7 @@ fn probe_one(text: &str, settings: &Settings, cache: &Cache, progress: &Progress
         }
     }
     chain::skip_the_rest(&mut report, &stages);
+    report.elapsed = Some(started.elapsed());
     report
 }
 
@@ -235,6 +245,7 @@ pub(super) fn token_chain(
     cache: &Cache,
     progress: &Progress,
 ) -> Report {
+    let started = Instant::now();
     let mut report = Report::new(command, settings.now, settings.strict);
     let token = chain::walk_token(&mut report, text, settings);
     let mut stages: Vec<Stage> = if command == "keys" {
@@ -289,6 +300,7 @@ pub(super) fn token_chain(
         settings,
     );
     chain::skip_the_rest(&mut report, &stages);
+    report.elapsed = Some(started.elapsed());
     report
 }
 

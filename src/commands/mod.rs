@@ -6,6 +6,7 @@ mod chain_commands;
 mod completions;
 mod demo;
 mod output;
+mod serve;
 
 use crate::cli::{Cli, Command, OutputArgs};
 use crate::settings::UsageError;
@@ -70,6 +71,7 @@ pub fn run(cli: Cli) -> i32 {
         Command::SsiIps(args) => Ok(crate::ssi_ips::run(&args, &mut std::io::stdout())),
         Command::Demo(args) => demo::run(&args),
         Command::Completions(args) => Ok(completions::run(args.shell)),
+        Command::Serve(args) => serve::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -1,7 +1,8 @@
 //! The renderers know nothing about how a check is made: they read a
-//! [`Report`] and write text. Four formats: [`human()`] for a terminal,
+//! [`Report`] and write text. Five formats: [`human()`] for a terminal,
 //! [`json()`] / [`json_line`] for scripts (the contract's report shape),
-//! [`markdown()`] for a ticket and [`junit()`] for CI systems. [`redact()`] hides user
+//! [`markdown()`] for a ticket, [`junit()`] for CI systems and [`prometheus()`]
+//! for monitoring. [`redact()`] hides user
 //! identifiers in a report before any of them runs, so every format inherits it.
 //!
 //! Everything a report holds may come from a hostile token or server (a claim,
@@ -17,6 +18,7 @@ mod human;
 mod json;
 mod junit;
 mod markdown;
+pub mod prometheus;
 pub mod redact;
 mod wrap;
 
@@ -26,6 +28,7 @@ pub use human::human;
 pub use json::{json, json_line, report_schema};
 pub use junit::junit;
 pub use markdown::markdown;
+pub use prometheus::prometheus;
 pub use redact::redact;
 
 use crate::cli::{ColorChoice, Format};
@@ -188,6 +191,7 @@ fn render_plain(reports: &[Report], format: Format, batch: bool, opts: &RenderOp
             .collect(),
         Format::Human => join_with_rule(reports.iter().map(|r| human(r, opts)), "\n"),
         Format::Markdown => join_with_rule(reports.iter().map(|r| markdown(r, opts)), "\n---\n\n"),
+        Format::Prometheus => prometheus(reports),
     }
 }
 

@@ -127,6 +127,9 @@ pub struct Report {
     pub notes: Vec<String>,
     /// Whether warnings count as failures.
     pub strict: bool,
+    /// Wall time of the run for this target, once it is over (the Prometheus
+    /// format's `idtoken_doctor_duration_seconds`).
+    pub elapsed: Option<std::time::Duration>,
     checks: Vec<Check>,
 }
 
@@ -140,6 +143,7 @@ impl Report {
             token: None,
             notes: Vec::new(),
             strict,
+            elapsed: None,
             checks: Vec::new(),
         }
     }
