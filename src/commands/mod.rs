@@ -51,7 +51,7 @@ fn output_args(command: &Command) -> Option<&OutputArgs> {
         Command::Keys(args) => Some(&args.output),
         Command::Diagnose(args) => Some(&args.output),
         Command::Demo(args) => Some(&args.output),
-        Command::SsiIps(_) | Command::Completions(_) => None,
+        Command::SsiIps(_) | Command::Completions(_) | Command::Serve(_) => None,
     }
 }
 

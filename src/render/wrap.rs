@@ -1,6 +1,8 @@
 //! Word wrapping for the human format: lines break between words, never inside
-//! one; a word longer than the line (a URL, a thumbprint) stands alone and
-//! overflows rather than being cut, so it can still be copied whole.
+//! one. A word longer than any line (a URL, a thumbprint) stands alone: under
+//! `--verbose` it overflows whole, so it can still be copied; in the default view,
+//! which promises no line wider than the terminal, it is clipped with `…` (the
+//! whole value is in `--verbose` and in the JSON report).
 
 /// The narrowest text column wrapping leaves, however deep the indentation: below
 /// it every word would get a line of its own.
@@ -11,11 +13,26 @@ pub(super) fn width_of(text: &str) -> usize {
     text.chars().count()
 }
 
+/// What happens to a word longer than any line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum LongWords {
+    /// It stands alone on its line and overflows (`--verbose`).
+    Overflow,
+    /// It is cut to the line and ends in `…` (the default view).
+    Clip,
+}
+
 /// Breaks `text` into lines for a terminal `width` columns wide (`None`: no
 /// wrapping). The first line starts after `first` columns already used, the
 /// others after `rest` columns of indentation; the lines come back without that
 /// indentation.
-pub(super) fn wrap(text: &str, width: Option<usize>, first: usize, rest: usize) -> Vec<String> {
+pub(super) fn wrap(
+    text: &str,
+    width: Option<usize>,
+    first: usize,
+    rest: usize,
+    long_words: LongWords,
+) -> Vec<String> {
     let Some(width) = width else {
         return vec![text.to_string()];
     };
@@ -24,6 +41,13 @@ pub(super) fn wrap(text: &str, width: Option<usize>, first: usize, rest: usize) 
     let mut line = String::new();
     let mut available = room(first);
     for word in text.split(' ').filter(|w| !w.is_empty()) {
+        let word = match long_words {
+            LongWords::Clip if width_of(word) > room(first.max(rest)) => {
+                clip(word, room(first.max(rest)))
+            }
+            _ => word.to_string(),
+        };
+        let word = word.as_str();
         let needed = if line.is_empty() {
             width_of(word)
         } else {
@@ -42,6 +66,13 @@ pub(super) fn wrap(text: &str, width: Option<usize>, first: usize, rest: usize) 
     lines
 }
 
+/// The first `columns - 1` characters of `word` and `…`.
+fn clip(word: &str, columns: usize) -> String {
+    let mut kept: String = word.chars().take(columns.saturating_sub(1)).collect();
+    kept.push('…');
+    kept
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -49,7 +80,7 @@ mod tests {
     #[test]
     fn breaks_between_words_and_respects_both_indents() {
         let text = "SSI downloads the metadata anonymously from the internet";
-        let lines = wrap(text, Some(40), 10, 4);
+        let lines = wrap(text, Some(40), 10, 4, LongWords::Overflow);
         assert_eq!(
             lines,
             vec![
@@ -65,7 +96,13 @@ mod tests {
     #[test]
     fn a_long_word_overflows_whole() {
         let url = "https://mail.contoso.com/autodiscover/metadata/json/1";
-        let lines = wrap(&format!("GET {url}: 401"), Some(30), 0, 2);
+        let lines = wrap(
+            &format!("GET {url}: 401"),
+            Some(30),
+            0,
+            2,
+            LongWords::Overflow,
+        );
         assert_eq!(
             lines,
             vec!["GET".to_string(), format!("{url}:"), "401".to_string()]
@@ -73,8 +110,18 @@ mod tests {
     }
 
     #[test]
+    fn a_long_word_is_clipped_to_the_line_in_the_default_view() {
+        let url = "https://login.microsoftonline.com/tenant/oauth2/authorize?client_id=x";
+        let lines = wrap(&format!("Location: {url}"), Some(40), 4, 6, LongWords::Clip);
+        assert_eq!(lines[0], "Location:");
+        assert!(lines[1].ends_with('…'));
+        assert!(url.starts_with(lines[1].trim_end_matches('…')));
+        assert!(6 + width_of(&lines[1]) <= 40, "{lines:?}");
+    }
+
+    #[test]
     fn no_width_means_no_wrapping() {
         let text = "a ".repeat(200);
-        assert_eq!(wrap(&text, None, 0, 0), vec![text.clone()]);
+        assert_eq!(wrap(&text, None, 0, 0, LongWords::Clip), vec![text.clone()]);
     }
 }
