@@ -1046,10 +1046,11 @@ mod tests {
     }
 
     #[test]
-    fn ten_megabytes_of_junk_around_a_token_is_fast() {
+    fn megabytes_of_junk_around_a_token_and_adversarial_shapes() {
+        // No timing here (benchmarks measure time); a quadratic scan of these
+        // megabytes would not finish within CI's budget.
         let t = jwt();
-        let junk = "x".repeat(5 * 1024 * 1024);
-        let started = std::time::Instant::now();
+        let junk = "x".repeat(2 * 1024 * 1024);
         let pasted = format!("{junk} {t} {junk}");
         assert_eq!(extract_jwt(&pasted), Some(t));
         // Adversarial shapes: many starts, many dots, many joins.
@@ -1062,10 +1063,8 @@ mod tests {
             "a.eyJ=.=",
             "(eyJ=.=",
         ] {
-            let pasted = unit.repeat(10 * 1024 * 1024 / unit.len());
+            let pasted = unit.repeat(2 * 1024 * 1024 / unit.len());
             assert!(extract_jwt(&pasted).is_none(), "{unit:?}");
         }
-        // Quadratic behaviour would take minutes here; linear takes well under this.
-        assert!(started.elapsed() < std::time::Duration::from_secs(30));
     }
 }

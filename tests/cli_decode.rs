@@ -520,14 +520,12 @@ fn a_ten_megabyte_paste_with_a_token_in_it_decodes() {
     let junk = "INFO nothing to see here, just a busy log line\n".repeat(110_000);
     let paste = format!("{junk}idToken={token}\n{junk}");
     assert!(paste.len() > 10_000_000);
-    let started = std::time::Instant::now();
     let output = run(doctor()
         .args(["decode", "--now", NOW_TEXT, "--format", "json"])
         .write_stdin(paste));
     assert_code(&output, 0);
     let report = report(&output);
     assert_eq!(report["token"]["appctx"]["msexchuid"], MSEXCHUID);
-    assert!(started.elapsed() < std::time::Duration::from_secs(30));
 }
 
 #[test]

