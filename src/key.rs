@@ -274,7 +274,7 @@ fn not_published(
     };
     let keys = document.keys.len();
     let summary = format!(
-        "the token's x5t `{}`{form} is not among the {keys} published certificate(s): {}{signed_by}. Usually the Exchange Server Auth Certificate was renewed or replaced, or the amurl points at another Exchange organisation",
+        "the token's x5t `{}`{form} is not among the {keys} published certificate(s): {}{signed_by}",
         excerpt(x5t, 60),
         join_some(&published)
     );
