@@ -122,8 +122,8 @@ pub fn entry(id: CheckId) -> Entry {
             &[
                 Remedy::TlsProtocolVersion,
                 Remedy::TlsClientCertificate,
-                Remedy::TlsNotTls,
                 Remedy::TlsHandshake,
+                Remedy::TlsAlert,
                 Remedy::TlsClosed,
                 Remedy::TimedOut,
             ],

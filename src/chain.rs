@@ -201,13 +201,11 @@ impl EwsProbe {
         };
         let (sender, answer) = mpsc::channel();
         let (thread_url, thread_net, thread_budget) = (url.clone(), net.clone(), *budget);
-        let spawned = thread::Builder::new()
-            .name("ews".into())
-            .spawn(move || {
-                let check = ews::run_at(&thread_url, &peers, &thread_net, &thread_budget);
-                // The walk may have gone on without EWS (an earlier link broke).
-                let _ = sender.send(check);
-            });
+        let spawned = thread::Builder::new().name("ews".into()).spawn(move || {
+            let check = ews::run_at(&thread_url, &peers, &thread_net, &thread_budget);
+            // The walk may have gone on without EWS (an earlier link broke).
+            let _ = sender.send(check);
+        });
         if let Err(e) = spawned {
             let (sender, answer) = mpsc::channel();
             let _ = sender.send(Check::error(
@@ -244,7 +242,9 @@ enum Connection {
 impl Connection {
     fn get(self, target: &Target, net: &NetSettings, budget: &Budget) -> http::HttpOutcome {
         match self {
-            Connection::Secured(peer, session) => http::run_over(target, peer, session, net, budget),
+            Connection::Secured(peer, session) => {
+                http::run_over(target, peer, session, net, budget)
+            }
             Connection::Plain(peer) => http::run(target, peer, net, budget),
         }
     }

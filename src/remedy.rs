@@ -81,8 +81,8 @@ pub enum Remedy {
     TlsProtocolVersion,
     /// The server requires a client certificate (mutual TLS).
     TlsClientCertificate,
-    /// Something other than TLS answers on the HTTPS port.
-    TlsNotTls,
+    /// The server refuses the handshake with an alert.
+    TlsAlert,
     /// The server closes the connection during the handshake.
     TlsClosed,
     /// A certificate of the chain is signed with SHA-1 or MD5.
@@ -170,7 +170,7 @@ impl Remedy {
             Remedy::TlsRenewSoon => "Exchange or proxy admin: the HTTPS certificate expires soon; renew it before it does, or SSI will stop validating tokens.",
             Remedy::TlsProtocolVersion => "Exchange or proxy admin: the endpoint speaks only TLS 1.1 or older, and SSI needs TLS 1.2 or newer. Enable TLS 1.2 (and 1.3) on the server that terminates HTTPS (Windows: the SCHANNEL Protocols registry keys, then a restart; a reverse proxy or load balancer: its SSL/TLS profile, such as nginx's ssl_protocols).",
             Remedy::TlsClientCertificate => "Exchange or proxy admin: the endpoint requires a client certificate (mutual TLS), and SSI presents none. Set client certificates to Ignore for /autodiscover/metadata/ and /EWS/ (IIS: SSL Settings of those virtual directories), or on the reverse proxy turn off client-certificate verification for these paths (nginx: ssl_verify_client off or optional).",
-            Remedy::TlsNotTls => "Exchange or proxy admin: this port does not answer in TLS (plain HTTP or another protocol answers); serve HTTPS on it, or have the token's amurl name the port that serves HTTPS.",
+            Remedy::TlsAlert => "Exchange or proxy admin: the server refuses the TLS handshake with the alert named above; check that a certificate is bound for this host name (SNI) on the HTTPS port and that TLS 1.2 or 1.3 is offered with current cipher suites (ECDHE with AES-GCM).",
             Remedy::TlsClosed => "Exchange or proxy admin: the server (or a device in front of it: load balancer, IPS, TLS-inspecting firewall) closes the connection during the TLS handshake; check that a certificate is bound for this host name (SNI) on the HTTPS port and that nothing drops TLS from the SSI IP ranges (`idtoken-doctor ssi-ips`).",
             Remedy::TlsWeakSignature => "Exchange or proxy admin: a certificate the server sends is signed with SHA-1 or MD5, which TLS clients refuse; have the certificate (or the intermediate) reissued with SHA-256 and bind the new chain.",
             Remedy::TlsWeakKey => "Exchange or proxy admin: a certificate the server sends has an RSA key under 2048 bits, which TLS clients refuse; request a new certificate with a 2048-bit (or larger) RSA or an ECDSA key and bind it with its current intermediates.",

@@ -11,8 +11,8 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use ureq::config::{Config, ConfigBuilder};
 use ureq::http::Response;
 use ureq::tls::{Certificate, RootCerts, TlsConfig, TlsProvider};
-use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
 use ureq::typestate::AgentScope;
+use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
 use ureq::unversioned::transport::{
     Buffers, ConnectionDetails, Connector, DefaultConnector, LazyBuffers, NextTimeout, Transport,
 };
@@ -280,7 +280,10 @@ impl Transport for Established {
 /// An I/O error of the session as ureq reports it: the budget running out is
 /// a timeout; anything else (a rustls alert included) stays an I/O error.
 fn transport_error(e: io::Error) -> ureq::Error {
-    if matches!(e.kind(), io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock) {
+    if matches!(
+        e.kind(),
+        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock
+    ) {
         ureq::Error::Timeout(ureq::Timeout::Global)
     } else {
         ureq::Error::Io(e)

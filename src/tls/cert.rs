@@ -232,7 +232,10 @@ mod tests {
 
     /// The committed OpenSSL certificates (tests/fixtures/tls/make.sh).
     fn fixture_chain(dir: &str) -> Vec<CertSummary> {
-        let path = format!("{}/tests/fixtures/tls/{dir}/chain.pem", env!("CARGO_MANIFEST_DIR"));
+        let path = format!(
+            "{}/tests/fixtures/tls/{dir}/chain.pem",
+            env!("CARGO_MANIFEST_DIR")
+        );
         let pem = std::fs::read(path).expect("fixture");
         rustls_pki_types::CertificateDer::pem_slice_iter(&pem)
             .map(|der| CertSummary::from_der(&der.expect("pem")).expect("summary"))

@@ -277,7 +277,7 @@ fn describe_failure(failure: &HandshakeFailure, facts: &HandshakeFacts, ctx: &Co
                 "{at} does not speak TLS: {}",
                 not_tls(&facts.first_bytes).unwrap_or_default()
             ),
-            Remedy::TlsNotTls,
+            Remedy::TlsHandshake,
             C::NotTls,
         ),
         HandshakeFailure::Tls(TlsError::AlertReceived(alert))
@@ -300,12 +300,12 @@ fn describe_failure(failure: &HandshakeFailure, facts: &HandshakeFacts, ctx: &Co
         ),
         HandshakeFailure::Tls(e @ TlsError::InvalidMessage(_)) => Refusal::new(
             format!("the TLS handshake with {at} failed: {}", describe_tls_error(e)),
-            Remedy::TlsNotTls,
+            Remedy::TlsHandshake,
             C::NotTls,
         ),
         HandshakeFailure::Tls(e) => Refusal::new(
             format!("the TLS handshake with {at} failed: {}", describe_tls_error(e)),
-            Remedy::TlsHandshake,
+            Remedy::TlsAlert,
             C::Alert,
         ),
         HandshakeFailure::Io(e) => Refusal::new(
@@ -567,7 +567,13 @@ fn weakness(chain: &[CertSummary], ctx: &Context) -> Option<Finding> {
     if matches!(chain, [only] if only.self_signed) {
         return None;
     }
-    let role = |i: usize| if i == 0 { "the server certificate" } else { "the intermediate" };
+    let role = |i: usize| {
+        if i == 0 {
+            "the server certificate"
+        } else {
+            "the intermediate"
+        }
+    };
     if let Some((i, cert, hash)) = chain
         .iter()
         .enumerate()
@@ -940,6 +946,8 @@ mod tests {
             ip_addresses: vec![],
             sha256: "00".into(),
             self_signed: subject == issuer,
+            signature_algorithm: "sha256WithRSAEncryption".into(),
+            rsa_key_bits: Some(2048),
         }
     }
 
@@ -1174,9 +1182,307 @@ mod tests {
             server_bytes: 2000,
             first_bytes: vec![0x16],
             proxy: None,
+            client_cert_requested: false,
         };
         let check = judge_handshake(&facts, &ctx());
         assert_eq!(check.status, Status::Pass);
         assert_eq!(check.details["protocol"], "TLS 1.3");
+    }
+
+    fn failing(failure: HandshakeFailure, first: &[u8], asked: bool) -> Check {
+        let facts = HandshakeFacts {
+            failure: Some(failure),
+            server_bytes: first.len(),
+            first_bytes: first.to_vec(),
+            client_cert_requested: asked,
+            ..Default::default()
+        };
+        judge_handshake(&facts, &ctx())
+    }
+
+    fn cause(check: &Check) -> &str {
+        check
+            .details
+            .get("cause")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+    }
+
+    fn alert(description: AlertDescription) -> HandshakeFailure {
+        HandshakeFailure::Tls(TlsError::AlertReceived(description))
+    }
+
+    #[test]
+    fn every_handshake_failure_has_its_cause() {
+        // OpenSSL's answer to a TLS 1.2 ClientHello when it speaks only TLS 1.0.
+        let tls10_alert = [0x15, 3, 1, 0, 2, 2, 70];
+        let old = failing(
+            alert(AlertDescription::ProtocolVersion),
+            &tls10_alert,
+            false,
+        );
+        assert_eq!(cause(&old), "protocol-version");
+        assert_eq!(old.remedy, Some(Remedy::TlsProtocolVersion));
+        assert!(old.summary.contains("TLS 1.0"), "{}", old.summary);
+        assert!(old.summary.contains("SSI needs TLS 1.2 or newer"));
+        // A ServerHello naming TLS 1.1, which rustls refuses.
+        let hello = [0x16, 3, 2, 0, 0x4a, 2, 0, 0, 0x46, 3, 2];
+        let refused = HandshakeFailure::Tls(TlsError::PeerIncompatible(
+            rustls::PeerIncompatible::ServerDoesNotSupportTls12Or13,
+        ));
+        let old_hello = failing(refused, &hello, false);
+        assert_eq!(cause(&old_hello), "protocol-version");
+        assert!(
+            old_hello.summary.contains("TLS 1.1"),
+            "{}",
+            old_hello.summary
+        );
+
+        let tls12 = [0x15, 3, 3, 0, 2, 2, 40];
+        for (failure, first, asked, want) in [
+            (
+                alert(AlertDescription::HandshakeFailure),
+                &tls12[..],
+                true,
+                "client-certificate-required",
+            ),
+            (
+                alert(AlertDescription::CertificateRequired),
+                &tls12[..],
+                true,
+                "client-certificate-required",
+            ),
+            (
+                HandshakeFailure::PeerClosed,
+                &[0x16, 3, 3][..],
+                true,
+                "client-certificate-required",
+            ),
+            // The same alert from a server that never asked: a near miss.
+            (
+                alert(AlertDescription::HandshakeFailure),
+                &tls12[..],
+                false,
+                "alert",
+            ),
+            (
+                alert(AlertDescription::UnrecognisedName),
+                &tls12[..],
+                false,
+                "alert",
+            ),
+            (HandshakeFailure::PeerClosed, &[][..], false, "closed"),
+            (
+                HandshakeFailure::Io("connection reset by peer".into()),
+                &[][..],
+                false,
+                "closed",
+            ),
+            (HandshakeFailure::TimedOut, &[][..], false, "timeout"),
+            (
+                HandshakeFailure::PeerClosed,
+                &b"HTTP/1.1 400 Bad Request"[..],
+                false,
+                "not-tls",
+            ),
+            (
+                HandshakeFailure::PeerClosed,
+                &b"SSH-2.0-OpenSSH_9.2"[..],
+                false,
+                "not-tls",
+            ),
+        ] {
+            let check = failing(failure.clone(), first, asked);
+            assert_eq!(check.status, Status::Fail);
+            assert_eq!(cause(&check), want, "{failure:?}: {}", check.summary);
+        }
+        let named = failing(alert(AlertDescription::UnrecognisedName), &tls12, false);
+        assert!(
+            named.summary.contains("unrecognized_name"),
+            "{}",
+            named.summary
+        );
+        let other = failing(alert(AlertDescription::DecodeError), &tls12, false);
+        assert!(
+            other.summary.contains("alert decode_error"),
+            "{}",
+            other.summary
+        );
+        let asked = failing(alert(AlertDescription::CertificateRequired), &tls12, true);
+        assert_eq!(asked.remedy, Some(Remedy::TlsClientCertificate));
+        assert_eq!(asked.details["client_certificate_requested"], true);
+    }
+
+    #[test]
+    fn a_late_refusal_is_the_handshake_only_when_the_server_asked() {
+        let asked = HandshakeFacts {
+            client_cert_requested: true,
+            protocol: Some("TLS 1.3".into()),
+            ..Default::default()
+        };
+        let alert = TlsError::AlertReceived(AlertDescription::CertificateRequired);
+        let by_alert = judge_late_refusal(&asked, &ctx(), Some(&alert), None, b"");
+        let by_alert = by_alert.expect("refused by alert");
+        assert_eq!(cause(&by_alert), "client-certificate-required");
+        assert_eq!(by_alert.id, CheckId::TlsHandshake);
+        let nginx =
+            b"<html><head><title>400 No required SSL certificate was sent</title></head></html>";
+        let by_nginx = judge_late_refusal(&asked, &ctx(), None, Some(400), nginx);
+        assert!(by_nginx
+            .expect("nginx")
+            .summary
+            .contains("No required SSL certificate"));
+        let iis = b"<h2>403.7 - Forbidden: Client certificate required.</h2>";
+        assert!(judge_late_refusal(&asked, &ctx(), None, Some(403), iis).is_some());
+        // Near misses: an optional request answered 200, a 400 for another
+        // reason, the same page from a server that never asked.
+        assert!(judge_late_refusal(&asked, &ctx(), None, Some(200), b"{}").is_none());
+        assert!(judge_late_refusal(&asked, &ctx(), None, Some(400), b"Bad Request").is_none());
+        let never = HandshakeFacts::default();
+        assert!(judge_late_refusal(&never, &ctx(), None, Some(400), nginx).is_none());
+        assert!(judge_late_refusal(&never, &ctx(), Some(&alert), None, b"").is_none());
+    }
+
+    #[test]
+    fn trust_causes_come_from_the_chain() {
+        let anchors = Anchors::default();
+        let cause_of = |finding: &TrustFinding, chain: &[CertSummary]| {
+            let check = judge_trust(finding, chain, &anchors, &ctx());
+            (cause(&check).to_string(), check.remedy)
+        };
+        let leaf = cert("mail.contoso.com", "Contoso Issuing CA");
+        let ca = cert("Contoso Issuing CA", "Contoso Root");
+        assert_eq!(
+            cause_of(
+                &unknown_issuer(),
+                &[cert("mail.contoso.com", "mail.contoso.com")]
+            )
+            .0,
+            "self-signed"
+        );
+        assert_eq!(
+            cause_of(&unknown_issuer(), std::slice::from_ref(&leaf)).0,
+            "incomplete-chain"
+        );
+        assert_eq!(
+            cause_of(&unknown_issuer(), &[leaf.clone(), ca.clone()]).0,
+            "unknown-issuer"
+        );
+
+        let mut sha1 = leaf.clone();
+        sha1.signature_algorithm = "sha1WithRSAEncryption".into();
+        let unsupported =
+            TrustFinding::Untrusted(TlsError::InvalidCertificate(CertificateError::BadSignature));
+        assert_eq!(
+            cause_of(&unsupported, &[sha1, ca.clone()]),
+            ("weak-signature".to_string(), Some(Remedy::TlsWeakSignature))
+        );
+        let mut md5_ca = ca.clone();
+        md5_ca.signature_algorithm = "md5WithRSAEncryption".into();
+        let check = judge_trust(&unsupported, &[leaf.clone(), md5_ca], &anchors, &ctx());
+        assert!(check.summary.contains("MD5"), "{}", check.summary);
+
+        // A 1024-bit leaf fails the handshake signature: rustls says "bad signature".
+        let mut small = leaf.clone();
+        small.rsa_key_bits = Some(1024);
+        let bad =
+            TrustFinding::Untrusted(TlsError::InvalidCertificate(CertificateError::BadSignature));
+        let check = judge_trust(&bad, &[small, ca.clone()], &anchors, &ctx());
+        assert_eq!(cause(&check), "weak-key");
+        assert!(
+            check.summary.contains("1024-bit RSA key"),
+            "{}",
+            check.summary
+        );
+
+        // A self-signed SHA-1 root sent along is not a weak link, and a
+        // lone self-signed certificate is named as that.
+        let mut old_root = cert("Contoso Root", "Contoso Root");
+        old_root.signature_algorithm = "sha1WithRSAEncryption".into();
+        assert_eq!(
+            cause_of(&unknown_issuer(), &[leaf.clone(), ca, old_root.clone()]).0,
+            "unknown-issuer"
+        );
+        assert_eq!(cause_of(&unknown_issuer(), &[old_root]).0, "self-signed");
+        let trusted = judge_trust(
+            &TrustFinding::Trusted { via_ca_file: false },
+            &[leaf],
+            &anchors,
+            &ctx(),
+        );
+        assert!(trusted.details.get("cause").is_none());
+    }
+
+    #[test]
+    fn name_causes_tell_a_cn_only_certificate_from_a_mismatch() {
+        let mut leaf = cert("mail.contoso.com", "CA");
+        leaf.dns_names.clear();
+        let cn_only = judge_name(&NameFinding::Invalid, Some(&leaf), &ctx());
+        assert_eq!(cause(&cn_only), "cn-only");
+        assert_eq!(cn_only.remedy, Some(Remedy::TlsCnOnly));
+        assert!(
+            cn_only.summary.contains("only in its subject CN"),
+            "{}",
+            cn_only.summary
+        );
+        let mut wildcard = cert("*.contoso.com", "CA");
+        wildcard.dns_names.clear();
+        assert_eq!(
+            cause(&judge_name(&NameFinding::Invalid, Some(&wildcard), &ctx())),
+            "cn-only"
+        );
+        // A CN naming another host, without SANs, is a plain mismatch.
+        let mut other = cert("www.fabrikam.com", "CA");
+        other.dns_names.clear();
+        assert_eq!(
+            cause(&judge_name(&NameFinding::Invalid, Some(&other), &ctx())),
+            "mismatch"
+        );
+        let mut deeper = cert("*.com", "CA");
+        deeper.dns_names.clear();
+        assert_eq!(
+            cause(&judge_name(&NameFinding::Invalid, Some(&deeper), &ctx())),
+            "mismatch"
+        );
+        let named = cert("www.fabrikam.com", "CA");
+        assert_eq!(
+            cause(&judge_name(&NameFinding::Invalid, Some(&named), &ctx())),
+            "mismatch"
+        );
+    }
+
+    #[test]
+    fn validity_causes() {
+        let mut leaf = cert("mail.contoso.com", "CA");
+        leaf.not_after = NOW + Duration::days(10);
+        assert_eq!(
+            cause(&judge_validity(&[leaf.clone()], NOW, None, &ctx())),
+            "expiring"
+        );
+        leaf.not_after = NOW - Duration::days(1);
+        assert_eq!(
+            cause(&judge_validity(&[leaf.clone()], NOW, None, &ctx())),
+            "expired"
+        );
+        leaf.not_before = NOW + Duration::days(1);
+        leaf.not_after = NOW + Duration::days(300);
+        let early = judge_validity(&[leaf], NOW, None, &ctx());
+        assert_eq!(
+            (cause(&early), early.remedy),
+            ("not-yet-valid", Some(Remedy::TlsNotYetValid))
+        );
+        let fine = cert("mail.contoso.com", "CA");
+        let at_real_clock = TlsError::InvalidCertificate(CertificateError::NotValidYet);
+        let refused = judge_validity(
+            std::slice::from_ref(&fine),
+            NOW,
+            Some(&at_real_clock),
+            &ctx(),
+        );
+        assert_eq!(cause(&refused), "not-yet-valid");
+        assert!(judge_validity(&[fine], NOW, None, &ctx())
+            .details
+            .get("cause")
+            .is_none());
     }
 }

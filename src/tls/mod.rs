@@ -39,8 +39,8 @@ use rustls::{
 use time::OffsetDateTime;
 
 pub use cert::CertSummary;
-pub use session::{Session, SessionRecord};
 use judge::{Anchors, Context, HandshakeFacts, HandshakeFailure, NameFinding, TrustFinding};
+pub use session::{Session, SessionRecord};
 
 use crate::budget::Budget;
 use crate::report::{Check, CheckId, Status};
