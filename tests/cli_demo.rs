@@ -162,6 +162,7 @@ fn demo_list_names_every_scenario_with_its_exit_code() {
             "firewall-drop",
             "self-signed",
             "incomplete-chain",
+            "tls-1.0",
             "auth-401",
             "login-redirect",
             "x5t-mismatch",
