@@ -233,8 +233,8 @@ impl EwsProbe {
 
 /// How the metadata GET will reach the target once dns, tcp and tls held.
 enum Connection {
-    /// The TLS connection the `tls` link established.
-    Secured(SocketAddr, tls::Session),
+    /// The TLS connection the `tls` link established (boxed: it is large).
+    Secured(SocketAddr, Box<tls::Session>),
     /// A plain-http target: a new connection to this address.
     Plain(SocketAddr),
 }
@@ -243,7 +243,7 @@ impl Connection {
     fn get(self, target: &Target, net: &NetSettings, budget: &Budget) -> http::HttpOutcome {
         match self {
             Connection::Secured(peer, session) => {
-                http::run_over(target, peer, session, net, budget)
+                http::run_over(target, peer, *session, net, budget)
             }
             Connection::Plain(peer) => http::run(target, peer, net, budget),
         }
@@ -286,7 +286,7 @@ fn connect_links(
     if first_failure(checks).is_some() {
         return None;
     }
-    session.map(|session| Connection::Secured(peer, session))
+    session.map(|session| Connection::Secured(peer, Box::new(session)))
 }
 
 /// Fetches a `--metadata URL` other than the amurl: its own dns, tcp and tls
