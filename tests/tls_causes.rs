@@ -5,7 +5,11 @@
 //! only after the handshake (a client certificate refused by a TLS 1.3 alert
 //! or by nginx's 400) are seen where they really surface.
 
-use std::net::IpAddr;
+use std::io::{Read, Write};
+use std::net::{IpAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::thread;
 use std::time::Duration;
 
 use idtoken_doctor::chain::{self, MetadataSource, NetworkFindings};
@@ -15,18 +19,23 @@ use idtoken_doctor::lab::legacy_tls::{LegacyAnswer, LegacyTlsServer};
 use idtoken_doctor::lab::pki::{Pki, ServerIdentity};
 use idtoken_doctor::progress::Progress;
 use idtoken_doctor::report::{Check, CheckId, Status};
-use idtoken_doctor::settings::{NetSettings, Pin, Settings};
+use idtoken_doctor::settings::{NetSettings, Pin, ProxySetting, Settings};
 use idtoken_doctor::target::Target;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use time::OffsetDateTime;
+use url::Url;
 
 const HOST: &str = "mail.contoso.test";
 const METADATA: &str = "/autodiscover/metadata/json/1";
 
 /// Walks dns (pinned), tcp, tls, http and ews against `port` on 127.0.0.1.
 fn walk(port: u16, roots: Vec<CertificateDer<'static>>) -> NetworkFindings {
-    let net = NetSettings {
+    walk_with(&settings(port, roots), port)
+}
+
+fn settings(port: u16, roots: Vec<CertificateDer<'static>>) -> NetSettings {
+    NetSettings {
         timeout: Duration::from_secs(10),
         pins: vec![Pin {
             host: HOST.into(),
@@ -41,7 +50,10 @@ fn walk(port: u16, roots: Vec<CertificateDer<'static>>) -> NetworkFindings {
         extra_roots: roots,
         allow_private: true,
         ews_url: None,
-    };
+    }
+}
+
+fn walk_with(net: &NetSettings, port: u16) -> NetworkFindings {
     let settings = Settings {
         now: OffsetDateTime::now_utc(),
         strict: false,
@@ -51,7 +63,7 @@ fn walk(port: u16, roots: Vec<CertificateDer<'static>>) -> NetworkFindings {
     let target = Target::from_url(&format!("https://{HOST}:{port}{METADATA}")).expect("target");
     chain::walk_network(
         &target,
-        &net,
+        net,
         &settings,
         true,
         &MetadataSource::Amurl,
@@ -424,4 +436,81 @@ fn one_connection_carries_the_handshake_and_the_get() {
     // and EWS's own. (Before: a third, for a separate tls handshake.)
     assert_eq!(server.connections(), 2);
     assert_eq!(server.requests().len(), 2);
+}
+
+/// A minimal HTTP CONNECT proxy on loopback tunnelling every CONNECT to `to`;
+/// it counts the tunnels it opened.
+fn start_connect_proxy(to: std::net::SocketAddr) -> (std::net::SocketAddr, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let tunnels = Arc::new(AtomicUsize::new(0));
+    let counted = Arc::clone(&tunnels);
+    thread::spawn(move || {
+        for mut client in listener.incoming().flatten() {
+            let counted = Arc::clone(&counted);
+            thread::spawn(move || {
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") {
+                    match client.read(&mut byte) {
+                        Ok(1) => head.push(byte[0]),
+                        _ => return,
+                    }
+                }
+                let Ok(upstream) = TcpStream::connect(to) else {
+                    return;
+                };
+                counted.fetch_add(1, Ordering::SeqCst);
+                if client
+                    .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                    .is_err()
+                {
+                    return;
+                }
+                let (Ok(mut from_client), Ok(mut to_server)) =
+                    (client.try_clone(), upstream.try_clone())
+                else {
+                    return;
+                };
+                let upload = thread::spawn(move || std::io::copy(&mut from_client, &mut to_server));
+                let mut from_server = upstream;
+                let _ = std::io::copy(&mut from_server, &mut client);
+                let _ = upload.join();
+            });
+        }
+    });
+    (addr, tunnels)
+}
+
+#[test]
+fn through_a_proxy_one_tunnel_carries_the_handshake_and_the_get() {
+    let pki = Pki::new().expect("pki");
+    let leaf = pki.leaf(HOST).build().expect("leaf");
+    let server = HttpsServer::start(leaf.identity(), metadata_routes()).expect("server");
+    let (proxy, tunnels) = start_connect_proxy(server.addr());
+    let mut net = settings(server.port(), vec![pki.ca_der()]);
+    net.proxy = Some(ProxySetting {
+        url: Url::parse(&format!("http://{proxy}")).expect("proxy url"),
+        from_env: false,
+    });
+    let findings = walk_with(&net, server.port());
+    assert_eq!(
+        check(&findings, CheckId::HttpAccess).status,
+        Status::Pass,
+        "{:#?}",
+        findings.checks
+    );
+    // The metadata GET rode the tunnel its TLS was judged over.
+    assert_eq!(
+        server
+            .requests()
+            .iter()
+            .filter(|r| r.target == METADATA)
+            .count(),
+        1
+    );
+    // At most two tunnels: that one, and EWS's (asked beside it; a third,
+    // for a separate handshake, is gone).
+    let opened = tunnels.load(Ordering::SeqCst);
+    assert!((1..=2).contains(&opened), "{opened} tunnels");
 }
