@@ -454,17 +454,20 @@ fn not_tls(first: &[u8]) -> Option<String> {
     }
 }
 
-/// An alert as RFC 8446 names it (`protocol_version`).
+/// An alert as RFC 8446 names it (`protocol_version`, `unknown_ca`).
 fn alert_name(alert: AlertDescription) -> String {
     let debug = format!("{alert:?}");
     let mut name = String::new();
-    for (i, c) in debug.chars().enumerate() {
-        if c.is_ascii_uppercase() && i > 0 {
+    let mut previous_lower = false;
+    for c in debug.chars() {
+        if c.is_ascii_uppercase() && previous_lower {
             name.push('_');
         }
+        previous_lower = c.is_ascii_lowercase();
         name.push(c.to_ascii_lowercase());
     }
-    name
+    // rustls spells this one the British way; the RFC does not.
+    name.replace("unrecognised", "unrecognized")
 }
 
 fn describe_tls_error(e: &TlsError) -> String {
@@ -1296,6 +1299,15 @@ mod tests {
             assert_eq!(check.status, Status::Fail);
             assert_eq!(cause(&check), want, "{failure:?}: {}", check.summary);
         }
+        assert_eq!(alert_name(AlertDescription::UnknownCA), "unknown_ca");
+        assert_eq!(
+            alert_name(AlertDescription::UnrecognisedName),
+            "unrecognized_name"
+        );
+        assert_eq!(
+            alert_name(AlertDescription::ProtocolVersion),
+            "protocol_version"
+        );
         let named = failing(alert(AlertDescription::UnrecognisedName), &tls12, false);
         assert!(
             named.summary.contains("unrecognized_name"),
