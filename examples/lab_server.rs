@@ -5,8 +5,14 @@
 //! never answers. It stays up until it is killed.
 //!
 //! ```text
-//! cargo run --release --example lab_server -- --dir DIR [--tokens N]
+//! cargo run --release --example lab_server -- --dir DIR [--tokens N] [--names N]
+//!     [--amurl-port PORT]
 //! ```
+//!
+//! With `--amurl-port PORT` the tokens' amurl names that port instead of the
+//! server's own (a proxy in front of it, say). With `--names N` the DNS server also answers for `mail-1.contoso.test` to
+//! `mail-N.contoso.test` (all 127.0.0.1) and the certificate names
+//! `*.contoso.test`: N distinct targets for batch measurements.
 //!
 //! Into `DIR` it writes `ca.pem` (the lab root, for `--ca-file` and curl's
 //! `--cacert`), `metadata.json` (the document it serves), `token.jwt` (a
@@ -33,11 +39,15 @@ use time::{Duration, OffsetDateTime};
 struct Options {
     dir: PathBuf,
     tokens: usize,
+    names: usize,
+    amurl_port: Option<u16>,
 }
 
 fn parse_args() -> Result<Options, String> {
     let mut dir = None;
     let mut tokens = 200;
+    let mut names = 0;
+    let mut amurl_port = None;
     let mut args = env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -48,11 +58,30 @@ fn parse_args() -> Result<Options, String> {
                     .parse()
                     .map_err(|_| format!("--tokens takes a count, not `{value}`"))?;
             }
+            "--names" => {
+                let value = args.next().unwrap_or_default();
+                names = value
+                    .parse()
+                    .map_err(|_| format!("--names takes a count, not `{value}`"))?;
+            }
+            "--amurl-port" => {
+                let value = args.next().unwrap_or_default();
+                amurl_port = Some(
+                    value
+                        .parse()
+                        .map_err(|_| format!("--amurl-port takes a port, not `{value}`"))?,
+                );
+            }
             other => return Err(format!("unexpected argument `{other}`")),
         }
     }
     let dir = dir.ok_or("--dir DIR is required")?;
-    Ok(Options { dir, tokens })
+    Ok(Options {
+        dir,
+        tokens,
+        names,
+        amurl_port,
+    })
 }
 
 fn main() -> ExitCode {
@@ -60,7 +89,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("lab_server: {message}");
-            eprintln!("usage: lab_server --dir DIR [--tokens N]");
+            eprintln!("usage: lab_server --dir DIR [--tokens N] [--names N] [--amurl-port PORT]");
             ExitCode::from(2)
         }
     }
@@ -74,6 +103,7 @@ fn run(options: &Options) -> Result<(), String> {
     let pki = Pki::new().map_err(|e| format!("lab PKI: {e}"))?;
     let leaf = pki
         .leaf(HOST)
+        .also_named("*.contoso.test")
         .build()
         .map_err(|e| format!("server certificate: {e}"))?;
     let metadata = metadata_json(&[&auth], &MetadataOptions::default());
@@ -86,8 +116,11 @@ fn run(options: &Options) -> Result<(), String> {
     ];
     let https =
         HttpsServer::start(leaf.identity(), routes).map_err(|e| format!("HTTPS server: {e}"))?;
-    let dns = DnsServer::start(Zone::new().address(HOST, IpAddr::V4(Ipv4Addr::LOCALHOST)))
-        .map_err(|e| format!("DNS server: {e}"))?;
+    let loopback = IpAddr::V4(Ipv4Addr::LOCALHOST);
+    let zone = (1..=options.names).fold(Zone::new().address(HOST, loopback), |zone, n| {
+        zone.address(&format!("mail-{n}.contoso.test"), loopback)
+    });
+    let dns = DnsServer::start(zone).map_err(|e| format!("DNS server: {e}"))?;
     // Bound but never read: queries sent to it get no answer and no ICMP
     // error, like a resolver behind a firewall that drops them.
     let dead_resolver = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0))
@@ -96,7 +129,8 @@ fn run(options: &Options) -> Result<(), String> {
         .local_addr()
         .map_err(|e| format!("dead resolver address: {e}"))?;
 
-    let amurl = format!("https://{HOST}:{}{METADATA_PATH}", https.port());
+    let amurl_port = options.amurl_port.unwrap_or(https.port());
+    let amurl = format!("https://{HOST}:{amurl_port}{METADATA_PATH}");
     let mint = |user: usize| {
         TokenMint::new(auth.x5t.clone(), now - Duration::minutes(10))
             .amurl(amurl.clone())

@@ -4,7 +4,13 @@
 # same URL with the same CA, peak RSS, DNS with a dead resolver beside a live
 # one, and a batch of 200 tokens on one host. Prints a table.
 #
-#   scripts/bench.sh [RUNS]        RUNS: timed runs per figure (default 30)
+#   scripts/bench.sh [RUNS]            RUNS: timed runs per figure (default 30)
+#   scripts/bench.sh --rtt MS [RUNS]   the same lab behind a latency proxy
+#                                      (examples/latency_proxy.rs) that delays
+#                                      every TCP chunk and DNS datagram by MS/2
+#                                      each way: curl's GET beside probe
+#                                      (pinned, and with DNS), diagnose, and the
+#                                      batch figures (default 11 runs)
 #
 # Only 127.0.0.1 is contacted. The criterion micro-benchmarks of the offline
 # work are separate: `cargo bench --bench links`.
@@ -12,10 +18,24 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export LC_ALL=C # EPOCHREALTIME and awk agree on the decimal point
 
-RUNS=${1:-30}
-if ! [[ $RUNS =~ ^[1-9][0-9]*$ ]]; then
-  echo "usage: scripts/bench.sh [RUNS]" >&2
+usage() {
+  echo "usage: scripts/bench.sh [--rtt MS] [RUNS]" >&2
   exit 2
+}
+RTT=
+if [[ ${1:-} == --rtt ]]; then
+  RTT=${2:-}
+  [[ $RTT =~ ^[0-9]+$ ]] || usage
+  shift 2
+fi
+if [[ -n $RTT ]]; then
+  RUNS=${1:-11}
+else
+  RUNS=${1:-30}
+fi
+[[ $RUNS =~ ^[1-9][0-9]*$ ]] || usage
+if [[ -n $RTT ]]; then
+  exec bash "$(dirname "$0")/bench-rtt.sh" "$RTT" "$RUNS"
 fi
 BATCH_RUNS=$(((RUNS + 5) / 6)) # a batch is 200 probes' worth of work
 DNS_RUNS=$(((RUNS + 2) / 3))

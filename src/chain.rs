@@ -2,8 +2,12 @@
 //! marks every later check as skipped. The commands choose which links to walk.
 
 use std::borrow::Cow;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::mpsc::{self, Receiver};
 use std::sync::Arc;
+use std::thread;
+
+use url::Url;
 
 use crate::budget::Budget;
 use crate::metadata::{self, MetadataDocument};
@@ -54,6 +58,11 @@ fn first_failure(checks: &[Check]) -> Option<CheckId> {
 
 /// Runs dns, tcp, tls and http against `target`, bounded by one budget, then
 /// judges the metadata document (and probes EWS when `probe_ews`).
+///
+/// The GET goes over the connection whose TLS was judged, and EWS is asked on
+/// its own connection as soon as the address is known, beside the metadata
+/// GET: the links cost the round trips of one request. EWS is still judged
+/// after the metadata links, and skipped when one of them broke.
 pub fn walk_network(
     target: &Target,
     net: &NetSettings,
@@ -78,9 +87,23 @@ pub fn walk_network(
         ));
     }
 
-    let peer = connect_links(target, net, settings, &budget, &mut checks, progress);
+    let mut ews = None;
+    let start_ews = |addresses: &[IpAddr]| {
+        if probe_ews {
+            ews = Some(EwsProbe::start(target, addresses, net, &budget));
+        }
+    };
+    let connected = connect_links(
+        target,
+        net,
+        settings,
+        &budget,
+        &mut checks,
+        progress,
+        start_ews,
+    );
     // A saved document is borrowed, not copied: it may be tens of MiB.
-    let body: Option<Cow<'_, [u8]>> = match (&peer, source) {
+    let body: Option<Cow<'_, [u8]>> = match (connected, source) {
         (_, MetadataSource::File { path, body }) => {
             for id in CheckId::of_stage(Stage::Http) {
                 checks.push(Check::skip(
@@ -90,9 +113,10 @@ pub fn walk_network(
             }
             Some(Cow::Borrowed(body.as_slice()))
         }
-        (Some(peer), MetadataSource::Amurl) => {
+        (Some(connection), MetadataSource::Amurl) => {
             progress.stage(Stage::Http, &target.host);
-            let outcome = http::run(target, *peer, net, &budget);
+            let outcome = connection.get(target, net, &budget);
+            adopt(&mut checks, outcome.handshake);
             checks.extend(outcome.checks);
             outcome.body.map(Cow::Owned)
         }
@@ -119,24 +143,12 @@ pub fn walk_network(
     };
 
     if probe_ews {
-        let ews_check = match (first_failure(&checks), &peer) {
+        let ews_check = match (first_failure(&checks), ews) {
             (Some(broken), _) => {
                 Check::skip(CheckId::EwsReachable, format!("skipped: {broken} failed"))
             }
-            (None, peer) => {
-                let url = net.ews_url.clone().unwrap_or_else(|| target.ews_url());
-                let same_endpoint = url
-                    .host_str()
-                    .map(|h| {
-                        h.trim_matches(['[', ']'])
-                            .eq_ignore_ascii_case(&target.host)
-                    })
-                    .unwrap_or(false)
-                    && url.port_or_known_default() == Some(target.port);
-                let peer = if same_endpoint { *peer } else { None };
-                progress.stage(Stage::Ews, url.host_str().unwrap_or_default());
-                ews::run(&url, peer, net, &budget)
-            }
+            (None, Some(ews)) => ews.finish(progress),
+            (None, None) => Check::skip(CheckId::EwsReachable, "skipped: not reached"),
         };
         checks.push(ews_check);
     }
@@ -147,7 +159,99 @@ pub fn walk_network(
     }
 }
 
-/// dns, tcp and tls for `target`; the address connected to when they held.
+/// Puts `handshake` (the `tls.handshake` the request revealed) in place of
+/// the one the `tls` link gave.
+fn adopt(checks: &mut [Check], handshake: Option<Check>) {
+    if let Some(handshake) = handshake {
+        if let Some(slot) = checks.iter_mut().find(|c| c.id == CheckId::TlsHandshake) {
+            *slot = handshake;
+        }
+    }
+}
+
+/// `ews.reachable` under way on its own thread and connection, within the
+/// same budget. A probe whose chain breaks earlier is never waited for: its
+/// thread ends by itself, at the latest when the budget does.
+struct EwsProbe {
+    url: Url,
+    answer: Receiver<Check>,
+}
+
+impl EwsProbe {
+    /// Starts asking EWS. `addresses` are the target's vetted addresses, used
+    /// when the EWS URL is on the amurl's host and port (no second DNS
+    /// lookup); another host is resolved on the EWS thread.
+    fn start(target: &Target, addresses: &[IpAddr], net: &NetSettings, budget: &Budget) -> Self {
+        let url = net.ews_url.clone().unwrap_or_else(|| target.ews_url());
+        let same_endpoint = url
+            .host_str()
+            .map(|h| {
+                h.trim_matches(['[', ']'])
+                    .eq_ignore_ascii_case(&target.host)
+            })
+            .unwrap_or(false)
+            && url.port_or_known_default() == Some(target.port);
+        let peers: Vec<SocketAddr> = if same_endpoint && net.proxy.is_none() {
+            addresses
+                .iter()
+                .map(|ip| SocketAddr::new(*ip, target.port))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let (sender, answer) = mpsc::channel();
+        let (thread_url, thread_net, thread_budget) = (url.clone(), net.clone(), *budget);
+        let spawned = thread::Builder::new().name("ews".into()).spawn(move || {
+            let check = ews::run_at(&thread_url, &peers, &thread_net, &thread_budget);
+            // The walk may have gone on without EWS (an earlier link broke).
+            let _ = sender.send(check);
+        });
+        if let Err(e) = spawned {
+            let (sender, answer) = mpsc::channel();
+            let _ = sender.send(Check::error(
+                CheckId::EwsReachable,
+                format!("EWS could not be asked: no thread for it ({e})"),
+                Remedy::EwsUnreachable,
+            ));
+            return EwsProbe { url, answer };
+        }
+        EwsProbe { url, answer }
+    }
+
+    /// The check, once the thread has it (it keeps to the budget).
+    fn finish(self, progress: &Progress) -> Check {
+        progress.stage(Stage::Ews, self.url.host_str().unwrap_or_default());
+        self.answer.recv().unwrap_or_else(|_| {
+            Check::error(
+                CheckId::EwsReachable,
+                "EWS could not be asked: its thread ended without an answer",
+                Remedy::EwsUnreachable,
+            )
+        })
+    }
+}
+
+/// How the metadata GET will reach the target once dns, tcp and tls held.
+enum Connection {
+    /// The TLS connection the `tls` link established (boxed: it is large).
+    Secured(SocketAddr, Box<tls::Session>),
+    /// A plain-http target: a new connection to this address.
+    Plain(SocketAddr),
+}
+
+impl Connection {
+    fn get(self, target: &Target, net: &NetSettings, budget: &Budget) -> http::HttpOutcome {
+        match self {
+            Connection::Secured(peer, session) => {
+                http::run_over(target, peer, *session, net, budget)
+            }
+            Connection::Plain(peer) => http::run(target, peer, net, budget),
+        }
+    }
+}
+
+/// dns, tcp and tls for `target`; the connection to carry the GET when they
+/// held. `resolved` is called with the addresses as soon as DNS has held.
 fn connect_links(
     target: &Target,
     net: &NetSettings,
@@ -155,15 +259,17 @@ fn connect_links(
     budget: &Budget,
     checks: &mut Vec<Check>,
     progress: &Progress,
-) -> Option<SocketAddr> {
+    resolved: impl FnOnce(&[IpAddr]),
+) -> Option<Connection> {
     progress.stage(Stage::Dns, &target.host);
-    let resolved = dns::run(target, net, budget);
-    checks.extend(resolved.checks);
+    let found = dns::run(target, net, budget);
+    checks.extend(found.checks);
     if first_failure(checks).is_some() {
         return None;
     }
+    resolved(&found.addresses);
     progress.stage(Stage::Tcp, &target.host);
-    let connected = tcp::run(target, &resolved.addresses, net, budget);
+    let connected = tcp::run(target, &found.addresses, net, budget);
     checks.extend(connected.checks);
     let (Some(stream), Some(peer)) = (connected.stream, connected.peer) else {
         return None;
@@ -172,15 +278,15 @@ fn connect_links(
         for id in CheckId::of_stage(Stage::Tls) {
             checks.push(Check::skip(*id, "the URL is plain http: no TLS"));
         }
-        return Some(peer);
+        return Some(Connection::Plain(peer));
     }
     progress.stage(Stage::Tls, &target.host);
-    let secured = tls::run(stream, target, net, budget, settings.now);
+    let (secured, session) = tls::establish(stream, target, net, budget, settings.now);
     checks.extend(secured.checks);
     if first_failure(checks).is_some() {
         return None;
     }
-    Some(peer)
+    session.map(|session| Connection::Secured(peer, Box::new(session)))
 }
 
 /// Fetches a `--metadata URL` other than the amurl: its own dns, tcp and tls
@@ -194,7 +300,8 @@ fn fetch_elsewhere(
     progress: &Progress,
 ) -> (Vec<Check>, Option<Cow<'static, [u8]>>) {
     let mut links = Vec::new();
-    let Some(peer) = connect_links(other, net, settings, budget, &mut links, progress) else {
+    let connection = connect_links(other, net, settings, budget, &mut links, progress, |_| {});
+    let Some(connection) = connection else {
         let broken = links
             .into_iter()
             .filter(|c| c.status.stops_the_chain())
@@ -216,7 +323,18 @@ fn fetch_elsewhere(
         );
         return (vec![check], None);
     };
-    let outcome = http::run(other, peer, net, budget);
+    let outcome = connection.get(other, net, budget);
+    if let Some(refused) = outcome.handshake {
+        let check = Check::fail(
+            CheckId::HttpAccess,
+            format!(
+                "the --metadata URL {} could not be fetched: {} failed: {}",
+                other.url, refused.id, refused.summary
+            ),
+            refused.remedy.unwrap_or(Remedy::MetadataNotFound),
+        );
+        return (vec![check], None);
+    }
     (outcome.checks, outcome.body.map(Cow::Owned))
 }
 

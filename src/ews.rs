@@ -21,6 +21,14 @@ use crate::settings::NetSettings;
 /// URL is on the amurl's host; `None` for another host, which is then resolved
 /// with [`crate::dns::resolve_for_connect`] and held to the `--allow-private` rule.
 pub fn run(ews_url: &Url, peer: Option<SocketAddr>, net: &NetSettings, budget: &Budget) -> Check {
+    run_at(ews_url, peer.as_slice(), net, budget)
+}
+
+/// Runs `ews.reachable` like [`run`], trying `peers` in turn: the addresses
+/// the `dns` link found for the amurl's host, when EWS is on that host and
+/// port (so EWS costs no DNS lookup of its own). Empty: the URL's host is
+/// resolved here, as [`run`] does without a peer.
+pub fn run_at(ews_url: &Url, peers: &[SocketAddr], net: &NetSettings, budget: &Budget) -> Check {
     let destination = Destination::new(ews_url);
     let shown_url = destination.url.clone();
     if !matches!(ews_url.scheme(), "https" | "http") {
@@ -30,7 +38,14 @@ pub fn run(ews_url: &Url, peer: Option<SocketAddr>, net: &NetSettings, budget: &
             Remedy::EwsUnreachable,
         );
     }
-    let addrs = match http::addresses(&destination.url, peer, net, budget) {
+    let vetted = if peers.is_empty() {
+        http::addresses(&destination.url, None, net, budget)
+    } else {
+        let ips: Vec<_> = peers.iter().map(SocketAddr::ip).collect();
+        let port = destination.url.port_or_known_default().unwrap_or(443);
+        http::vetted(&ips, port, net).map_err(crate::dns::Unresolved::from)
+    };
+    let addrs = match vetted {
         Ok(addrs) => addrs,
         // Blocked DNS here says nothing about the customer's EWS.
         Err(unresolved) if unresolved.resolvers_unreachable => {

@@ -79,6 +79,22 @@ pub enum Remedy {
     TlsValidity,
     /// The server certificate expires soon.
     TlsRenewSoon,
+    /// The server speaks only TLS 1.1 or older.
+    TlsProtocolVersion,
+    /// The server requires a client certificate (mutual TLS).
+    TlsClientCertificate,
+    /// The server refuses the handshake with an alert.
+    TlsAlert,
+    /// The server closes the connection during the handshake.
+    TlsClosed,
+    /// A certificate of the chain is signed with SHA-1 or MD5.
+    TlsWeakSignature,
+    /// A certificate of the chain has an RSA key under 2048 bits.
+    TlsWeakKey,
+    /// The certificate names the host only in its subject CN.
+    TlsCnOnly,
+    /// The server certificate is not valid yet.
+    TlsNotYetValid,
     /// Authentication guards the metadata URL.
     MetadataAuthentication,
     /// A redirect (pre-authenticating proxy or login page) guards the metadata URL.
@@ -189,6 +205,14 @@ impl Remedy {
             Remedy::TlsName => "Exchange or proxy admin: bind a certificate whose subject alternative names include this host, or have the token carry a host the certificate names.",
             Remedy::TlsValidity => "Exchange or proxy admin: the HTTPS certificate is outside its validity period; renew it and bind the new certificate to the endpoint.",
             Remedy::TlsRenewSoon => "Exchange or proxy admin: the HTTPS certificate expires soon; renew it before it does, or SSI will stop validating tokens.",
+            Remedy::TlsProtocolVersion => "Exchange or proxy admin: the endpoint speaks only TLS 1.1 or older, and SSI needs TLS 1.2 or newer. Enable TLS 1.2 (and 1.3) on the server that terminates HTTPS (Windows: the SCHANNEL Protocols registry keys, then a restart; a reverse proxy or load balancer: its SSL/TLS profile, such as nginx's ssl_protocols).",
+            Remedy::TlsClientCertificate => "Exchange or proxy admin: the endpoint requires a client certificate (mutual TLS), and SSI presents none. Set client certificates to Ignore for /autodiscover/metadata/ and /EWS/ (IIS: SSL Settings of those virtual directories), or on the reverse proxy turn off client-certificate verification for these paths (nginx: ssl_verify_client off or optional).",
+            Remedy::TlsAlert => "Exchange or proxy admin: the server refuses the TLS handshake with the alert named above; check that a certificate is bound for this host name (SNI) on the HTTPS port and that TLS 1.2 or 1.3 is offered with current cipher suites (ECDHE with AES-GCM).",
+            Remedy::TlsClosed => "Exchange or proxy admin: the server (or a device in front of it: load balancer, IPS, TLS-inspecting firewall) closes the connection during the TLS handshake; check that a certificate is bound for this host name (SNI) on the HTTPS port and that nothing drops TLS from the SSI IP ranges (`idtoken-doctor ssi-ips`).",
+            Remedy::TlsWeakSignature => "Exchange or proxy admin: a certificate the server sends is signed with SHA-1 or MD5, which TLS clients refuse; have the certificate (or the intermediate) reissued with SHA-256 and bind the new chain.",
+            Remedy::TlsWeakKey => "Exchange or proxy admin: a certificate the server sends has an RSA key under 2048 bits, which TLS clients refuse; request a new certificate with a 2048-bit (or larger) RSA or an ECDSA key and bind it with its current intermediates.",
+            Remedy::TlsCnOnly => "Exchange or proxy admin: the certificate names the host only in its subject common name; TLS clients read only the subject alternative names. Reissue it with the host in its subjectAltName (DNS name) and bind it.",
+            Remedy::TlsNotYetValid => "Exchange or proxy admin: the HTTPS certificate is not valid yet (its validity starts in the future); bind the certificate that is current, and check the clock of the server that issued it.",
             Remedy::MetadataAuthentication => "Exchange admin: authentication is enabled on the metadata URL; SSI downloads it anonymously. Disable authentication for /autodiscover/metadata/json/1 (enable anonymous access on that path in IIS or the reverse proxy).",
             Remedy::MetadataRedirect => "Exchange or proxy admin: the metadata URL redirects (a pre-authenticating reverse proxy or login page); publish /autodiscover/metadata/json/1 without pre-authentication and without redirect.",
             Remedy::MetadataForbidden => "Exchange or proxy admin: the metadata URL is forbidden from here; allow anonymous access from the internet (and from the SSI IP ranges, see `idtoken-doctor ssi-ips`).",

@@ -13,6 +13,7 @@ fn expected_check(scenario: Scenario) -> Option<&'static str> {
         Scenario::InternalHost => Some("dns.name"),
         Scenario::FirewallDrop => Some("tcp.connect"),
         Scenario::SelfSigned | Scenario::IncompleteChain => Some("tls.trust"),
+        Scenario::Tls10 => Some("tls.handshake"),
         Scenario::Auth401 | Scenario::LoginRedirect => Some("http.access"),
         Scenario::X5tMismatch => Some("key.match"),
         Scenario::ExpiredAuthCert => Some("key.certificate"),
@@ -91,6 +92,25 @@ fn demo_self_signed() {
 #[test]
 fn demo_incomplete_chain() {
     run_scenario("incomplete-chain", false);
+}
+
+#[test]
+fn demo_tls_1_0() {
+    run_scenario("tls-1.0", false);
+    let run = doctor(["demo", "tls-1.0", "--format", "json"]);
+    let report = run.json();
+    let handshake = report["checks"]
+        .as_array()
+        .and_then(|checks| checks.iter().find(|c| c["id"] == "tls.handshake"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(
+        handshake["details"]["cause"], "protocol-version",
+        "{handshake:#}"
+    );
+    let summary = handshake["summary"].as_str().unwrap_or_default();
+    assert!(summary.contains("TLS 1.0"), "{summary}");
+    assert!(summary.contains("SSI needs TLS 1.2 or newer"), "{summary}");
 }
 
 #[test]
@@ -173,6 +193,7 @@ fn demo_list_names_every_scenario_with_its_exit_code() {
             "firewall-drop",
             "self-signed",
             "incomplete-chain",
+            "tls-1.0",
             "auth-401",
             "login-redirect",
             "preauth-proxy",

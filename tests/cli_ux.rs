@@ -20,13 +20,14 @@ const SUBCOMMANDS: [&str; 7] = [
     "completions",
 ];
 
-const SCENARIOS: [&str; 12] = [
+const SCENARIOS: [&str; 13] = [
     "healthy",
     "callback-token",
     "internal-host",
     "firewall-drop",
     "self-signed",
     "incomplete-chain",
+    "tls-1.0",
     "auth-401",
     "login-redirect",
     "preauth-proxy",
@@ -462,7 +463,7 @@ fn demo_list_names_every_scenario() {
     // Each line names the exit code the scenario ends with.
     for (scenario, code) in SCENARIOS
         .iter()
-        .zip([0, 10, 20, 30, 40, 40, 50, 50, 50, 70, 70, 70])
+        .zip([0, 10, 20, 30, 40, 40, 40, 50, 50, 50, 70, 70, 70])
     {
         let line = text
             .lines()

@@ -39,6 +39,7 @@ fn broken_check(scenario: Scenario) -> Option<&'static str> {
         Scenario::InternalHost => Some("dns.name"),
         Scenario::FirewallDrop => Some("tcp.connect"),
         Scenario::SelfSigned | Scenario::IncompleteChain => Some("tls.trust"),
+        Scenario::Tls10 => Some("tls.handshake"),
         Scenario::Auth401 | Scenario::LoginRedirect | Scenario::PreauthProxy => Some("http.access"),
         Scenario::CallbackToken => Some("token.kind"),
         Scenario::X5tMismatch => Some("key.match"),

@@ -6,18 +6,22 @@
 
 use std::io::{self, Read};
 use std::net::SocketAddr;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
-use ureq::config::Config;
+use ureq::config::{Config, ConfigBuilder};
 use ureq::http::Response;
 use ureq::tls::{Certificate, RootCerts, TlsConfig, TlsProvider};
+use ureq::typestate::AgentScope;
 use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
-use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
+use ureq::unversioned::transport::{
+    Buffers, ConnectionDetails, Connector, DefaultConnector, LazyBuffers, NextTimeout, Transport,
+};
 use ureq::{Agent, Body, Proxy};
 use url::Url;
 
 use crate::budget::Budget;
 use crate::settings::NetSettings;
+use crate::tls::Session;
 
 /// The most of a response body the tool reads: 1 MiB.
 pub const BODY_LIMIT: usize = 1 << 20;
@@ -157,17 +161,7 @@ pub(crate) fn agent(
         None => None,
     };
     let proxy_key = proxy.as_ref().map(|p| (host_key(p.host()), p.port()));
-    let config = Agent::config_builder()
-        .max_redirects(0)
-        .http_status_as_error(false)
-        .timeout_global(Some(budget.remaining()))
-        .user_agent(USER_AGENT)
-        .accept("application/json")
-        .accept_encoding("")
-        .max_idle_connections(0)
-        .proxy(proxy)
-        .tls_config(tls)
-        .build();
+    let config = request_config(budget).proxy(proxy).tls_config(tls).build();
     let resolver = PinnedResolver {
         host: destination.host_key(),
         port: destination.port(),
@@ -175,6 +169,126 @@ pub(crate) fn agent(
         proxy: proxy_key,
     };
     Ok(Agent::with_parts(config, DefaultConnector::new(), resolver))
+}
+
+/// What every request of the tool is: no redirects followed, statuses as
+/// answers (not errors), the budget as the deadline, the same headers, no
+/// connection kept.
+fn request_config(budget: &Budget) -> ConfigBuilder<AgentScope> {
+    Agent::config_builder()
+        .max_redirects(0)
+        .http_status_as_error(false)
+        .timeout_global(Some(budget.remaining()))
+        .user_agent(USER_AGENT)
+        .accept("application/json")
+        .accept_encoding("")
+        .max_idle_connections(0)
+}
+
+/// An anonymous GET of `destination` over `session`, the TLS connection the
+/// `tls` link established to `peer` (directly, or through the proxy's
+/// tunnel): the request reuses the handshake that was judged.
+pub(crate) fn get_over(
+    destination: &Destination,
+    session: Session,
+    peer: SocketAddr,
+    budget: &Budget,
+) -> Result<Response<Body>, Failure> {
+    // No proxy here: a tunnel, if any, is already the connection.
+    let config = request_config(budget).build();
+    let resolver = PinnedResolver {
+        host: destination.host_key(),
+        port: destination.port(),
+        addrs: vec![peer],
+        proxy: None,
+    };
+    let connector = HandOver {
+        session: Mutex::new(Some(Established {
+            buffers: LazyBuffers::new(config.input_buffer_size(), config.output_buffer_size()),
+            session,
+            budget: *budget,
+        })),
+    };
+    Agent::with_parts(config, connector, resolver)
+        .get(destination.url.as_str())
+        .call()
+        .map_err(|e| Failure::from_ureq(e, budget))
+}
+
+/// A connector that gives ureq the one connection already established, once.
+#[derive(Debug)]
+struct HandOver {
+    session: Mutex<Option<Established>>,
+}
+
+impl Connector for HandOver {
+    type Out = Established;
+
+    fn connect(
+        &self,
+        _details: &ConnectionDetails,
+        _chained: Option<()>,
+    ) -> Result<Option<Established>, ureq::Error> {
+        self.session
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+            .map(Some)
+            .ok_or(ureq::Error::ConnectionFailed)
+    }
+}
+
+/// The established TLS connection as a ureq transport, every read and write
+/// bounded by the budget.
+#[derive(Debug)]
+struct Established {
+    buffers: LazyBuffers,
+    session: Session,
+    budget: Budget,
+}
+
+impl Transport for Established {
+    fn buffers(&mut self) -> &mut dyn Buffers {
+        &mut self.buffers
+    }
+
+    fn transmit_output(&mut self, amount: usize, _timeout: NextTimeout) -> Result<(), ureq::Error> {
+        let output = &self.buffers.output()[..amount];
+        self.session
+            .write_all(output, &self.budget)
+            .map_err(transport_error)
+    }
+
+    fn await_input(&mut self, _timeout: NextTimeout) -> Result<bool, ureq::Error> {
+        let input = self.buffers.input_append_buf();
+        let read = self
+            .session
+            .read(input, &self.budget)
+            .map_err(transport_error)?;
+        self.buffers.input_appended(read);
+        Ok(read > 0)
+    }
+
+    fn is_open(&mut self) -> bool {
+        true
+    }
+
+    fn is_tls(&self) -> bool {
+        true
+    }
+}
+
+/// An I/O error of the session as ureq reports it: the budget running out is
+/// a timeout; anything else (a rustls alert included) stays an I/O error.
+fn transport_error(e: io::Error) -> ureq::Error {
+    if matches!(
+        e.kind(),
+        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock
+    ) {
+        ureq::Error::Timeout(ureq::Timeout::Global)
+    } else {
+        ureq::Error::Io(e)
+    }
 }
 
 /// An anonymous GET of `destination`, connecting only to `addrs` (or through the proxy).

@@ -27,6 +27,7 @@ use crate::remedy::Remedy;
 use crate::report::{Check, CheckId, Status};
 use crate::settings::NetSettings;
 use crate::target::Target;
+use crate::tls::Session;
 use client::{BodyRead, Destination, Failure};
 
 /// What the `http` link found.
@@ -36,6 +37,11 @@ pub struct HttpOutcome {
     pub checks: Vec<Check>,
     /// The document (without a UTF-8 byte order mark) when `http.content` passed.
     pub body: Option<Vec<u8>>,
+    /// `tls.handshake` as it really went, when the server refused the request
+    /// for want of a client certificate after a handshake that looked
+    /// complete (the `http` checks are then skipped): it replaces the one the
+    /// `tls` link gave.
+    pub handshake: Option<Check>,
 }
 
 /// Runs the `http` link: GETs `target.url` from `peer` (the address `tcp`
@@ -44,6 +50,29 @@ pub struct HttpOutcome {
 /// A plain-http target is fetched too (over http, to say what answers) but
 /// `http.access` fails: SSI fetches only https.
 pub fn run(target: &Target, peer: SocketAddr, net: &NetSettings, budget: &Budget) -> HttpOutcome {
+    run_via(target, peer, None, net, budget)
+}
+
+/// Runs the `http` link like [`run`], over `session`: the TLS connection the
+/// `tls` link established to `peer` (the server, or the proxy whose tunnel it
+/// rides), so the GET costs no new connection or handshake.
+pub fn run_over(
+    target: &Target,
+    peer: SocketAddr,
+    session: Session,
+    net: &NetSettings,
+    budget: &Budget,
+) -> HttpOutcome {
+    run_via(target, peer, Some(session), net, budget)
+}
+
+fn run_via(
+    target: &Target,
+    peer: SocketAddr,
+    session: Option<Session>,
+    net: &NetSettings,
+    budget: &Budget,
+) -> HttpOutcome {
     let destination = Destination::new(&target.url);
     // Behind a proxy the peer is the proxy, the user's own choice (used as
     // given); the target behind it was judged by the dns stage.
@@ -52,10 +81,46 @@ pub fn run(target: &Target, peer: SocketAddr, net: &NetSettings, budget: &Budget
     } else {
         vetted(&[peer.ip()], peer.port(), net)
     };
-    let outcome = match &addrs {
-        Ok(addrs) => exchange(&destination, addrs, net, budget, true),
-        Err(why) => Err(Failure::NotAllowed(why.clone())),
+    let record = session.as_ref().map(Session::record);
+    let outcome = match (&addrs, session) {
+        (Ok(_), Some(session)) => {
+            let asked = record
+                .as_ref()
+                .is_some_and(|r| r.client_certificate_requested());
+            client::get_over(&destination, session, peer, budget).map(|response| {
+                // An error page may say why a client certificate was wanted.
+                let read = |status: u16| {
+                    (200..300).contains(&status) || (asked && matches!(status, 400 | 403))
+                };
+                gather(response, &destination, budget, read)
+            })
+        }
+        (Ok(addrs), None) => exchange(&destination, addrs, net, budget, true),
+        (Err(why), _) => Err(Failure::NotAllowed(why.clone())),
     };
+    if let Some(record) = &record {
+        let (status, body): (Option<u16>, &[u8]) = match &outcome {
+            Ok(facts) => (
+                Some(facts.status),
+                match &facts.body {
+                    BodyOutcome::Complete(bytes) => bytes,
+                    _ => &[],
+                },
+            ),
+            Err(_) => (None, &[]),
+        };
+        if let Some(handshake) = record.client_certificate_refusal(status, body) {
+            let why = "not judged: the server refused the TLS client (see tls.handshake)";
+            return HttpOutcome {
+                checks: vec![
+                    Check::skip(CheckId::HttpAccess, why),
+                    Check::skip(CheckId::HttpContent, why),
+                ],
+                body: None,
+                handshake: Some(handshake),
+            };
+        }
+    }
     let (mut checks, body) = match outcome {
         Ok(facts) => {
             let checks = judge(&facts);
@@ -79,7 +144,11 @@ pub fn run(target: &Target, peer: SocketAddr, net: &NetSettings, budget: &Budget
     if let (Ok(addrs), Some(access)) = (&addrs, checks.first_mut()) {
         annotate(access, &destination, addrs, net);
     }
-    HttpOutcome { checks, body }
+    HttpOutcome {
+        checks,
+        body,
+        handshake: None,
+    }
 }
 
 /// Downloads a document the way [`run`] does and returns its bytes (without a
@@ -162,7 +231,11 @@ pub(crate) fn addresses(
 
 /// The addresses the tool may connect to, or why none: never a non-public
 /// address without `--allow-private`.
-fn vetted(ips: &[IpAddr], port: u16, net: &NetSettings) -> Result<Vec<SocketAddr>, String> {
+pub(crate) fn vetted(
+    ips: &[IpAddr],
+    port: u16,
+    net: &NetSettings,
+) -> Result<Vec<SocketAddr>, String> {
     let allowed: Vec<SocketAddr> = ips
         .iter()
         .filter(|ip| crate::net::connect_allowed(**ip, net.allow_private))
@@ -184,7 +257,18 @@ pub(crate) fn exchange(
     budget: &Budget,
     read_document_bodies: bool,
 ) -> Result<HttpFacts, Failure> {
-    let mut response = client::get(destination, addrs, net, budget)?;
+    let response = client::get(destination, addrs, net, budget)?;
+    let read = |status: u16| read_document_bodies && (200..300).contains(&status);
+    Ok(gather(response, destination, budget, read))
+}
+
+/// The facts of an answer; the body is read when `read_body` says so for its status.
+fn gather(
+    mut response: ureq::http::Response<ureq::Body>,
+    destination: &Destination,
+    budget: &Budget,
+    read_body: impl Fn(u16) -> bool,
+) -> HttpFacts {
     let status = response.status();
     let headers = response
         .headers()
@@ -196,7 +280,7 @@ pub(crate) fn exchange(
             )
         })
         .collect();
-    let body = if read_document_bodies && status.is_success() {
+    let body = if read_body(status.as_u16()) {
         match client::read_body(&mut response, budget) {
             BodyRead::Complete(bytes) => BodyOutcome::Complete(bytes),
             BodyRead::TooLarge { declared } => BodyOutcome::TooLarge { declared },
@@ -215,14 +299,14 @@ pub(crate) fn exchange(
     } else {
         BodyOutcome::NotRead
     };
-    Ok(HttpFacts {
+    HttpFacts {
         url: destination.url.clone(),
         version: format!("{:?}", response.version()),
         status: status.as_u16(),
         reason: status.canonical_reason().unwrap_or_default().to_string(),
         headers,
         body,
-    })
+    }
 }
 
 /// When the request went through `--proxy` and the proxy itself failed it

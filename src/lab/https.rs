@@ -63,6 +63,16 @@ pub enum Mode {
     TrickleHandshake(ServerIdentity, Duration),
     /// Close every connection as soon as it is accepted.
     CloseImmediately,
+    /// TLS presenting this identity and requiring a client certificate (a
+    /// CertificateRequest in the handshake): a client without one gets an
+    /// alert (TLS 1.3 `certificate_required`, after the handshake from the
+    /// client's point of view) and no HTTP.
+    ClientCertRequired(ServerIdentity),
+    /// TLS presenting this identity and asking for a client certificate
+    /// without requiring one, then HTTP by the routes: with a route answering
+    /// 400 "No required SSL certificate was sent" this is nginx with
+    /// `ssl_verify_client on`, which checks at the HTTP layer.
+    ClientCertOptional(ServerIdentity),
 }
 
 /// An HTTP answer: status, headers, body.
@@ -333,6 +343,8 @@ impl HttpsServer {
             Mode::Tls(identity) | Mode::TrickleHandshake(identity, _) => {
                 Some(server_config(identity)?)
             }
+            Mode::ClientCertRequired(identity) => Some(client_auth_config(identity, true)?),
+            Mode::ClientCertOptional(identity) => Some(client_auth_config(identity, false)?),
             Mode::PlainHttp | Mode::Silent | Mode::CloseImmediately => None,
         };
         let scheme = if matches!(mode, Mode::PlainHttp) {
@@ -420,6 +432,37 @@ fn server_config(identity: &ServerIdentity) -> io::Result<Arc<ServerConfig>> {
     Ok(Arc::new(config))
 }
 
+/// A server configuration that asks every client for a certificate,
+/// `required` or not. The client verifier trusts the identity's own top
+/// certificate: no lab client presents one anyway.
+fn client_auth_config(identity: &ServerIdentity, required: bool) -> io::Result<Arc<ServerConfig>> {
+    let invalid = |e: String| io::Error::new(io::ErrorKind::InvalidInput, e);
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut roots = rustls::RootCertStore::empty();
+    let top = identity
+        .chain
+        .last()
+        .ok_or_else(|| invalid("an identity without certificates".into()))?;
+    roots.add(top.clone()).map_err(|e| invalid(e.to_string()))?;
+    let builder = rustls::server::WebPkiClientVerifier::builder_with_provider(
+        Arc::new(roots),
+        Arc::clone(&provider),
+    );
+    let builder = if required {
+        builder
+    } else {
+        builder.allow_unauthenticated()
+    };
+    let verifier = builder.build().map_err(|e| invalid(e.to_string()))?;
+    let config = ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| invalid(e.to_string()))?
+        .with_client_cert_verifier(verifier)
+        .with_single_cert(identity.chain.clone(), identity.key.clone_key())
+        .map_err(|e| invalid(e.to_string()))?;
+    Ok(Arc::new(config))
+}
+
 fn accept_loop(listener: TcpListener, shared: Arc<Shared>, plan: Arc<Plan>) {
     while !shared.stopped() {
         match listener.accept() {
@@ -482,7 +525,7 @@ fn serve_connection(stream: TcpStream, shared: &Shared, plan: &Plan) -> io::Resu
         }
         Mode::Silent => stay_silent(stream, shared),
         Mode::PlainHttp => serve_http(Channel::Plain(stream), shared, &plan.routes),
-        Mode::Tls(_) => {
+        Mode::Tls(_) | Mode::ClientCertRequired(_) | Mode::ClientCertOptional(_) => {
             let conn = new_tls(plan)?;
             let channel = Channel::Tls(Box::new(StreamOwned::new(conn, stream)));
             serve_http(channel, shared, &plan.routes)

@@ -5,6 +5,7 @@
 pub mod authcert;
 pub mod dns;
 pub mod https;
+pub mod legacy_tls;
 pub mod mint;
 pub mod pki;
 pub mod scenario;

@@ -176,6 +176,7 @@ impl Pki {
             send_issuers: true,
             not_before: None,
             not_after: None,
+            cn_only: false,
         }
     }
 }
@@ -198,9 +199,17 @@ pub struct LeafBuilder<'a> {
     send_issuers: bool,
     not_before: Option<OffsetDateTime>,
     not_after: Option<OffsetDateTime>,
+    cn_only: bool,
 }
 
 impl<'a> LeafBuilder<'a> {
+    /// Names the host only in the subject common name, with no subject
+    /// alternative names: how certificates were made before RFC 6125.
+    pub fn cn_only(mut self) -> Self {
+        self.cn_only = true;
+        self
+    }
+
     /// Adds a subject alternative name (a DNS name, or an IP address).
     pub fn also_named(mut self, name: &str) -> Self {
         self.names.push(name.to_string());
@@ -268,6 +277,9 @@ impl<'a> LeafBuilder<'a> {
                 Err(_) => Ok(SanType::DnsName(name.as_str().try_into()?)),
             })
             .collect::<Result<Vec<_>, rcgen::Error>>()?;
+        if self.cn_only {
+            params.subject_alt_names.clear();
+        }
         params.not_before = self.not_before.unwrap_or(now - Duration::days(30));
         params.not_after = self.not_after.unwrap_or(now + Duration::days(365));
         params.is_ca = IsCa::ExplicitNoCa;

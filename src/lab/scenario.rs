@@ -12,6 +12,7 @@ use time::OffsetDateTime;
 use super::authcert::{metadata_json, AuthCert, MetadataOptions};
 use super::dns::{DnsServer, Zone};
 use super::https::{Behaviour, HttpsServer, Route};
+use super::legacy_tls::{LegacyAnswer, LegacyTlsServer};
 use super::mint::TokenMint;
 use super::pki::Pki;
 use crate::settings::NetSettings;
@@ -33,6 +34,8 @@ pub enum Scenario {
     SelfSigned,
     /// The server does not send its intermediate certificate.
     IncompleteChain,
+    /// The front end speaks only TLS 1.0.
+    Tls10,
     /// Authentication guards the metadata URL.
     Auth401,
     /// A pre-authenticating proxy redirects to a login page.
@@ -51,13 +54,14 @@ pub enum Scenario {
 
 impl Scenario {
     /// Every scenario, in chain order of the link it breaks.
-    pub const ALL: [Scenario; 12] = [
+    pub const ALL: [Scenario; 13] = [
         Scenario::Healthy,
         Scenario::CallbackToken,
         Scenario::InternalHost,
         Scenario::FirewallDrop,
         Scenario::SelfSigned,
         Scenario::IncompleteChain,
+        Scenario::Tls10,
         Scenario::Auth401,
         Scenario::LoginRedirect,
         Scenario::PreauthProxy,
@@ -74,6 +78,7 @@ impl Scenario {
             Scenario::FirewallDrop => "firewall-drop",
             Scenario::SelfSigned => "self-signed",
             Scenario::IncompleteChain => "incomplete-chain",
+            Scenario::Tls10 => "tls-1.0",
             Scenario::Auth401 => "auth-401",
             Scenario::LoginRedirect => "login-redirect",
             Scenario::X5tMismatch => "x5t-mismatch",
@@ -92,6 +97,7 @@ impl Scenario {
             Scenario::FirewallDrop => "a firewall drops the connection to port 443 (tcp.connect times out)",
             Scenario::SelfSigned => "the server presents a self-signed certificate",
             Scenario::IncompleteChain => "the server sends its certificate without the intermediate",
+            Scenario::Tls10 => "an old front end speaks only TLS 1.0 (it answers the ClientHello with alert protocol_version)",
             Scenario::Auth401 => "Windows authentication (Negotiate, NTLM) guards the metadata URL",
             Scenario::LoginRedirect => "a pre-authenticating reverse proxy redirects to an ADFS login page",
             Scenario::X5tMismatch => "the auth certificate was renewed: the token names one the metadata no longer publishes",
@@ -115,7 +121,7 @@ impl Scenario {
             Scenario::Healthy => 0,
             Scenario::InternalHost => 20,
             Scenario::FirewallDrop => 30,
-            Scenario::SelfSigned | Scenario::IncompleteChain => 40,
+            Scenario::SelfSigned | Scenario::IncompleteChain | Scenario::Tls10 => 40,
             Scenario::Auth401 | Scenario::LoginRedirect | Scenario::PreauthProxy => 50,
             Scenario::CallbackToken => 10,
             Scenario::X5tMismatch | Scenario::ExpiredAuthCert | Scenario::BadSignature => 70,
@@ -154,6 +160,7 @@ pub struct Lab {
     _dns: DnsServer,
     _https: Option<HttpsServer>,
     _firewall: Option<Firewall>,
+    _legacy: Option<LegacyTlsServer>,
 }
 
 impl fmt::Debug for Lab {
@@ -279,14 +286,22 @@ impl Lab {
             ),
         ];
 
-        let (https, firewall, port) = match scenario {
-            Scenario::InternalHost => (None, None, 443),
-            Scenario::FirewallDrop => {
+        let legacy = match scenario {
+            Scenario::Tls10 => Some(
+                LegacyTlsServer::start(LegacyAnswer::ProtocolVersionAlert)
+                    .map_err(setup("TLS 1.0 server"))?,
+            ),
+            _ => None,
+        };
+        let (https, firewall, port) = match (scenario, &legacy) {
+            (_, Some(legacy)) => (None, None, legacy.port()),
+            (Scenario::InternalHost, _) => (None, None, 443),
+            (Scenario::FirewallDrop, _) => {
                 let firewall = Firewall::start().map_err(setup("simulated firewall"))?;
                 let port = firewall.port;
                 (None, Some(firewall), port)
             }
-            _ => {
+            (_, None) => {
                 let server =
                     HttpsServer::start(leaf.identity(), routes).map_err(setup("HTTPS server"))?;
                 let port = server.port();
@@ -338,6 +353,7 @@ impl Lab {
             _dns: dns,
             _https: https,
             _firewall: firewall,
+            _legacy: legacy,
         })
     }
 }

@@ -15,19 +15,23 @@
 
 mod cert;
 mod judge;
+mod session;
 
 use std::io::{self, Read};
 use std::net::TcpStream;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::{
-    verify_server_cert_signed_by_trust_anchor, verify_server_name, WebPkiServerVerifier,
+    verify_server_cert_signed_by_trust_anchor, verify_server_name, ResolvesClientCert,
+    WebPkiServerVerifier,
 };
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::server::ParsedCertificate;
+use rustls::sign::CertifiedKey;
 use rustls::{
     ClientConfig, ClientConnection, DigitallySignedStruct, ProtocolVersion, RootCertStore,
     SignatureScheme,
@@ -36,6 +40,7 @@ use time::OffsetDateTime;
 
 pub use cert::CertSummary;
 use judge::{Anchors, Context, HandshakeFacts, HandshakeFailure, NameFinding, TrustFinding};
+pub use session::{Session, SessionRecord};
 
 use crate::budget::Budget;
 use crate::report::{Check, CheckId, Status};
@@ -150,7 +155,8 @@ impl ServerCertVerifier for RecordingVerifier {
 /// Runs the `tls` stage over `stream`, a connection to the target already
 /// open (directly or through a proxy tunnel). The server name sent (SNI) is
 /// the target host, unless it is an IP literal. Blocks for at most
-/// `budget.remaining()`; validity is judged at `now`.
+/// `budget.remaining()`; validity is judged at `now`. The connection is
+/// closed afterwards: [`establish`] keeps it for the request.
 pub fn run(
     stream: TcpStream,
     target: &Target,
@@ -158,6 +164,24 @@ pub fn run(
     budget: &Budget,
     now: OffsetDateTime,
 ) -> TlsOutcome {
+    let (outcome, session) = establish(stream, target, net, budget, now);
+    if let Some(session) = session {
+        session.close(budget);
+    }
+    outcome
+}
+
+/// Runs the `tls` stage like [`run`] and, when the link holds (`secure`),
+/// hands back the established connection, so that the request goes over the
+/// very connection whose chain was judged: no second handshake, no second
+/// round trip.
+pub fn establish(
+    stream: TcpStream,
+    target: &Target,
+    net: &NetSettings,
+    budget: &Budget,
+    now: OffsetDateTime,
+) -> (TlsOutcome, Option<Session>) {
     let ctx = Context {
         host: target.host.clone(),
         authority: target.authority(),
@@ -185,13 +209,13 @@ pub fn run(
             proxy,
             ..HandshakeFacts::default()
         };
-        return judged(&facts, None, &anchors, &ctx, now);
+        return (judged(&facts, None, &anchors, &ctx, now), None);
     };
     let recorder = Arc::new(RecordingVerifier {
         inner: verifier,
         seen: Mutex::new(None),
     });
-    let mut facts = handshake(
+    let (mut facts, connection) = handshake(
         stream,
         server_name.clone(),
         Arc::clone(&recorder) as _,
@@ -202,13 +226,18 @@ pub fn run(
     let assessed = presented
         .as_ref()
         .map(|p| assess(p, &server_name, &roots, !net.extra_roots.is_empty()));
-    judged(
+    let outcome = judged(
         &facts,
         assessed.as_ref().zip(presented.as_ref()),
         &anchors,
         &ctx,
         now,
-    )
+    );
+    let session = match connection {
+        Some((conn, stream)) if outcome.secure => Some(Session::new(conn, stream, facts, ctx)),
+        _ => None,
+    };
+    (outcome, session)
 }
 
 /// The judged checks, from the facts gathered.
@@ -241,9 +270,16 @@ fn judged(
     let chain = &assessment.chain;
     let mut trust_finding = assessment.trust.clone();
     // Should rustls refuse for a reason the separate checks do not explain
-    // (not a date), charge it to trust rather than report a healthy chain.
-    if let (Err(e), TrustFinding::Trusted { .. }, NameFinding::Valid) =
-        (&presented.verdict, &trust_finding, &assessment.name)
+    // (not a date), charge it to trust rather than report a healthy chain:
+    // the verifier's verdict, or a certificate error later in the handshake
+    // (the server's signature made with a key clients refuse).
+    let handshake_refusal = match &facts.failure {
+        Some(HandshakeFailure::Tls(e @ rustls::Error::InvalidCertificate(_))) => Some(e),
+        _ => None,
+    };
+    let refusal = presented.verdict.as_ref().err().or(handshake_refusal);
+    if let (Some(e), TrustFinding::Trusted { .. }, NameFinding::Valid) =
+        (refusal, &trust_finding, &assessment.name)
     {
         if !judge::is_time_error(e) {
             trust_finding = TrustFinding::Untrusted(e.clone());
@@ -420,13 +456,14 @@ fn arm(stream: &TcpStream, budget: &Budget) -> Result<(), HandshakeFailure> {
 
 /// Drives the client side of the handshake by hand, so that the deadline is
 /// checked between every read: a server that sends one byte a second never
-/// lets a blocking read time out, but it does run out the budget.
+/// lets a blocking read time out, but it does run out the budget. Returns the
+/// connection when the handshake completed.
 fn handshake(
     mut stream: TcpStream,
     server_name: ServerName<'static>,
     verifier: Arc<dyn ServerCertVerifier>,
     budget: &Budget,
-) -> HandshakeFacts {
+) -> (HandshakeFacts, Option<(ClientConnection, TcpStream)>) {
     let mut facts = HandshakeFacts {
         sni: match &server_name {
             ServerName::DnsName(name) => Some(name.as_ref().to_string()),
@@ -434,12 +471,13 @@ fn handshake(
         },
         ..HandshakeFacts::default()
     };
+    let asked = Arc::new(CertificateRequests::default());
     let config = ClientConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()
         .map(|b| {
             b.dangerous()
                 .with_custom_certificate_verifier(verifier)
-                .with_no_client_auth()
+                .with_client_cert_resolver(Arc::clone(&asked) as _)
         });
     let conn = config.map_err(HandshakeFailure::Tls).and_then(|c| {
         ClientConnection::new(Arc::new(c), server_name).map_err(HandshakeFailure::Tls)
@@ -448,18 +486,19 @@ fn handshake(
         Ok(conn) => conn,
         Err(failure) => {
             facts.failure = Some(failure);
-            return facts;
+            return (facts, None);
         }
     };
     if let Err(e) = stream.set_nonblocking(false) {
         facts.failure = Some(HandshakeFailure::Io(e.to_string()));
-        return facts;
+        return (facts, None);
     }
     let mut tally_total = 0;
     let mut first = Vec::new();
     let result = drive(&mut conn, &mut stream, budget, &mut tally_total, &mut first);
     facts.server_bytes = tally_total;
     facts.first_bytes = first;
+    facts.client_cert_requested = asked.seen();
     facts.protocol = conn.protocol_version().map(|v| match v {
         ProtocolVersion::TLSv1_2 => "TLS 1.2".to_string(),
         ProtocolVersion::TLSv1_3 => "TLS 1.3".to_string(),
@@ -469,16 +508,41 @@ fn handshake(
         .negotiated_cipher_suite()
         .map(|s| format!("{:?}", s.suite()));
     match result {
-        Ok(()) => {
-            // Say goodbye politely; the outcome no longer matters.
-            conn.send_close_notify();
-            if arm(&stream, budget).is_ok() {
-                let _ = conn.write_tls(&mut stream);
-            }
+        Ok(()) => (facts, Some((conn, stream))),
+        Err(failure) => {
+            facts.failure = Some(failure);
+            (facts, None)
         }
-        Err(failure) => facts.failure = Some(failure),
     }
-    facts
+}
+
+/// A client-certificate resolver that has no certificate to give: it records
+/// that the server asked (a CertificateRequest) and lets the handshake go on
+/// without one, as SSI does.
+#[derive(Debug, Default)]
+struct CertificateRequests {
+    asked: AtomicBool,
+}
+
+impl CertificateRequests {
+    fn seen(&self) -> bool {
+        self.asked.load(Ordering::Relaxed)
+    }
+}
+
+impl ResolvesClientCert for CertificateRequests {
+    fn resolve(
+        &self,
+        _root_hint_subjects: &[&[u8]],
+        _sigschemes: &[SignatureScheme],
+    ) -> Option<Arc<CertifiedKey>> {
+        self.asked.store(true, Ordering::Relaxed);
+        None
+    }
+
+    fn has_certs(&self) -> bool {
+        false
+    }
 }
 
 fn drive(
