@@ -167,8 +167,8 @@ complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand serve" -l 
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand serve" -l jobs -d 'Probes worked on at once; a request beyond them is answered 429' -r
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand serve" -l timeout -d 'Total network budget for one target, in seconds' -r
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand serve" -l resolve -d 'Use ADDR for HOST:PORT and skip DNS for it (curl\'s syntax; repeatable)' -r
-complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand serve" -l dns-server -d 'Public resolver to ask (repeatable; default 1.1.1.1, 8.8.8.8, 9.9.9.9)' -r
-complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand serve" -l proxy -d 'Reach the target through this HTTP CONNECT proxy (`env` reads HTTPS_PROXY and the like)' -r
+complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand serve" -l dns-server -d 'Public resolver to ask (repeatable; default 1.1.1.1, 8.8.8.8, 9.9.9.9, which fall back to their DNS-over-HTTPS endpoints when port 53 is blocked); a https://HOST[:PORT]/dns-query URL is a DNS-over-HTTPS resolver' -r
+complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand serve" -l proxy -d 'Reach the target through this HTTP CONNECT proxy (`env` reads HTTPS_PROXY and the like); credentials in the URL (http://user:password@proxy:3128) go to the proxy only, never printed' -r
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand serve" -l ca-file -d 'Extra trust anchors (PEM), added to the public roots' -r -F
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand serve" -l ews-url -d 'EWS endpoint to test instead of the one derived from the amurl host' -r
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand serve" -l strict -d 'Warnings count as failures (idtoken_doctor_success is then 0 on a warning)'
