@@ -180,7 +180,9 @@ struct EwsProbe {
 impl EwsProbe {
     /// Starts asking EWS. `addresses` are the target's vetted addresses, used
     /// when the EWS URL is on the amurl's host and port (no second DNS
-    /// lookup); another host is resolved on the EWS thread.
+    /// lookup, with or without a proxy: behind one they are what the
+    /// private-address rule was judged on); another host is resolved on the
+    /// EWS thread.
     fn start(target: &Target, addresses: &[IpAddr], net: &NetSettings, budget: &Budget) -> Self {
         let url = net.ews_url.clone().unwrap_or_else(|| target.ews_url());
         let same_endpoint = url
@@ -191,7 +193,7 @@ impl EwsProbe {
             })
             .unwrap_or(false)
             && url.port_or_known_default() == Some(target.port);
-        let peers: Vec<SocketAddr> = if same_endpoint && net.proxy.is_none() {
+        let peers: Vec<SocketAddr> = if same_endpoint {
             addresses
                 .iter()
                 .map(|ip| SocketAddr::new(*ip, target.port))
