@@ -9,12 +9,13 @@
 //! prints for its own format: control characters never reach a terminal, table
 //! cells cannot break a Markdown table, and the XML is always well-formed.
 
+pub mod batch;
 mod facts;
 #[cfg(test)]
 mod fixtures;
 mod human;
 mod json;
-mod junit;
+pub mod junit;
 mod markdown;
 pub mod redact;
 

@@ -1,0 +1,123 @@
+//! Writing a batch as it finishes: each report in its format as soon as it is
+//! its turn, then what closes the batch (the summary table for people, the end
+//! of the JUnit document). Only what the closing needs is kept: one summary row
+//! per target for the human and Markdown formats, and for JUnit a hash of each
+//! suite name, to keep the names distinct.
+
+use std::collections::hash_map::DefaultHasher;
+use std::collections::HashSet;
+use std::hash::{Hash, Hasher};
+use std::io::IsTerminal;
+
+use crate::cli::{Format, OutputArgs};
+use crate::progress::Progress;
+use crate::render::batch::{human_block, human_summary, markdown_summary, SummaryRow};
+use crate::render::{self, junit, RenderOptions};
+
+use super::super::output::{options, write_out};
+use super::Done;
+
+/// Writes a batch's reports one by one.
+pub struct Printer<'a> {
+    format: Format,
+    redact: bool,
+    opts: RenderOptions,
+    width: Option<usize>,
+    progress: &'a Progress,
+    /// How many reports were written.
+    written: usize,
+    rows: Vec<SummaryRow>,
+    names: HashSet<u64>,
+    /// Whether anybody still reads the output.
+    open: bool,
+}
+
+impl<'a> Printer<'a> {
+    /// A printer for the format and options of `output`.
+    pub fn new(output: &OutputArgs, progress: &'a Progress) -> Self {
+        Printer {
+            format: output.format,
+            redact: output.redact,
+            opts: options(output),
+            width: width(),
+            progress,
+            written: 0,
+            rows: Vec::new(),
+            names: HashSet::new(),
+            open: true,
+        }
+    }
+
+    /// Writes one finished target; `false` once nobody reads the output (a
+    /// closed pipe), so that the batch can stop.
+    pub fn target(&mut self, mut done: Done) -> bool {
+        if self.redact {
+            render::redact(&mut done.report);
+        }
+        let first = self.written == 0;
+        self.written += 1;
+        let report = &done.report;
+        let text = match self.format {
+            Format::Json => render::json_line(report, &self.opts) + "\n",
+            Format::Junit => {
+                let name = self.distinct(&done.name, done.line);
+                let open = if first { junit::open() } else { String::new() };
+                open + &junit::suite(report, &name, done.seconds, &self.opts)
+            }
+            Format::Human => {
+                let gap = if first { "" } else { "\n" };
+                let block = human_block(report, &done.name, done.line, &self.opts, self.width);
+                format!("{gap}{block}")
+            }
+            Format::Markdown => {
+                let rule = if first { "" } else { "\n---\n\n" };
+                format!("{rule}{}", render::markdown(report, &self.opts))
+            }
+        };
+        if matches!(self.format, Format::Human | Format::Markdown) {
+            self.rows.push(SummaryRow::of(report, done.name, done.line));
+        }
+        self.write(&text)
+    }
+
+    /// Closes the batch: the summary table, or the end of the JUnit document.
+    pub fn finish(&mut self) {
+        let text = match self.format {
+            Format::Human => human_summary(&self.rows),
+            Format::Markdown => markdown_summary(&self.rows),
+            Format::Junit => junit::close(),
+            Format::Json => return,
+        };
+        self.write(&text);
+    }
+
+    /// `name`, or `name #LINE` when a suite of this batch already has that
+    /// name: CI systems merge suites of one name. The hashes of the names are
+    /// kept, not the names; a collision only adds a line number.
+    fn distinct(&mut self, name: &str, line: usize) -> String {
+        let mut hasher = DefaultHasher::new();
+        name.hash(&mut hasher);
+        if self.names.insert(hasher.finish()) {
+            name.to_string()
+        } else {
+            format!("{name} #{line}")
+        }
+    }
+
+    fn write(&mut self, text: &str) -> bool {
+        if self.open {
+            self.open = self.progress.suspend(|| write_out(text));
+        }
+        self.open
+    }
+}
+
+/// The width to wrap human blocks to: `COLUMNS` when set, else 100 on a
+/// terminal; not wrapped in a pipe or file.
+fn width() -> Option<usize> {
+    let columns = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|c| *c >= 20);
+    columns.or_else(|| std::io::stdout().is_terminal().then_some(100))
+}
