@@ -156,9 +156,10 @@ fn open(source: &str) -> Result<Box<dyn Read + Send>, UsageError> {
 }
 
 /// How many targets the file `source` lists, for the progress line; `None`
-/// for standard input (read once only) or a list that cannot be read through.
+/// for standard input or a pipe (they can be read only once) or a list that
+/// cannot be read through.
 pub fn count_targets(source: &str) -> Option<u64> {
-    if source == "-" {
+    if source == "-" || !std::fs::metadata(source).is_ok_and(|m| m.is_file()) {
         return None;
     }
     let mut reader = BatchReader::new(open(source).ok()?).ok()?;

@@ -149,7 +149,7 @@ fn wrap(text: &str, first: &str, rest: &str, width: Option<usize>) -> String {
     let mut line = first.to_string();
     let mut line_has_word = false;
     for word in text.split(' ').filter(|w| !w.is_empty()) {
-        let fits = line.chars().count() + 1 + visible_len(word) <= width;
+        let fits = visible_len(&line) + 1 + visible_len(word) <= width;
         if line_has_word && !fits {
             out.push_str(&line);
             out.push('\n');
@@ -350,6 +350,25 @@ mod tests {
             block.contains("✔ healthy, with 2 warnings: token.lifetime, dns.split_horizon"),
             "{block}"
         );
+    }
+
+    #[test]
+    fn colour_escapes_take_no_columns() {
+        let opts = RenderOptions {
+            color: true,
+            ..RenderOptions::default()
+        };
+        let block = human_block(&fixtures::broken_at_tls(), "x", 4, &opts, Some(60));
+        let plain = human_block(
+            &fixtures::broken_at_tls(),
+            "x",
+            4,
+            &RenderOptions::default(),
+            Some(60),
+        );
+        assert!(block.contains("\x1b["));
+        let shape = |text: &str| text.lines().map(visible_len).collect::<Vec<_>>();
+        assert_eq!(shape(&block), shape(&plain));
     }
 
     #[test]

@@ -53,6 +53,11 @@ impl<'a> Printer<'a> {
     pub fn target(&mut self, mut done: Done) -> bool {
         if self.redact {
             render::redact(&mut done.report);
+            // A target is named as given only when it is no token; one with an
+            // `@` in it may be an e-mail address typed for a host: name its line.
+            if done.name.contains('@') {
+                done.name = format!("line {}", done.line);
+            }
         }
         let first = self.written == 0;
         self.written += 1;

@@ -19,8 +19,12 @@ pub const MAX_LINE_BYTES: usize = 64 * 1024;
 /// instead of running, and growing its summary, forever.
 pub const MAX_TARGETS: usize = 1_000_000;
 
-/// How many bytes are looked at to tell the list's encoding.
+/// At most how many bytes are looked at to tell the list's encoding.
 const SNIFF_BYTES: usize = 512;
+
+/// How many bytes are waited for before telling it: a byte-order mark and one
+/// UTF-16 unit.
+const MIN_SNIFF_BYTES: usize = 4;
 
 /// One entry of the list, with the line (counting from 1) it starts on.
 #[derive(Clone, PartialEq, Eq)]
@@ -132,10 +136,19 @@ struct Lines {
 
 impl Lines {
     fn new(mut source: Box<dyn Read + Send>) -> io::Result<Lines> {
-        let mut head = Vec::with_capacity(SNIFF_BYTES);
-        (&mut source)
-            .take(SNIFF_BYTES as u64)
-            .read_to_end(&mut head)?;
+        // What the first reads give, not a fixed amount: a pipe that writes one
+        // line now and the next later must have its first line worked on now.
+        let mut head = vec![0; SNIFF_BYTES];
+        let mut filled = 0;
+        while filled < MIN_SNIFF_BYTES {
+            match source.read(&mut head[filled..]) {
+                Ok(0) => break,
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        head.truncate(filled);
         let (encoding, bom) = sniff(&head);
         head.drain(..bom);
         let reader = BufReader::new(Cursor::new(head).chain(source));
@@ -517,6 +530,27 @@ mod tests {
                 vec![target(1, host)]
             );
         }
+    }
+
+    #[test]
+    fn the_first_line_of_a_slow_pipe_is_read_before_the_next_arrives() {
+        /// Gives one line, then fails as a pipe that has nothing yet would block.
+        struct Slow(bool);
+        impl Read for Slow {
+            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                if std::mem::replace(&mut self.0, true) {
+                    return Err(io::Error::other("nothing more yet"));
+                }
+                buf[..7].copy_from_slice(b"a.test\n");
+                Ok(7)
+            }
+        }
+        let mut reader = BatchReader::new(Box::new(Slow(false))).expect("reader");
+        assert_eq!(
+            reader.next_entry().expect("first line"),
+            Some(target(1, "a.test"))
+        );
+        assert!(matches!(reader.next_entry(), Err(ReadError::Io(_))));
     }
 
     #[test]
