@@ -6,11 +6,13 @@
 //! JSON or JUnit); a block of a few lines is what a run over hundreds of hosts
 //! can show, and the table at the end is where the eye lands.
 
+use std::sync::Arc;
+
 use colored::Color;
 
 use super::{broken_link, RenderOptions};
 use crate::input;
-use crate::report::{Report, Status, Verdict};
+use crate::report::{CheckId, Report, Status, Verdict};
 use crate::text::{escape_controls, excerpt};
 
 /// The longest target name shown, in characters: a URL or host as given is
@@ -35,37 +37,66 @@ pub fn target_name(report: &Report, given: Option<&str>, line: usize) -> String 
     excerpt(&input::hide_token_text(given.trim()), MAX_NAME_CHARS)
 }
 
-/// One row of the closing summary: all a batch keeps of a finished target.
+/// One row of the closing summary: all a batch keeps of a finished target,
+/// small (a few tens of bytes; names are shared between rows).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SummaryRow {
     /// The batch line the target was on.
     pub line: usize,
     /// Its name, as [`target_name`] gives it.
-    pub name: String,
-    /// `healthy`, `broken at CHECK` or `inconclusive at CHECK`.
-    pub verdict: String,
-    /// The verdict's exit code.
-    pub code: i32,
+    pub name: Arc<str>,
+    /// Its verdict.
+    pub verdict: RowVerdict,
 }
 
-impl SummaryRow {
-    /// The row for a finished target.
-    pub fn of(report: &Report, name: String, line: usize) -> Self {
-        let verdict = report.verdict();
-        SummaryRow {
-            line,
-            name,
-            verdict: verdict_words(&verdict),
-            code: verdict.exit_code(),
+/// A verdict without its summary and remedy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowVerdict {
+    /// Healthy.
+    Healthy,
+    /// Broken at this check.
+    Broken(CheckId),
+    /// Inconclusive at this check.
+    Inconclusive(CheckId),
+}
+
+impl RowVerdict {
+    /// The verdict of `report`.
+    pub fn of(report: &Report) -> Self {
+        match report.verdict() {
+            Verdict::Healthy => RowVerdict::Healthy,
+            Verdict::Broken { check, .. } => RowVerdict::Broken(check),
+            Verdict::Inconclusive { check, .. } => RowVerdict::Inconclusive(check),
+        }
+    }
+
+    /// `healthy`, `broken at CHECK` or `inconclusive at CHECK`.
+    pub fn words(self) -> String {
+        match self {
+            RowVerdict::Healthy => "healthy".to_string(),
+            RowVerdict::Broken(check) => format!("broken at {check}"),
+            RowVerdict::Inconclusive(check) => format!("inconclusive at {check}"),
+        }
+    }
+
+    /// The exit code of the verdict, as [`Verdict::exit_code`] gives it.
+    pub fn code(self) -> i32 {
+        match self {
+            RowVerdict::Healthy => 0,
+            RowVerdict::Broken(check) => check.stage().exit_code(),
+            RowVerdict::Inconclusive(_) => crate::report::EXIT_INCONCLUSIVE,
         }
     }
 }
 
-fn verdict_words(verdict: &Verdict) -> String {
-    match verdict {
-        Verdict::Healthy => "healthy".to_string(),
-        Verdict::Broken { check, .. } => format!("broken at {check}"),
-        Verdict::Inconclusive { check, .. } => format!("inconclusive at {check}"),
+impl SummaryRow {
+    /// The row for a finished target.
+    pub fn of(report: &Report, name: Arc<str>, line: usize) -> Self {
+        SummaryRow {
+            line,
+            name,
+            verdict: RowVerdict::of(report),
+        }
     }
 }
 
@@ -191,10 +222,13 @@ fn targets(n: usize) -> String {
 
 /// How many targets ended healthy, broken and inconclusive, in words.
 fn tally(rows: &[SummaryRow]) -> String {
-    let healthy = rows.iter().filter(|r| r.code == 0).count();
+    let healthy = rows
+        .iter()
+        .filter(|r| r.verdict == RowVerdict::Healthy)
+        .count();
     let inconclusive = rows
         .iter()
-        .filter(|r| r.code == crate::report::EXIT_INCONCLUSIVE)
+        .filter(|r| matches!(r.verdict, RowVerdict::Inconclusive(_)))
         .count();
     let broken = rows.len() - healthy - inconclusive;
     let mut parts = vec![format!("{healthy} healthy"), format!("{broken} broken")];
@@ -216,7 +250,7 @@ pub fn human_summary(rows: &[SummaryRow]) -> String {
         .max("line".len());
     let verdict_width = rows
         .iter()
-        .map(|r| r.verdict.chars().count())
+        .map(|r| r.verdict.words().chars().count())
         .max()
         .unwrap_or(0)
         .max("verdict".len());
@@ -227,7 +261,10 @@ pub fn human_summary(rows: &[SummaryRow]) -> String {
     for row in rows {
         out.push_str(&format!(
             "{:>line_width$}  {:>4}  {:<verdict_width$}  {}\n",
-            row.line, row.code, row.verdict, row.name
+            row.line,
+            row.verdict.code(),
+            row.verdict.words(),
+            row.name
         ));
     }
     out
@@ -244,13 +281,15 @@ pub fn markdown_summary(rows: &[SummaryRow]) -> String {
         // A code span shows the name as it is; a pipe inside it is escaped for
         // the table, a backtick (never in a URL or host) cannot close it early.
         let name = row.name.replace('`', "'").replace('|', "\\|");
-        let verdict = match row.verdict.split_once(" at ") {
-            Some((words, check)) => format!("{words} at `{check}`"),
-            None => row.verdict.clone(),
+        let verdict = match row.verdict {
+            RowVerdict::Healthy => "healthy".to_string(),
+            RowVerdict::Broken(check) => format!("broken at `{check}`"),
+            RowVerdict::Inconclusive(check) => format!("inconclusive at `{check}`"),
         };
         out.push_str(&format!(
             "| {} | `{name}` | {verdict} | {} |\n",
-            row.line, row.code
+            row.line,
+            row.verdict.code()
         ));
     }
     out
@@ -263,13 +302,13 @@ mod tests {
 
     fn rows() -> Vec<SummaryRow> {
         vec![
-            SummaryRow::of(&fixtures::healthy(), "mail.contoso.com".into(), 2),
+            SummaryRow::of(&fixtures::healthy(), Arc::from("mail.contoso.com"), 2),
             SummaryRow::of(
                 &fixtures::broken_at_tls(),
-                format!(
+                Arc::from(format!(
                     "https://{}.contoso.com/autodiscover/metadata/json/1",
                     "x".repeat(90)
-                ),
+                )),
                 13,
             ),
         ]
@@ -309,7 +348,7 @@ mod tests {
         assert_eq!(table[2], "| 2 | `mail.contoso.com` | healthy | 0 |");
         assert!(table[3].contains("| broken at `tls.trust` | 40 |"));
         let piped = SummaryRow {
-            name: "a|b`c".into(),
+            name: Arc::from("a|b`c"),
             ..rows()[0].clone()
         };
         assert!(markdown_summary(&[piped]).contains("| `a\\|b'c` |"));

@@ -8,6 +8,7 @@ use std::collections::hash_map::DefaultHasher;
 use std::collections::HashSet;
 use std::hash::{Hash, Hasher};
 use std::io::IsTerminal;
+use std::sync::Arc;
 
 use crate::cli::{Format, OutputArgs};
 use crate::progress::Progress;
@@ -27,6 +28,9 @@ pub struct Printer<'a> {
     /// How many reports were written.
     written: usize,
     rows: Vec<SummaryRow>,
+    /// The distinct names of the rows.
+    row_names: HashSet<Arc<str>>,
+    /// Hashes of the JUnit suite names written.
     names: HashSet<u64>,
     /// Whether anybody still reads the output.
     open: bool,
@@ -43,6 +47,7 @@ impl<'a> Printer<'a> {
             progress,
             written: 0,
             rows: Vec::new(),
+            row_names: HashSet::new(),
             names: HashSet::new(),
             open: true,
         }
@@ -80,7 +85,8 @@ impl<'a> Printer<'a> {
             }
         };
         if matches!(self.format, Format::Human | Format::Markdown) {
-            self.rows.push(SummaryRow::of(report, done.name, done.line));
+            let name = self.shared_name(&done.name);
+            self.rows.push(SummaryRow::of(report, name, done.line));
         }
         self.write(&text)
     }
@@ -94,6 +100,16 @@ impl<'a> Printer<'a> {
             Format::Json => return,
         };
         self.write(&text);
+    }
+
+    /// `name`, held once however many rows have it (the tokens of one host).
+    fn shared_name(&mut self, name: &str) -> Arc<str> {
+        if let Some(shared) = self.row_names.get(name) {
+            return Arc::clone(shared);
+        }
+        let shared: Arc<str> = Arc::from(name);
+        self.row_names.insert(Arc::clone(&shared));
+        shared
     }
 
     /// `name`, or `name #LINE` when a suite of this batch already has that
