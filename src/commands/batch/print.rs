@@ -68,7 +68,11 @@ impl<'a> Printer<'a> {
         self.written += 1;
         let report = &done.report;
         let text = match self.format {
-            Format::Json => render::json_line(report, &self.opts) + "\n",
+            // One report through the renderers' own entry, so that whatever
+            // they do to a whole output (escaping, symbols) a batch gets too.
+            Format::Json => {
+                render::render_reports(std::slice::from_ref(report), self.format, true, &self.opts)
+            }
             Format::Junit => {
                 let name = self.distinct(&done.name, done.line);
                 let open = if first { junit::open() } else { String::new() };
@@ -81,7 +85,11 @@ impl<'a> Printer<'a> {
             }
             Format::Markdown => {
                 let rule = if first { "" } else { "\n---\n\n" };
-                format!("{rule}{}", render::markdown(report, &self.opts))
+                let one = std::slice::from_ref(report);
+                format!(
+                    "{rule}{}",
+                    render::render_reports(one, self.format, true, &self.opts)
+                )
             }
         };
         if matches!(self.format, Format::Human | Format::Markdown) {
