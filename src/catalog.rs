@@ -112,7 +112,12 @@ pub fn entry(id: CheckId) -> Entry {
         TokenInput => (
             "A JWT (three base64url parts starting with `eyJ`) can be found in the input.",
             "An empty paste, a truncated token, a URL where the token belongs, the decoded claims from jwt.io or jwt.ms, an opaque NAA token, or text that holds no token; `details.looks_like` says which.",
-            &[Remedy::PasteToken, Remedy::ProbeTarget],
+            &[
+                Remedy::PasteToken,
+                Remedy::ProbeTarget,
+                Remedy::BatchTokenPiece,
+                Remedy::InternalError,
+            ],
         ),
         TokenEncoding => (
             "Header and payload are base64url-encoded JSON objects; the signature is base64url.",

@@ -11,6 +11,10 @@ pub enum Remedy {
     PasteToken,
     /// `probe` got something that is neither a token, a URL nor a host.
     ProbeTarget,
+    /// A line of a `--batch` list is a piece of a token folded over lines.
+    BatchTokenPiece,
+    /// The tool itself failed on one target of a batch (a defect, caught).
+    InternalError,
     /// The token is damaged (bad base64url or JSON).
     TokenDamaged,
     /// The header is not that of an Exchange identity token.
@@ -171,6 +175,8 @@ impl Remedy {
         match self {
             Remedy::PasteToken => "Paste the whole identity token (three base64url parts separated by dots, starting with eyJ), as the add-in's log or the SSI ticket shows it.",
             Remedy::ProbeTarget => "Give probe a token (as text, @PATH or - for standard input), the metadata URL (https://<host>/autodiscover/metadata/json/1) or the bare external host name.",
+            Remedy::BatchTokenPiece => "Put each token on one line of the batch list, whole: this line is only a piece of a token that was folded over several lines, so it was neither checked nor shown.",
+            Remedy::InternalError => "This is a defect in idtoken-doctor, not a fault of the target: report it with the output of `idtoken-doctor --version` and the command line (not the token); the other targets of the batch were checked.",
             Remedy::TokenDamaged => "The token was damaged in copying: copy it again from the add-in's log or the ticket, all three parts, without truncation.",
             Remedy::TokenHeader => "This is not an Exchange user identity token (typ JWT, alg RS256, with x5t): make sure the add-in calls getUserIdentityTokenAsync and that the right token was pasted.",
             Remedy::TokenKindCallback => "Add-in developer: this is an Exchange callback token (getCallbackTokenAsync, meant for EWS and REST calls); SSI validates the user identity token: have the add-in send the token from getUserIdentityTokenAsync.",

@@ -1,14 +1,16 @@
 //! `--batch` end to end: `diagnose --batch` and `probe --batch` against lab
-//! servers on 127.0.0.1; input order, exit code, formats, and each metadata
-//! URL fetched once however many targets name it.
+//! servers on 127.0.0.1; input order, exit code, formats, each metadata URL
+//! fetched once however many targets name it, reports written as they finish,
+//! folded tokens, and lists saved as UTF-16.
 
 mod e2e_support;
 
-use std::time::Duration;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 use e2e_support::*;
 use idtoken_doctor::lab::dns::Zone;
-use idtoken_doctor::lab::https::{Behaviour, HttpsServer, Response};
+use idtoken_doctor::lab::https::{Behaviour, HttpsServer, Mode, Response};
 use serde_json::Value;
 use std::net::{IpAddr, Ipv4Addr};
 use tempfile::NamedTempFile;
@@ -176,43 +178,164 @@ fn diagnose_batch_from_standard_input() {
 }
 
 #[test]
-fn diagnose_batch_human_ends_with_a_summary_table() {
+fn diagnose_batch_human_is_a_short_block_per_target_then_the_summary_table() {
     let batch = OrderBatch::new();
     let file = file_with(&batch.text);
     let mut args = strings(&["diagnose", "--batch", &file.path().display().to_string()]);
     args.extend(batch.lab.args());
     let run = doctor(&args);
     assert_eq!(run.code, 70);
-    assert_eq!(
-        run.stdout.matches("\nVerdict: ").count(),
-        4,
+    let (blocks, table) = run
+        .stdout
+        .split_once("\nSummary of 4 targets: 2 healthy, 2 broken\n")
+        .unwrap_or_else(|| panic!("no summary table:\n{}", run.stdout));
+    // One block of a few lines per target, headed by its batch line and name.
+    let blocks: Vec<&str> = blocks.split("\n\n").collect();
+    assert_eq!(blocks.len(), 4, "{}", run.stdout);
+    let heads = [
+        format!("line 3  {}", amurl(&batch.slow)),
+        format!("line 6  {}", amurl(&batch.fast)),
+        "line 7  this line holds no token".to_string(),
+        format!("line 9  {}", amurl(&batch.fast)),
+    ];
+    for (block, head) in blocks.iter().zip(&heads) {
+        assert!(block.starts_with(head.as_str()), "{block}");
+        assert!(
+            block.lines().count() <= 6,
+            "a block is a few lines:\n{block}"
+        );
+    }
+    assert!(blocks[0].contains("✔ healthy"), "{}", blocks[0]);
+    assert!(
+        blocks[1].contains("✘ broken at key.match: "),
+        "{}",
+        blocks[1]
+    );
+    assert!(
+        blocks[1].contains("What to do: Exchange admin"),
+        "{}",
+        blocks[1]
+    );
+    assert!(
+        blocks[2].contains("✘ broken at token.input: "),
+        "{}",
+        blocks[2]
+    );
+
+    let rows: Vec<&str> = table.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(rows.len(), 5, "a header and a row per target:\n{table}");
+    let target_column = rows[0].find("target").expect("target column");
+    let expectations = [
+        ("3", "0", "healthy", amurl(&batch.slow)),
+        ("6", "70", "broken at key.match", amurl(&batch.fast)),
+        (
+            "7",
+            "10",
+            "broken at token.input",
+            "this line holds no token".to_string(),
+        ),
+        ("9", "0", "healthy", amurl(&batch.fast)),
+    ];
+    for (row, (line, code, verdict, target)) in rows[1..].iter().zip(expectations) {
+        let words: Vec<&str> = row.split_whitespace().collect();
+        assert_eq!(&words[..2], &[line, code], "{row}");
+        assert!(row.contains(verdict), "{row}");
+        // The target is the last column, where every row has it.
+        assert_eq!(&row[target_column..], target, "{row}");
+    }
+}
+
+#[test]
+fn one_target_is_one_target_and_markdown_ends_with_the_summary() {
+    let lab = Lab::new();
+    let server = lab.healthy_exchange();
+    let file = file_with(&format!("{}\n", amurl(&server)));
+    let path = file.path().display().to_string();
+    let mut args = strings(&["probe", "--batch", &path]);
+    args.extend(lab.args());
+    let run = doctor(&args);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("\nSummary of 1 target: 1 healthy, 0 broken\n"),
         "{}",
         run.stdout
     );
-    let table = run
+
+    args.extend(strings(&["--format", "markdown"]));
+    let run = doctor(&args);
+    assert_eq!(run.code, 0);
+    let tail = run
         .stdout
-        .split("\nSummary of 4 targets\n")
+        .split("## Summary of 1 target: 1 healthy, 0 broken")
         .nth(1)
-        .unwrap_or_else(|| panic!("no summary table:\n{}", run.stdout));
-    let rows: Vec<&str> = table.lines().filter(|l| !l.trim().is_empty()).collect();
-    assert_eq!(rows.len(), 4, "{table}");
-    let expectations = [
-        ("1", amurl(&batch.slow), "healthy", "exit 0"),
-        ("2", amurl(&batch.fast), "broken at key.match", "exit 70"),
-        (
-            "3",
-            "(no amurl)".to_string(),
-            "broken at token.input",
-            "exit 10",
-        ),
-        ("4", amurl(&batch.fast), "healthy", "exit 0"),
-    ];
-    for (row, (number, target, verdict, code)) in rows.iter().zip(expectations) {
-        assert!(row.trim_start().starts_with(number), "{row}");
-        assert!(row.contains(&target), "{row} names {target}");
-        assert!(row.contains(verdict), "{row}");
-        assert!(row.trim_end().ends_with(code), "{row}");
-    }
+        .unwrap_or_else(|| panic!("no summary:\n{}", run.stdout));
+    let rows: Vec<&str> = tail.lines().filter(|l| l.starts_with('|')).collect();
+    assert_eq!(
+        rows,
+        vec![
+            "| Line | Target | Verdict | Exit code |",
+            "|---:|---|---|---:|",
+            &format!("| 1 | `{}` | healthy | 0 |", amurl(&server)),
+        ]
+    );
+    assert!(
+        tail.trim_end().ends_with("| healthy | 0 |"),
+        "the table ends the output"
+    );
+}
+
+#[test]
+fn junit_suites_are_named_by_target_distinct_and_timed() {
+    let lab = Lab::new();
+    let server = lab.healthy_exchange();
+    let host = format!("{HOST}:{}", server.port());
+    let token = token_for(auth_cert(), &amurl(&server), "user-1");
+    let text = format!("{host}\n{url}\n{token}\n{url}\n", url = amurl(&server));
+    let file = file_with(&text);
+    let mut args = strings(&[
+        "probe",
+        "--batch",
+        &file.path().display().to_string(),
+        "--format",
+        "junit",
+    ]);
+    args.extend(lab.args());
+    let run = doctor(&args);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let doc = roxmltree::Document::parse(&run.stdout).expect("XML");
+    let suites: Vec<_> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("testsuite"))
+        .collect();
+    let names: Vec<&str> = suites
+        .iter()
+        .map(|s| s.attribute("name").expect("name"))
+        .collect();
+    let url = amurl(&server);
+    assert_eq!(
+        names,
+        vec![
+            host.as_str(),
+            url.as_str(),
+            // A token is named by its amurl, and a name seen before carries its line.
+            &format!("{url} #3"),
+            &format!("{url} #4"),
+        ]
+    );
+    let times: Vec<f64> = suites
+        .iter()
+        .map(|s| s.attribute("time").expect("time").parse().expect("seconds"))
+        .collect();
+    assert!(times.iter().all(|t| *t >= 0.0), "{times:?}");
+    assert!(
+        times[0] > 0.0,
+        "the first target walked the network: {times:?}"
+    );
+    assert!(
+        !run.stdout.contains(&token[..40]),
+        "a token is never a name"
+    );
 }
 
 #[test]
@@ -393,4 +516,224 @@ fn an_unreadable_batch_file_is_a_usage_error() {
         "{}",
         run.stderr
     );
+}
+
+/// The lines of `text` cut every `width` characters, as a mail client or a
+/// terminal folds a long token.
+fn fold(text: &str, width: usize) -> String {
+    text.as_bytes()
+        .chunks(width)
+        .map(|chunk| String::from_utf8_lossy(chunk).into_owned() + "\n")
+        .collect()
+}
+
+#[test]
+fn a_batch_killed_midway_keeps_the_reports_it_finished() {
+    let lab = Lab::new();
+    // Each target stalls for its whole 2 s budget: the batch takes 16 s.
+    let silent: Vec<HttpsServer> = (0..8).map(|_| lab.server_in_mode(Mode::Silent)).collect();
+    let list = file_with(&silent.iter().map(|s| amurl(s) + "\n").collect::<String>());
+    let output = NamedTempFile::new().expect("output file");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_idtoken-doctor"))
+        .args(["probe", "--batch", &list.path().display().to_string()])
+        .args(["--jobs", "1", "--timeout", "2", "--format", "json"])
+        .args(lab.args())
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(output.reopen().expect("output"))
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the binary runs");
+    let complete_lines = || {
+        let text = std::fs::read_to_string(output.path()).unwrap_or_default();
+        text.split_inclusive('\n')
+            .filter(|line| line.ends_with('\n'))
+            .map(str::to_string)
+            .collect::<Vec<String>>()
+    };
+    let deadline = Instant::now() + Duration::from_secs(90);
+    while complete_lines().len() < 2 {
+        let ended = child.try_wait().expect("wait");
+        assert!(
+            ended.is_none(),
+            "the batch ended before two reports appeared: {:?}",
+            complete_lines()
+        );
+        assert!(Instant::now() < deadline, "no report written in 90 s");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let still_running = child.try_wait().expect("wait").is_none();
+    child.kill().expect("kill");
+    child.wait().expect("wait");
+    assert!(
+        still_running,
+        "the first reports must be written while the batch still runs"
+    );
+    let reports: Vec<Value> = complete_lines()
+        .iter()
+        .map(|line| serde_json::from_str(line).expect("each written report is whole"))
+        .collect();
+    assert!((2..8).contains(&reports.len()), "{}", reports.len());
+    for (report, server) in reports.iter().zip(&silent) {
+        assert_eq!(report["target"]["amurl"], amurl(server).as_str());
+        assert_eq!(verdict_of(report), "tls.handshake");
+    }
+}
+
+/// The text of every format of `args`, for looking for what must not be there.
+fn every_format(args: &[String]) -> String {
+    ["human", "json", "markdown", "junit"]
+        .iter()
+        .map(|format| {
+            let mut all = args.to_vec();
+            all.extend(strings(&["--format", format]));
+            doctor(&all).stdout
+        })
+        .collect()
+}
+
+#[test]
+fn a_folded_token_is_joined_and_pieces_are_never_resolved_nor_shown() {
+    let lab = Lab::new();
+    let server = lab.healthy_exchange();
+    let token = token_for(auth_cert(), &amurl(&server), "user-1");
+    let (_, rest) = token.split_once('.').expect("dots");
+    let (payload, signature) = rest.split_once('.').expect("dots");
+    // Pieces that belong to no token that can be joined: a payload's end and
+    // a signature, wrapped, after a whole token. The first holds a dot: as a
+    // host it would be looked up.
+    let pieces = fold(
+        &format!("{}.{signature}", &payload[payload.len() - 30..]),
+        64,
+    );
+    let piece_lines: Vec<&str> = pieces.lines().collect();
+    assert!(piece_lines[0].contains('.'));
+    let host = format!("{HOST}:{}", server.port());
+    let text = format!("{}{token}\n{pieces}{host}\n", fold(&token, 64));
+    let list = file_with(&text);
+    let mut args = strings(&["probe", "--batch", &list.path().display().to_string()]);
+    args.extend(lab.args());
+    let mut json_args = args.clone();
+    json_args.extend(strings(&["--format", "json"]));
+    let run = doctor(&json_args);
+    let reports = run.json_lines();
+    assert_eq!(reports.len(), 3 + piece_lines.len(), "{}", run.stdout);
+    // The folded token is one target, probed at its amurl, and healthy.
+    assert_eq!(reports[0]["target"]["amurl"], amurl(&server).as_str());
+    assert_eq!(verdict_of(&reports[0]), "healthy");
+    assert_eq!(verdict_of(&reports[1]), "healthy");
+    let first_piece_line = fold(&token, 64).lines().count() + 2;
+    for (n, report) in reports[2..2 + piece_lines.len()].iter().enumerate() {
+        assert_eq!(verdict_of(report), "token.input");
+        assert_eq!(
+            summary(report, "token.input"),
+            format!(
+                "line {} of the batch list is part of a token folded over several lines, \
+                 not a target: it was neither checked nor shown",
+                first_piece_line + n
+            )
+        );
+        assert_eq!(
+            check(report, "token.input")["details"]["looks_like"],
+            "jwt-fragment"
+        );
+    }
+    assert_eq!(verdict_of(reports.last().expect("last")), "healthy");
+    assert_eq!(
+        run.code, 10,
+        "the first target that is not healthy is a piece"
+    );
+
+    let shown = every_format(&args).to_lowercase();
+    for piece in &piece_lines {
+        assert!(!shown.contains(&piece.to_lowercase()), "a piece was shown");
+    }
+    for line in fold(&token, 64).lines() {
+        assert!(!shown.contains(&line.to_lowercase()), "the token was shown");
+    }
+    let queries = lab.dns.queries();
+    assert!(
+        queries.iter().all(|q| q.to_lowercase().starts_with(HOST)),
+        "only the amurl's host is looked up: {queries:?}"
+    );
+
+    // diagnose reads the list the same way: no piece reaches token.input.
+    let mut args = strings(&[
+        "diagnose",
+        "--batch",
+        &list.path().display().to_string(),
+        "--format",
+        "json",
+    ]);
+    args.extend(lab.args());
+    let run = doctor(&args);
+    assert_eq!(run.json_lines().len(), 3 + piece_lines.len());
+    for piece in &piece_lines {
+        assert!(!run.stdout.contains(piece), "diagnose showed a piece");
+    }
+}
+
+/// `text` as Windows PowerShell 5.1's `>` saves it: UTF-16 LE with a BOM.
+fn utf16le(text: &str) -> Vec<u8> {
+    let mut bytes = vec![0xFF, 0xFE];
+    bytes.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    bytes
+}
+
+#[test]
+fn a_list_saved_by_windows_powershell_is_read_from_a_file_and_from_stdin() {
+    let lab = Lab::new();
+    let server = lab.healthy_exchange();
+    let token = token_for(auth_cert(), &amurl(&server), "user-1");
+    let text = format!(
+        "# saved with > in PowerShell 5.1\r\n{}\r\n{HOST}:{}\r\n{token}\r\n",
+        amurl(&server),
+        server.port()
+    );
+    let list = NamedTempFile::new().expect("list");
+    std::fs::write(list.path(), utf16le(&text)).expect("write");
+    let check = |stdout: &[u8]| {
+        let stdout = String::from_utf8_lossy(stdout);
+        let reports: Vec<Value> = stdout
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("JSON line"))
+            .collect();
+        assert_eq!(reports.len(), 3, "{stdout}");
+        for report in &reports {
+            assert_eq!(report["target"]["amurl"], amurl(&server).as_str());
+            assert_eq!(verdict_of(report), "healthy", "{report}");
+        }
+        assert_eq!(user_of(&reports[2]), "user-1");
+    };
+    let mut args = strings(&["probe", "--format", "json", "--batch"]);
+    args.push(list.path().display().to_string());
+    args.extend(lab.args());
+    let run = doctor(&args);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    check(run.stdout.as_bytes());
+
+    let mut args = strings(&["probe", "--format", "json", "--batch", "-"]);
+    args.extend(lab.args());
+    let output = assert_cmd::Command::new(env!("CARGO_BIN_EXE_idtoken-doctor"))
+        .args(&args)
+        .env("NO_COLOR", "1")
+        .write_stdin(utf16le(&text))
+        .timeout(Duration::from_secs(60))
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(0));
+    check(&output.stdout);
+}
+
+#[test]
+fn a_target_and_a_batch_together_are_a_usage_error() {
+    let run = doctor([
+        "diagnose",
+        "eyJhbGciOiJSUzI1NiJ9.eyJhIjoxfQ.c2ln",
+        "--batch",
+        "/nonexistent/tokens.txt",
+    ]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("not both"), "{}", run.stderr);
+    assert!(!run.stderr.contains("eyJhbGci"), "{}", run.stderr);
 }

@@ -19,6 +19,16 @@ use super::output::{emit, render_all};
 
 const DECODE_STAGES: &[Stage] = &[Stage::Token];
 const KEYS_STAGES: &[Stage] = &[Stage::Token, Stage::Metadata, Stage::Key];
+/// What a target of `probe --batch` may cover: a token's link, then the network.
+const PROBE_BATCH_STAGES: &[Stage] = &[
+    Stage::Token,
+    Stage::Dns,
+    Stage::Tcp,
+    Stage::Tls,
+    Stage::Http,
+    Stage::Metadata,
+    Stage::Ews,
+];
 
 fn settings(
     output: &OutputArgs,
@@ -185,19 +195,46 @@ pub(super) fn probe_one(
     report
 }
 
+/// The progress line of a batch: `N/TOTAL done` when the list is a file
+/// (counted first, offline), `N done` for standard input.
+fn batch_progress(list: &str, format: crate::cli::Format) -> Progress {
+    let progress = Progress::for_batch(format);
+    if progress.is_shown() {
+        if let Some(total) = batch::count_targets(list) {
+            progress.set_total(total);
+        }
+    }
+    progress
+}
+
 /// `probe TARGET`: fetch the metadata the way SSI does.
 pub fn probe(args: &ProbeArgs) -> Result<i32, UsageError> {
     let net = NetSettings::from_args(&args.net)?;
     let settings = settings(&args.output, args.audience.as_ref(), Some(net))?;
     let cache = Cache::default();
-    let progress = Progress::for_terminal(args.output.format);
     if let Some(list) = &args.batch.batch {
-        let targets = batch::read_targets(list)?;
-        let reports = batch::run_all(&targets, args.batch.jobs, |t| {
+        if args.target.is_some() {
+            return Err(UsageError(
+                "probe: give either TARGET or --batch FILE, not both (put TARGET in the list)"
+                    .to_string(),
+            ));
+        }
+        let progress = batch_progress(list, args.output.format);
+        let job = batch::Job {
+            source: list,
+            jobs: args.batch.jobs,
+            command: "probe",
+            stages: PROBE_BATCH_STAGES,
+            settings: &settings,
+            progress: &progress,
+        };
+        let code = batch::run(&job, &args.output, |t| {
             probe_one(t, &settings, &cache, &progress)
         });
-        return Ok(finish(reports, &args.output, &progress, true));
+        progress.finish();
+        return code;
     }
+    let progress = Progress::for_terminal(args.output.format);
     let arg = args.target.as_deref().unwrap_or("-");
     let text = if arg == "-" || arg.starts_with('@') {
         read_token(Some(arg))?
@@ -328,15 +365,32 @@ pub fn diagnose(args: &DiagnoseArgs) -> Result<i32, UsageError> {
     let net = NetSettings::from_args(&args.net)?;
     let settings = settings(&args.output, args.audience.as_ref(), Some(net))?;
     let cache = Cache::default();
-    let progress = Progress::for_terminal(args.output.format);
     let probe_ews = true;
     if let Some(list) = &args.batch.batch {
-        let targets = batch::read_targets(list)?;
-        let reports = batch::run_all(&targets, args.batch.jobs, |t| {
-            token_chain("diagnose", t, &settings, &source, true, &cache, &progress)
+        if args.token.is_some() {
+            return Err(UsageError(
+                "diagnose: give either a TOKEN or --batch FILE, not both (put the token in the list)"
+                    .to_string(),
+            ));
+        }
+        let progress = batch_progress(list, args.output.format);
+        let job = batch::Job {
+            source: list,
+            jobs: args.batch.jobs,
+            command: "diagnose",
+            stages: &Stage::ALL,
+            settings: &settings,
+            progress: &progress,
+        };
+        let code = batch::run(&job, &args.output, |t| {
+            token_chain(
+                "diagnose", t, &settings, &source, probe_ews, &cache, &progress,
+            )
         });
-        return Ok(finish(reports, &args.output, &progress, true));
+        progress.finish();
+        return code;
     }
+    let progress = Progress::for_terminal(args.output.format);
     let text = read_token(args.token.as_deref())?;
     Ok(finish(
         vec![token_chain(

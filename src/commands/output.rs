@@ -7,9 +7,9 @@ use std::io::{self, IsTerminal, Write};
 use std::path::Path;
 use std::sync::{Mutex, OnceLock};
 
-use crate::cli::{ColorChoice, Format, OutputArgs};
+use crate::cli::{ColorChoice, OutputArgs};
 use crate::render::{self, RenderOptions};
-use crate::report::{Report, Verdict};
+use crate::report::Report;
 use crate::settings::UsageError;
 
 /// The `--output FILE` of this run, once opened: every report goes there.
@@ -48,6 +48,12 @@ pub fn io_problem(error: &io::Error) -> &'static str {
 /// Writes `text` to `--output FILE` when one was given, else to standard
 /// output; a reader that went away (`| head`) is not an error.
 pub fn emit(text: &str) {
+    write_out(text);
+}
+
+/// [`emit`], saying whether the output can still be written to: `false` once
+/// the reader went away or writing failed, so that a batch can stop early.
+pub fn write_out(text: &str) -> bool {
     let result = match OUTPUT_FILE.get() {
         Some(file) => {
             let mut file = file.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -58,9 +64,13 @@ pub fn emit(text: &str) {
             out.write_all(text.as_bytes()).and_then(|_| out.flush())
         }
     };
-    if let Err(e) = result {
-        if e.kind() != io::ErrorKind::BrokenPipe {
-            complain(&format!("cannot write the report ({})", io_problem(&e)));
+    match result {
+        Ok(()) => true,
+        Err(e) => {
+            if e.kind() != io::ErrorKind::BrokenPipe {
+                complain(&format!("cannot write the report ({})", io_problem(&e)));
+            }
+            false
         }
     }
 }
@@ -127,41 +137,12 @@ pub fn options(output: &OutputArgs) -> RenderOptions {
     }
 }
 
-/// Renders reports in the chosen format (redacted under `--redact`); a human
-/// batch ends with a summary table.
+/// Renders reports in the chosen format (redacted under `--redact`). A batch
+/// is written as it goes instead (`batch::run`).
 pub fn render_all(reports: &mut [Report], output: &OutputArgs, batch: bool) -> String {
     if output.redact {
         reports.iter_mut().for_each(render::redact);
     }
     let opts = options(output);
-    let mut text = render::render_reports(reports, output.format, batch, &opts);
-    if batch && output.format == Format::Human {
-        text.push_str(&summary_table(reports));
-    }
-    text
-}
-
-/// One line per target: its position, what it pointed at, and its verdict.
-fn summary_table(reports: &[Report]) -> String {
-    let mut out = format!("\nSummary of {} targets\n", reports.len());
-    for (index, report) in reports.iter().enumerate() {
-        let target = report
-            .target
-            .as_ref()
-            .map(|t| t.amurl.clone())
-            .unwrap_or_else(|| "(no amurl)".to_string());
-        let verdict = match report.verdict() {
-            Verdict::Healthy => "healthy".to_string(),
-            Verdict::Broken { check, .. } => format!("broken at {check}"),
-            Verdict::Inconclusive { check, .. } => format!("inconclusive at {check}"),
-        };
-        out.push_str(&format!(
-            "{:>4}  {:<60}  {:<30}  exit {}\n",
-            index + 1,
-            target,
-            verdict,
-            report.verdict().exit_code()
-        ));
-    }
-    out
+    render::render_reports(reports, output.format, batch, &opts)
 }

@@ -7,13 +7,14 @@ use crate::report::{Check, Report, Status};
 
 /// Renders the reports (one per target, in input order) as one JUnit XML
 /// document: `<testsuites>` holding a `<testsuite>` per report, named after the
-/// target host (the command when there is no target), and a `<testcase>` per
+/// target's amurl (the command when there is no target), and a `<testcase>` per
 /// check with `classname` the stage and `name` the check id.
 ///
 /// A fail, and a warn under `--strict`, is a `<failure>` whose message is the
 /// summary and whose text is the remedy; a skip is `<skipped>` with its reason;
 /// the facts go to the test case's `<system-out>`. The verdict and exit code are
-/// suite properties. Durations are not measured per check, so `time` is 0.
+/// suite properties. Durations are not measured per check, so a test case's
+/// `time` is 0; a suite's is the wall time given by a batch ([`suite`]), 0 here.
 ///
 /// Whatever the report holds is escaped, and characters XML 1.0 forbids (most
 /// control characters) are written as visible escapes such as `\u{1}`, so the
@@ -28,16 +29,52 @@ pub fn junit(reports: &[Report], opts: &RenderOptions) -> String {
             errors: sum.errors + s.errors,
             skipped: sum.skipped + s.skipped,
         });
-    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let mut out = String::from(XML_DECLARATION);
     out.push_str(&format!(
         "<testsuites name=\"idtoken-doctor\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"0\">\n",
         total.tests, total.failures, total.errors, total.skipped
     ));
     for (report, counts) in reports.iter().zip(&suites) {
-        write_suite(&mut out, report, counts, opts);
+        let name = report
+            .target
+            .as_ref()
+            .map_or(report.command, |t| t.amurl.as_str());
+        write_suite(&mut out, report, counts, name, 0.0, opts);
     }
-    out.push_str("</testsuites>\n");
+    out.push_str(CLOSE);
     out
+}
+
+const XML_DECLARATION: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+const CLOSE: &str = "</testsuites>\n";
+
+/// The start of a JUnit document whose suites are written one by one as a
+/// batch finishes them ([`suite`]), then closed by [`close`]. The totals are
+/// not known before the end, so `<testsuites>` carries none: CI systems add
+/// up the suites.
+pub fn open() -> String {
+    format!("{XML_DECLARATION}<testsuites name=\"idtoken-doctor\">\n")
+}
+
+/// One `<testsuite>` for a batch target: named `name` (distinct within the
+/// batch: the caller adds the batch line to a name seen before), with `time`
+/// the target's wall time in seconds.
+pub fn suite(report: &Report, name: &str, seconds: f64, opts: &RenderOptions) -> String {
+    let mut out = String::new();
+    write_suite(
+        &mut out,
+        report,
+        &SuiteCounts::of(report),
+        name,
+        seconds,
+        opts,
+    );
+    out
+}
+
+/// The end of a document begun by [`open`].
+pub fn close() -> String {
+    CLOSE.to_string()
 }
 
 /// The counts a `<testsuite>` declares.
@@ -64,21 +101,25 @@ impl SuiteCounts {
     }
 }
 
-fn write_suite(out: &mut String, report: &Report, counts: &SuiteCounts, opts: &RenderOptions) {
-    let name = report
-        .target
-        .as_ref()
-        .map_or(report.command, |t| t.host.as_str());
+fn write_suite(
+    out: &mut String,
+    report: &Report,
+    counts: &SuiteCounts,
+    name: &str,
+    seconds: f64,
+    opts: &RenderOptions,
+) {
     let timestamp = crate::clock::rfc3339(report.evaluated_at);
     // The JUnit schema's timestamp has no zone designator; the instant is UTC.
     let timestamp = timestamp.trim_end_matches('Z');
     out.push_str(&format!(
-        "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"0\" timestamp=\"{}\">\n",
+        "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{:.3}\" timestamp=\"{}\">\n",
         attr(name),
         counts.tests,
         counts.failures,
         counts.errors,
         counts.skipped,
+        seconds.max(0.0),
         attr(timestamp)
     ));
 
@@ -247,7 +288,10 @@ mod tests {
         assert_eq!(root.tag_name().name(), "testsuites");
         let suites: Vec<_> = children(root, "testsuite").collect();
         assert_eq!(suites.len(), 2);
-        assert_eq!(attribute(suites[0], "name"), "mail.contoso.com");
+        assert_eq!(
+            attribute(suites[0], "name"),
+            "https://mail.contoso.com/autodiscover/metadata/json/1"
+        );
         assert_eq!(attribute(suites[1], "name"), "decode");
 
         let mut total_tests = 0;
@@ -426,6 +470,29 @@ mod tests {
             text("x]]>y\tz\n\u{0}\u{fffe}"),
             "x]]&gt;y\tz\n\\u{0}\\u{fffe}"
         );
+    }
+
+    #[test]
+    fn a_streamed_document_is_whole_with_names_and_times() {
+        let opts = RenderOptions::default();
+        let xml = format!(
+            "{}{}{}{}",
+            open(),
+            suite(&fixtures::healthy(), "mail.contoso.com", 1.25, &opts),
+            suite(
+                &fixtures::broken_at_tls(),
+                "mail.contoso.com #4",
+                0.0004,
+                &opts
+            ),
+            close()
+        );
+        let doc = parse(&xml);
+        let suites: Vec<_> = children(doc.root_element(), "testsuite").collect();
+        let names: Vec<&str> = suites.iter().map(|s| attribute(*s, "name")).collect();
+        assert_eq!(names, vec!["mail.contoso.com", "mail.contoso.com #4"]);
+        let times: Vec<&str> = suites.iter().map(|s| attribute(*s, "time")).collect();
+        assert_eq!(times, vec!["1.250", "0.000"]);
     }
 
     #[test]

@@ -11,12 +11,13 @@
 //! cells cannot break a Markdown table, and the XML is always well-formed.
 
 mod ascii;
+pub mod batch;
 mod facts;
 #[cfg(test)]
 mod fixtures;
 mod human;
 mod json;
-mod junit;
+pub mod junit;
 mod markdown;
 pub mod prometheus;
 pub mod redact;
@@ -168,7 +169,13 @@ pub fn render_reports(
     batch: bool,
     opts: &RenderOptions,
 ) -> String {
-    let text = render_plain(reports, format, batch, opts);
+    ascii_where_asked(render_plain(reports, format, batch, opts), format, opts)
+}
+
+/// `text` in `format` as it must reach the reader: under `opts.ascii`, every
+/// character outside ASCII written in a form the format reads back unchanged
+/// (a batch writes its pieces through this too). ASCII text comes back as is.
+pub fn ascii_where_asked(text: String, format: Format, opts: &RenderOptions) -> String {
     if !opts.ascii {
         return text;
     }
