@@ -734,6 +734,6 @@ fn a_target_and_a_batch_together_are_a_usage_error() {
         "/nonexistent/tokens.txt",
     ]);
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("not both"), "{}", run.stderr);
+    assert!(run.stderr.contains("--batch"), "{}", run.stderr);
     assert!(!run.stderr.contains("eyJhbGci"), "{}", run.stderr);
 }

@@ -213,12 +213,6 @@ pub fn probe(args: &ProbeArgs) -> Result<i32, UsageError> {
     let settings = settings(&args.output, args.audience.as_ref(), Some(net))?;
     let cache = Cache::default();
     if let Some(list) = &args.batch.batch {
-        if args.target.is_some() {
-            return Err(UsageError(
-                "probe: give either TARGET or --batch FILE, not both (put TARGET in the list)"
-                    .to_string(),
-            ));
-        }
         let progress = batch_progress(list, args.output.format);
         let job = batch::Job {
             source: list,
@@ -367,12 +361,6 @@ pub fn diagnose(args: &DiagnoseArgs) -> Result<i32, UsageError> {
     let cache = Cache::default();
     let probe_ews = true;
     if let Some(list) = &args.batch.batch {
-        if args.token.is_some() {
-            return Err(UsageError(
-                "diagnose: give either a TOKEN or --batch FILE, not both (put the token in the list)"
-                    .to_string(),
-            ));
-        }
         let progress = batch_progress(list, args.output.format);
         let job = batch::Job {
             source: list,
