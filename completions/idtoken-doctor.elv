@@ -166,3 +166,4 @@ set edit:completion:arg-completer[idtoken-doctor] = {|@words|
     ]
     $completions[$command]
 }
+set edit:completion:arg-completer[idtoken-doctor.exe] = $edit:completion:arg-completer[idtoken-doctor]

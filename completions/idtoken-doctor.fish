@@ -150,3 +150,4 @@ complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand help; and 
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand help; and not __fish_seen_subcommand_from decode probe keys diagnose ssi-ips demo completions help" -f -a "demo" -d 'Run `diagnose` against an in-process server on 127.0.0.1, one scenario per broken link'
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand help; and not __fish_seen_subcommand_from decode probe keys diagnose ssi-ips demo completions help" -f -a "completions" -d 'Print a shell completion script to standard output'
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand help; and not __fish_seen_subcommand_from decode probe keys diagnose ssi-ips demo completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c idtoken-doctor.exe -w idtoken-doctor
