@@ -720,7 +720,12 @@ mod tests {
         assert!(matches!(err, InputError::File { .. }));
         let message = err.to_string();
         assert!(message.contains("/nonexistent/dir/token.jwt"), "{message}");
-        assert!(message.contains("No such file"), "{message}");
+        // The system's own reason ("No such file or directory" on Linux, "The
+        // system cannot find the path specified" on Windows).
+        let reason = std::fs::read("/nonexistent/dir/token.jwt")
+            .expect_err("missing")
+            .to_string();
+        assert!(message.contains(&reason), "{message} lacks {reason}");
     }
 
     #[test]
