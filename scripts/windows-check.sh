@@ -62,7 +62,7 @@ encode() {
 wineservers_of() {
   local pid
   for pid in $(pgrep -f wineserver); do
-    tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | grep -qxF "WINEPREFIX=$1" && echo "$pid"
+    tr '\0' '\n' 2>/dev/null <"/proc/$pid/environ" | grep -qxF "WINEPREFIX=$1" && echo "$pid"
   done
   return 0
 }
