@@ -2,7 +2,7 @@
 using namespace System.Management.Automation
 using namespace System.Management.Automation.Language
 
-Register-ArgumentCompleter -Native -CommandName 'idtoken-doctor' -ScriptBlock {
+Register-ArgumentCompleter -Native -CommandName 'idtoken-doctor', 'idtoken-doctor.exe', '.\idtoken-doctor.exe' -ScriptBlock {
     param($wordToComplete, $commandAst, $cursorPosition)
 
     $commandElements = $commandAst.CommandElements

@@ -586,7 +586,7 @@ _idtoken__doctor() {
 }
 
 if [[ "${BASH_VERSINFO[0]}" -eq 4 && "${BASH_VERSINFO[1]}" -ge 4 || "${BASH_VERSINFO[0]}" -gt 4 ]]; then
-    complete -F _idtoken__doctor -o nosort -o bashdefault -o default idtoken-doctor
+    complete -F _idtoken__doctor -o nosort -o bashdefault -o default idtoken-doctor idtoken-doctor.exe
 else
-    complete -F _idtoken__doctor -o bashdefault -o default idtoken-doctor
+    complete -F _idtoken__doctor -o bashdefault -o default idtoken-doctor idtoken-doctor.exe
 fi

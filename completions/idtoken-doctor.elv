@@ -207,3 +207,4 @@ set edit:completion:arg-completer[idtoken-doctor] = {|@words|
     ]
     $completions[$command]
 }
+set edit:completion:arg-completer[idtoken-doctor.exe] = $edit:completion:arg-completer[idtoken-doctor]

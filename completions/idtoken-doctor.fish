@@ -185,3 +185,4 @@ complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand help; and 
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand help; and not __fish_seen_subcommand_from decode probe keys diagnose ssi-ips demo completions serve help" -f -a "completions" -d 'Print a shell completion script to standard output'
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand help; and not __fish_seen_subcommand_from decode probe keys diagnose ssi-ips demo completions serve help" -f -a "serve" -d 'A Prometheus exporter: `GET /probe?target=AMURL|HOST` runs `probe` and answers its metrics'
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand help; and not __fish_seen_subcommand_from decode probe keys diagnose ssi-ips demo completions serve help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c idtoken-doctor.exe -w idtoken-doctor

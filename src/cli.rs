@@ -28,9 +28,9 @@ macro_rules! exit_codes_help {
     version,
     long_version = LONG_VERSION,
     propagate_version = true,
-    after_help = "Start with `idtoken-doctor diagnose @token.txt`, or `idtoken-doctor demo --list` to see every broken link without a network.",
+    after_help = "Start with `idtoken-doctor diagnose @token.txt` (in PowerShell `idtoken-doctor diagnose '@token.txt'`: a bare @ is PowerShell's splat operator), or `idtoken-doctor demo --list` to see every broken link without a network.",
     after_long_help = concat!(
-        "Start with `idtoken-doctor diagnose @token.txt`, or `idtoken-doctor demo --list` to see every broken link without a network.\n\n",
+        "Start with `idtoken-doctor diagnose @token.txt` (in PowerShell `idtoken-doctor diagnose '@token.txt'`: a bare @ is PowerShell's splat operator), or `idtoken-doctor demo --list` to see every broken link without a network.\n\n",
         exit_codes_help!()
     )
 )]
@@ -45,28 +45,28 @@ pub struct Cli {
 pub enum Command {
     /// Decode a token offline: header, claims, appctx, lifetime, unique id.
     #[command(
-        after_help = "Examples:\n  idtoken-doctor decode eyJ0eXAiOi...\n  idtoken-doctor decode @token.txt --now 2024-05-01T10:00:00Z\n  Get-Clipboard | idtoken-doctor decode -        (PowerShell)"
+        after_help = "Examples:\n  idtoken-doctor decode eyJ0eXAiOi...\n  idtoken-doctor decode @token.txt --now 2024-05-01T10:00:00Z\n  idtoken-doctor decode '@token.txt'             (PowerShell: quote @PATH)\n  Get-Clipboard | idtoken-doctor decode -        (PowerShell)"
     )]
     Decode(DecodeArgs),
     /// Fetch the metadata document the way SSI does: dns, tcp, tls, http, metadata, ews.
     #[command(
-        after_help = "Examples:\n  idtoken-doctor probe mail.contoso.com\n  idtoken-doctor probe https://mail.contoso.com/autodiscover/metadata/json/1 --format markdown\n  idtoken-doctor probe @token.txt --allow-private     (from inside the network)",
+        after_help = "Examples:\n  idtoken-doctor probe mail.contoso.com\n  idtoken-doctor probe https://mail.contoso.com/autodiscover/metadata/json/1 --format markdown\n  idtoken-doctor probe @token.txt --allow-private     (from inside the network)\n  idtoken-doctor probe '@token.txt' --allow-private   (the same in PowerShell: quote @PATH)",
         after_long_help = concat!(
-            "Examples:\n  idtoken-doctor probe mail.contoso.com\n  idtoken-doctor probe https://mail.contoso.com/autodiscover/metadata/json/1 --format markdown\n  idtoken-doctor probe @token.txt --allow-private     (from inside the network)\n  idtoken-doctor probe mail.contoso.com --proxy http://user:password@proxy:3128\n  idtoken-doctor probe mail.contoso.com --dns-server https://dns.example/dns-query\n\n",
+            "Examples:\n  idtoken-doctor probe mail.contoso.com\n  idtoken-doctor probe https://mail.contoso.com/autodiscover/metadata/json/1 --format markdown\n  idtoken-doctor probe @token.txt --allow-private     (from inside the network)\n  idtoken-doctor probe '@token.txt' --allow-private   (the same in PowerShell: quote @PATH)\n  idtoken-doctor probe mail.contoso.com --proxy http://user:password@proxy:3128\n  idtoken-doctor probe mail.contoso.com --dns-server https://dns.example/dns-query\n\n",
             exit_codes_help!()
         )
     )]
     Probe(ProbeArgs),
     /// Match the token's x5t against the metadata keys and verify its signature.
     #[command(
-        after_help = "Examples:\n  idtoken-doctor keys @token.txt --metadata saved-metadata.json   (offline)\n  idtoken-doctor keys @token.txt                                   (fetches the amurl)"
+        after_help = "Examples:\n  idtoken-doctor keys @token.txt --metadata saved-metadata.json   (offline)\n  idtoken-doctor keys @token.txt                                   (fetches the amurl)\n  idtoken-doctor keys '@token.txt' --metadata saved-metadata.json (PowerShell: quote @PATH)"
     )]
     Keys(KeysArgs),
     /// Walk the whole chain for a token and give one verdict.
     #[command(
-        after_help = "Examples:\n  idtoken-doctor diagnose @token.txt\n  idtoken-doctor diagnose @token.txt --format markdown > ticket.md\n  idtoken-doctor diagnose --batch tokens.txt --format junit > report.xml",
+        after_help = "Examples:\n  idtoken-doctor diagnose @token.txt\n  idtoken-doctor diagnose '@token.txt'                 (PowerShell: quote @PATH)\n  idtoken-doctor diagnose @token.txt --format markdown > ticket.md\n  idtoken-doctor diagnose --batch tokens.txt --format junit > report.xml",
         after_long_help = concat!(
-            "Examples:\n  idtoken-doctor diagnose @token.txt\n  idtoken-doctor diagnose @token.txt --format markdown > ticket.md\n  idtoken-doctor diagnose --batch tokens.txt --format junit > report.xml\n\n",
+            "Examples:\n  idtoken-doctor diagnose @token.txt\n  idtoken-doctor diagnose '@token.txt'                 (PowerShell: quote @PATH)\n  idtoken-doctor diagnose @token.txt --format markdown > ticket.md\n  idtoken-doctor diagnose --batch tokens.txt --format junit > report.xml\n\n",
             exit_codes_help!()
         )
     )]
@@ -220,6 +220,8 @@ pub struct BatchArgs {
 #[derive(Debug, Clone, Args)]
 pub struct DecodeArgs {
     /// The token: text, `-` for standard input, `@PATH` for a file (default: piped standard input).
+    ///
+    /// In PowerShell quote it, `'@token.txt'`: a bare `@` is PowerShell's splat operator.
     pub token: Option<String>,
     /// The add-in URL that `aud` must equal.
     #[arg(long, value_name = "URL")]
@@ -233,6 +235,8 @@ pub struct DecodeArgs {
 #[derive(Debug, Clone, Args)]
 pub struct ProbeArgs {
     /// An amurl, a bare host name, or a token (its amurl is probed); `@PATH` and `-` read a token.
+    ///
+    /// In PowerShell quote it, `'@token.txt'`: a bare `@` is PowerShell's splat operator.
     #[arg(required_unless_present = "batch", conflicts_with = "batch")]
     pub target: Option<String>,
     /// The add-in URL that `aud` must equal (when TARGET is a token).
@@ -253,6 +257,8 @@ pub struct ProbeArgs {
 #[derive(Debug, Clone, Args)]
 pub struct KeysArgs {
     /// The token: text, `-` for standard input, `@PATH` for a file (default: piped standard input).
+    ///
+    /// In PowerShell quote it, `'@token.txt'`: a bare `@` is PowerShell's splat operator.
     pub token: Option<String>,
     /// A saved metadata document (offline) or a URL to fetch instead of the amurl.
     #[arg(long, value_name = "FILE|URL")]
@@ -272,6 +278,8 @@ pub struct KeysArgs {
 #[derive(Debug, Clone, Args)]
 pub struct DiagnoseArgs {
     /// The token: text, `-` for standard input, `@PATH` for a file (default: piped standard input).
+    ///
+    /// In PowerShell quote it, `'@token.txt'`: a bare `@` is PowerShell's splat operator.
     #[arg(conflicts_with = "batch")]
     pub token: Option<String>,
     /// A saved metadata document or a URL to use instead of fetching the amurl.

@@ -332,6 +332,7 @@ fn dns_split_horizon_is_skipped_with_a_reason_without_the_system_resolver() {
 
 /// A name this machine's hosts file maps to an IPv4 loopback address: the
 /// system resolver answers it from the file, without a DNS query.
+#[cfg(unix)]
 fn hosts_file_loopback_name() -> Option<String> {
     let text = std::fs::read_to_string("/etc/hosts").ok()?;
     text.lines()
@@ -346,6 +347,11 @@ fn hosts_file_loopback_name() -> Option<String> {
         .map(str::to_string)
 }
 
+// Unix only: it pins a name through `/etc/hosts`. On Windows the tool reads
+// `%SystemRoot%\System32\drivers\etc\hosts` instead, which a test cannot
+// write without administrator rights (and under wine the system resolver is
+// still Linux's, reading `/etc/hosts`).
+#[cfg(unix)]
 #[test]
 fn dns_split_horizon_warns_when_the_hosts_file_pins_the_host_elsewhere() {
     // The system resolver may be asked only about a name the hosts file

@@ -80,3 +80,40 @@ fn json_report_doc_is_current() {
     assert!(md.contains("\"checks\""));
     check_current(&root().join("docs/json-report.md"), md.as_bytes());
 }
+
+/// `@` is PowerShell's splat operator: wherever help or a man page shows
+/// `@PATH` or `@token.txt`, it shows the quoted PowerShell form too.
+#[test]
+fn every_at_path_in_help_shows_the_powershell_form() {
+    let mut command = Cli::command();
+    command.build();
+    let mut helps = vec![(
+        "idtoken-doctor".to_string(),
+        command.render_long_help().to_string(),
+    )];
+    for sub in command.get_subcommands_mut() {
+        helps.push((
+            sub.get_name().to_string(),
+            sub.render_long_help().to_string(),
+        ));
+    }
+    let mut checked = 0;
+    for (name, help) in helps {
+        if help.contains("@PATH") || help.contains(" @token.txt") {
+            assert!(help.contains("'@token.txt'"), "`{name} --help`:\n{help}");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 5, "only {checked} help texts show @PATH");
+    for entry in std::fs::read_dir(root().join("docs/man")).expect("docs/man") {
+        let path = entry.expect("an entry").path();
+        let page = std::fs::read_to_string(&path).expect("a man page");
+        if page.contains("@PATH") || page.contains("@token.txt") {
+            assert!(
+                page.contains(r"\*(Aq@token.txt\*(Aq"),
+                "{} shows @PATH without '@token.txt'",
+                path.display()
+            );
+        }
+    }
+}

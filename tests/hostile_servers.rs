@@ -4,6 +4,11 @@
 //!
 //! Figures (wall time, peak RSS) are printed on lines starting `[figures]`;
 //! `cargo test --test hostile_servers -- --nocapture` shows them.
+//!
+//! Linux only: peak memory is read through ptrace and `/proc` (see
+//! `hostile_support`), and the wall-time bounds are the contract's on a real
+//! kernel, not under an emulation layer such as wine.
+#![cfg(target_os = "linux")]
 
 mod hostile_support;
 

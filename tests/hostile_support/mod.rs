@@ -57,7 +57,8 @@ pub struct Run {
     pub stderr: String,
     /// From spawn to exit.
     pub wall: Duration,
-    /// The child's peak resident memory, KiB (`ru_maxrss` from `wait4`).
+    /// The child's peak resident memory, KiB (`VmHWM` at its exit stop;
+    /// `u64::MAX` when unknown: killed, or not on Linux).
     pub peak_rss_kib: u64,
     /// Whether the watchdog had to kill it.
     pub killed: bool,
@@ -96,8 +97,6 @@ impl Run {
 /// The environment is cleaned of what could change the run: the tool's own
 /// variables, proxies, colour.
 pub fn run(args: &[String], stdin: Option<&str>, kill_after: Duration) -> Run {
-    use std::os::unix::process::CommandExt as _;
-
     let mut command = Command::new(BIN);
     command
         .args(args)
@@ -121,20 +120,10 @@ pub fn run(args: &[String], stdin: Option<&str>, kill_after: Duration) -> Run {
     ] {
         command.env_remove(name);
     }
-    // SAFETY: ptrace(PTRACE_TRACEME) is a single system call, safe between
-    // fork and exec; it makes the child stop at its exec and on its way out.
-    unsafe {
-        command.pre_exec(|| {
-            let null = std::ptr::null_mut::<libc::c_void>();
-            if libc::ptrace(libc::PTRACE_TRACEME, 0, null, null) == -1 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
+    #[cfg(target_os = "linux")]
+    trace_me(&mut command);
     let started = Instant::now();
     let mut child = command.spawn().expect("spawn idtoken-doctor");
-    let pid = libc::pid_t::try_from(child.id()).expect("pid fits pid_t");
     let feeder = match (child.stdin.take(), stdin) {
         (Some(mut pipe), Some(text)) => {
             let text = text.to_string();
@@ -147,7 +136,54 @@ pub fn run(args: &[String], stdin: Option<&str>, kill_after: Duration) -> Run {
     };
     let stdout = drain(child.stdout.take().expect("stdout piped"));
     let stderr = drain(child.stderr.take().expect("stderr piped"));
+    let end = finish(&mut child, started, kill_after);
+    let wall = started.elapsed();
+    // The child is reaped; std's `Child` never waits when dropped.
+    drop(child);
+    if let Some(feeder) = feeder {
+        let _ = feeder.join();
+    }
+    Run {
+        code: end.code,
+        stdout: stdout.join().expect("stdout reader"),
+        stderr: stderr.join().expect("stderr reader"),
+        wall,
+        peak_rss_kib: end.peak_rss_kib,
+        killed: end.killed,
+    }
+}
 
+/// How a child ended.
+struct End {
+    code: Option<i32>,
+    killed: bool,
+    /// `u64::MAX` when unknown.
+    peak_rss_kib: u64,
+}
+
+/// Makes the child stop at its exec and on its way out, for [`finish`] to
+/// read its peak memory there.
+#[cfg(target_os = "linux")]
+fn trace_me(command: &mut Command) {
+    use std::os::unix::process::CommandExt as _;
+
+    // SAFETY: ptrace(PTRACE_TRACEME) is a single system call, safe between
+    // fork and exec; it makes the child stop at its exec and on its way out.
+    unsafe {
+        command.pre_exec(|| {
+            let null = std::ptr::null_mut::<libc::c_void>();
+            if libc::ptrace(libc::PTRACE_TRACEME, 0, null, null) == -1 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+}
+
+/// Waits for the traced child, reading its peak memory at the exit stop.
+#[cfg(target_os = "linux")]
+fn finish(child: &mut std::process::Child, started: Instant, kill_after: Duration) -> End {
+    let pid = libc::pid_t::try_from(child.id()).expect("pid fits pid_t");
     let mut tracer = Tracer {
         pid,
         started,
@@ -157,31 +193,44 @@ pub fn run(args: &[String], stdin: Option<&str>, kill_after: Duration) -> Run {
         peak_at_exit_kib: None,
     };
     let status = tracer.follow();
-    let wall = started.elapsed();
-    // The child is reaped; std's `Child` never waits when dropped.
-    drop(child);
-    if let Some(feeder) = feeder {
-        let _ = feeder.join();
-    }
-    let code = libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status));
     if !tracer.killed {
         assert!(
             tracer.peak_at_exit_kib.is_some(),
             "the child exited without the exit stop: its peak memory is unknown"
         );
     }
-    Run {
-        code,
-        stdout: stdout.join().expect("stdout reader"),
-        stderr: stderr.join().expect("stderr reader"),
-        wall,
-        peak_rss_kib: tracer.peak_at_exit_kib.unwrap_or(u64::MAX),
+    End {
+        code: libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status)),
         killed: tracer.killed,
+        peak_rss_kib: tracer.peak_at_exit_kib.unwrap_or(u64::MAX),
+    }
+}
+
+/// Waits for the child, killing it when late. Peak memory is measured on
+/// Linux only (ptrace and `/proc`): elsewhere it is unknown, and the tests
+/// that bound it (`hostile_servers`) are Linux-only.
+#[cfg(not(target_os = "linux"))]
+fn finish(child: &mut std::process::Child, started: Instant, kill_after: Duration) -> End {
+    let mut killed = false;
+    loop {
+        if let Some(status) = child.try_wait().expect("wait for the child") {
+            return End {
+                code: status.code().filter(|_| !killed),
+                killed,
+                peak_rss_kib: u64::MAX,
+            };
+        }
+        if started.elapsed() > kill_after && !killed {
+            let _ = child.kill();
+            killed = true;
+        }
+        thread::sleep(Duration::from_millis(1));
     }
 }
 
 /// Follows a child that called `PTRACE_TRACEME`: lets it run, forwards its
 /// signals, reads its peak memory at the exit stop, kills it when late.
+#[cfg(target_os = "linux")]
 struct Tracer {
     pid: libc::pid_t,
     started: Instant,
@@ -191,6 +240,7 @@ struct Tracer {
     peak_at_exit_kib: Option<u64>,
 }
 
+#[cfg(target_os = "linux")]
 impl Tracer {
     /// Returns the wait status of the child's end.
     fn follow(&mut self) -> libc::c_int {
@@ -261,6 +311,7 @@ impl Tracer {
 }
 
 /// `VmHWM` of process `pid`, KiB.
+#[cfg(target_os = "linux")]
 fn vm_hwm_kib(pid: libc::pid_t) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("/proc status");
     status
