@@ -106,7 +106,10 @@ impl Resolver for PinnedResolver {
         let mut resolved = self.empty();
         for addr in &self.addrs {
             // The connector connects to the URL's port; the vetted part is the address.
-            let addr = SocketAddr::new(addr.ip(), port.unwrap_or(self.port));
+            let addr = crate::net::over_its_own_family(SocketAddr::new(
+                addr.ip(),
+                port.unwrap_or(self.port),
+            ));
             if resolved.try_push(addr).is_err() {
                 break;
             }

@@ -382,10 +382,18 @@ pub fn connect_checked(
             io::Error::new(io::ErrorKind::TimedOut, "no time left in the budget"),
         ));
     }
-    let stream = TcpStream::connect_timeout(&addr, timeout)
+    let stream = TcpStream::connect_timeout(&over_its_own_family(addr), timeout)
         .map_err(|e| ConnectError::Io(ConnectFailure::of(&e), e))?;
     no_delay(&stream);
     Ok(stream)
+}
+
+/// `addr` with an IPv4-mapped IPv6 address (`::ffff:192.0.2.1`) turned into
+/// the IPv4 address it stands for. Windows' IPv6 sockets are IPv6-only, so a
+/// connection to the mapped form fails there (WSAENETUNREACH) while the host
+/// is reachable over IPv4; elsewhere the two are the same connection.
+pub fn over_its_own_family(addr: SocketAddr) -> SocketAddr {
+    SocketAddr::new(addr.ip().to_canonical(), addr.port())
 }
 
 /// Turns Nagle's algorithm off. The TLS client's Finished and the request

@@ -198,3 +198,14 @@ fn connections_are_opened_without_nagle() {
     let stream = connect_checked(addr, true, Duration::from_secs(5)).expect("connects");
     assert!(stream.nodelay().expect("reads the option"));
 }
+
+#[test]
+fn an_ipv4_mapped_address_is_connected_over_ipv4() {
+    let mapped: SocketAddr = "[::ffff:192.0.2.7]:443".parse().expect("addr");
+    assert_eq!(
+        over_its_own_family(mapped),
+        "192.0.2.7:443".parse::<SocketAddr>().expect("addr")
+    );
+    let v6: SocketAddr = "[2001:db8::1]:443".parse().expect("addr");
+    assert_eq!(over_its_own_family(v6), v6);
+}
