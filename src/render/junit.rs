@@ -202,8 +202,9 @@ fn escape_xml(value: &str, in_attribute: bool) -> String {
             '\r' => out.push_str("&#13;"),
             '\t' | '\n' => out.push(c),
             // XML 1.0 forbids most C0 controls and U+FFFE/U+FFFF even as
-            // references; C1 controls are allowed but would reach CI logs raw.
-            c if c.is_control() || c == '\u{fffe}' || c == '\u{ffff}' => {
+            // references; C1 controls, bidi and invisible characters are
+            // allowed but would reach CI pages and logs raw.
+            c if crate::text::must_escape(c) || c == '\u{fffe}' || c == '\u{ffff}' => {
                 out.extend(c.escape_default());
             }
             c => out.push(c),
