@@ -5,9 +5,13 @@
 //! string, the unique id, check summaries and details at any depth, notes, the
 //! target, even object keys):
 //!
-//! - the user part of `msexchuid` (the GUID before any `@realm`), in any case;
+//! - the user part of `msexchuid` (the GUID before any `@realm`, or a number),
+//!   in any case, raw or as JSON escapes write it inside the `appctx` string;
 //! - the unique id (amurl followed by `msexchuid`), as a whole;
-//! - e-mail-like values, `local@domain.tld`.
+//! - e-mail-like values, `local@domain.tld`: in any script (`jörg@bücher.de`),
+//!   with an IDNA TLD (`xn--p1ai`), an address literal (`alice@[203.0.113.5]`),
+//!   a quoted local part (`"john doe"@contoso.com`), or the at-sign
+//!   percent-encoded (`alice%40contoso.com`).
 //!
 //! What is kept, because it identifies an organisation or an application and
 //! not a person, and a reader needs it to follow the diagnosis:
