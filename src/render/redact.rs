@@ -401,8 +401,7 @@ fn is_first_party_app_id(local: &str) -> bool {
 /// (`"jane doe"@contoso.com`) is taken whole.
 fn local_start(text: &str, at: usize, floor: usize) -> Option<usize> {
     let before = &text[floor..at];
-    if before.ends_with('"') {
-        let inner = &before[..before.len() - 1];
+    if let Some(inner) = before.strip_suffix('"') {
         let open = inner
             .char_indices()
             .rev()
