@@ -117,6 +117,8 @@ fn redact_survives_wide_whitespace_and_escape_sequences_in_msexchuid() {
     let guid = "430a2c5c-ae2e-4d3c-9a0b-2b8e0f6d7f11";
     for msexchuid in [
         format!("\u{3000}{guid}@contoso.com"),
+        // 37 bytes of wide whitespace: the GUID's length, 36, falls inside a character.
+        format!("\u{3000}{}{guid}@contoso.com", "\u{a0}".repeat(17)),
         format!("\u{a0}{guid}"),
         format!("\u{1b}[31m{guid}\u{7}@contoso.com"),
     ] {
