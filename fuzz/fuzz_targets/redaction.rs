@@ -19,29 +19,30 @@ use libfuzzer_sys::fuzz_target;
 use serde_json::{json, Value};
 use time::OffsetDateTime;
 
-/// Every string of `value` (keys included), pseudonyms blanked out.
-fn strings(value: &Value, out: &mut Vec<String>) {
+/// Every string of `value` (keys included), pseudonyms blanked out with `mark`.
+fn strings(value: &Value, mark: char, out: &mut Vec<String>) {
     match value {
-        Value::String(s) => out.push(blank_pseudonyms(s)),
-        Value::Array(items) => items.iter().for_each(|v| strings(v, out)),
+        Value::String(s) => out.push(blank_pseudonyms(s, mark)),
+        Value::Array(items) => items.iter().for_each(|v| strings(v, mark, out)),
         Value::Object(map) => {
             for (key, child) in map {
-                out.push(blank_pseudonyms(key));
-                strings(child, out);
+                out.push(blank_pseudonyms(key, mark));
+                strings(child, mark, out);
             }
         }
         _ => {}
     }
 }
 
-/// `text` with each `[redacted…]` pseudonym replaced by a NUL, so that what
-/// is left is only what redaction kept.
-fn blank_pseudonyms(text: &str) -> String {
+/// `text` with each `[redacted…]` pseudonym replaced by `mark` (a character
+/// the msexchuid does not hold, so that pseudonyms side by side cannot spell
+/// it), leaving only what redaction kept.
+fn blank_pseudonyms(text: &str, mark: char) -> String {
     let mut out = String::new();
     let mut rest = text;
     while let Some(start) = rest.find("[redacted") {
         out.push_str(&rest[..start]);
-        out.push('\0');
+        out.push(mark);
         rest = match rest[start..].find(']') {
             Some(end) => &rest[start + end + 1..],
             None => "",
@@ -100,15 +101,19 @@ fuzz_target!(|input: &[u8]| {
 
     let user = msexchuid.split('@').next().unwrap_or_default().trim();
     if user.len() >= 6 && !user.starts_with("[redacted") && user.is_ascii() {
+        let mark = ['\0', '\u{1}', '\u{2}', '\u{3}', '\u{4}', '\u{5}', '\u{6}', '\u{e000}']
+            .into_iter()
+            .find(|c| !user.contains(*c))
+            .unwrap_or('\u{e001}');
         let mut kept = Vec::new();
         if let Some(token) = &report.token {
-            strings(&Value::Object(token.claims.clone()), &mut kept);
-            strings(&Value::Object(token.appctx.clone()), &mut kept);
-            kept.extend(token.unique_id.iter().map(|u| blank_pseudonyms(u)));
+            strings(&Value::Object(token.claims.clone()), mark, &mut kept);
+            strings(&Value::Object(token.appctx.clone()), mark, &mut kept);
+            kept.extend(token.unique_id.iter().map(|u| blank_pseudonyms(u, mark)));
         }
         for check in report.checks() {
-            kept.push(blank_pseudonyms(&check.summary));
-            strings(&Value::Object(check.details.clone()), &mut kept);
+            kept.push(blank_pseudonyms(&check.summary, mark));
+            strings(&Value::Object(check.details.clone()), mark, &mut kept);
         }
         let user = user.to_ascii_lowercase();
         for text in kept {
