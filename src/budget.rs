@@ -47,8 +47,16 @@ impl Budget {
     }
 
     /// The budget in whole seconds, as reports quote it ("timed out after 15 s").
+    /// A budget under a second is written in milliseconds ("250 ms"), never
+    /// as "0.0 s".
     pub fn total_secs_text(&self) -> String {
         let secs = self.total.as_secs_f64();
+        if secs > 0.0 && secs < 1.0 {
+            return match self.total.as_millis() {
+                0 => "under 1 ms".to_string(),
+                ms => format!("{ms} ms"),
+            };
+        }
         if secs.fract() == 0.0 {
             format!("{secs:.0} s")
         } else {
@@ -78,5 +86,14 @@ mod tests {
             Budget::new(Duration::from_millis(2500)).total_secs_text(),
             "2.5 s"
         );
+    }
+
+    #[test]
+    fn budgets_under_a_second_are_written_in_milliseconds() {
+        let text = |secs: f64| Budget::new(Duration::from_secs_f64(secs)).total_secs_text();
+        assert_eq!(text(0.001), "1 ms");
+        assert_eq!(text(0.25), "250 ms");
+        assert_eq!(text(1e-9), "under 1 ms");
+        assert_eq!(text(0.0), "0 s");
     }
 }

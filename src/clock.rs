@@ -10,11 +10,13 @@ pub fn parse_instant(text: &str) -> Result<OffsetDateTime, String> {
         return OffsetDateTime::from_unix_timestamp(secs)
             .map_err(|_| format!("{secs} is out of range for Unix seconds"));
     }
-    OffsetDateTime::parse(text, &Rfc3339)
-        .map(|t| t.to_offset(UtcOffset::UTC))
-        .map_err(|_| {
-            format!("`{text}` is neither RFC 3339 (2024-05-01T10:00:00Z) nor Unix seconds")
-        })
+    let parsed = OffsetDateTime::parse(text, &Rfc3339).map_err(|_| {
+        format!("`{text}` is neither RFC 3339 (2024-05-01T10:00:00Z) nor Unix seconds")
+    })?;
+    // `9999-12-31T23:59:59-01:00` is a year 10000 in UTC: past what the time type holds.
+    parsed
+        .checked_to_offset(UtcOffset::UTC)
+        .ok_or_else(|| format!("`{text}` is out of range (beyond the year 9999 in UTC)"))
 }
 
 /// RFC 3339 in UTC, to the second: `2024-05-01T10:00:00Z`.

@@ -459,6 +459,36 @@ pub fn hide_token_text(text: &str) -> String {
     out
 }
 
+/// Whether `text` holds a JWT anywhere, even glued to other text or inside a
+/// URL or host name: an `eyJ` run of 16 base64url characters or more (a JOSE
+/// header), a dot, and a run of 16 or more (a payload). For values that must
+/// never carry a token (a proxy, a URL to fetch, an audience): such a value is
+/// refused before anything is printed, looked up or sent. Linear in the length
+/// of `text`.
+pub fn contains_jwt(text: &str) -> bool {
+    const MIN_PART: usize = 16;
+    let bytes = text.as_bytes();
+    let run = |from: usize| {
+        bytes[from..]
+            .iter()
+            .take_while(|&&b| is_base64url(b))
+            .count()
+    };
+    let mut search_from = 0;
+    while let Some(found) = text[search_from..].find("eyJ") {
+        let start = search_from + found;
+        let header = run(start);
+        if header >= MIN_PART
+            && bytes.get(start + header) == Some(&b'.')
+            && run(start + header + 1) >= MIN_PART
+        {
+            return true;
+        }
+        search_from = start + header;
+    }
+    false
+}
+
 fn is_base64url(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'-' || b == b'_'
 }

@@ -3,6 +3,7 @@
 use clap::Parser;
 
 fn main() {
+    idtoken_doctor::commands::install_panic_hook();
     let code = match idtoken_doctor::cli::Cli::try_parse() {
         Ok(cli) => idtoken_doctor::run(cli),
         Err(error) => idtoken_doctor::commands::parse_failure(&error),

@@ -455,6 +455,16 @@ fn not_json_check(text: &[u8], e: &serde_json::Error) -> Check {
         )
         .with_detail("parse_error", error);
     }
+    if error.contains("number out of range") {
+        return Check::fail(
+            CheckId::MetadataDocument,
+            format!(
+                "the metadata document is JSON, but a number in it overflows what a JSON parser holds ({error}); an Exchange metadata document has no such number"
+            ),
+            Remedy::MetadataNotExchange,
+        )
+        .with_detail("parse_error", error);
+    }
     if text.iter().all(u8::is_ascii_whitespace) {
         return Check::fail(
             CheckId::MetadataDocument,

@@ -163,12 +163,15 @@ pub struct NetSettings {
 impl NetSettings {
     /// Checks and converts the network flags.
     pub fn from_args(args: &NetArgs) -> Result<Self, UsageError> {
-        if !(args.timeout.is_finite() && args.timeout > 0.0 && args.timeout <= 3600.0) {
+        // Under a millisecond no connection can even start, and reports would
+        // say "timed out after 0.0 s".
+        if !(args.timeout.is_finite() && args.timeout >= MIN_TIMEOUT_SECS && args.timeout <= 3600.0)
+        {
             let from_env = env_value(TIMEOUT_ENV)
                 .and_then(|v| v.trim().parse::<f64>().ok())
                 .is_some_and(|v| v == args.timeout || (v.is_nan() && args.timeout.is_nan()));
             return Err(UsageError(format!(
-                "--timeout {}: give a number of seconds above 0 and at most 3600{}",
+                "--timeout {}: give a number of seconds from 0.001 (1 ms) to 3600{}",
                 args.timeout,
                 if from_env {
                     from_env_note(TIMEOUT_ENV)
@@ -176,6 +179,16 @@ impl NetSettings {
                     String::new()
                 }
             )));
+        }
+        for (flag, values) in [
+            ("--proxy", args.proxy.iter().collect::<Vec<_>>()),
+            ("--ews-url", args.ews_url.iter().collect()),
+            ("--resolve", args.resolve.iter().collect()),
+            ("--dns-server", args.dns_server.iter().collect()),
+        ] {
+            for value in values {
+                refuse_token(flag, value)?;
+            }
         }
         let pins = args
             .resolve
@@ -279,6 +292,22 @@ impl NetSettings {
     }
 }
 
+/// The shortest `--timeout` taken: one millisecond.
+pub const MIN_TIMEOUT_SECS: f64 = 0.001;
+
+/// Refuses a flag's value that holds a JWT (`--proxy <token>` for `--proxy env`,
+/// a token pasted into `--audience` or a URL): a token is never printed,
+/// looked up as a host nor sent anywhere, so the value is not even quoted.
+pub fn refuse_token(flag: &str, value: &str) -> Result<(), UsageError> {
+    if crate::input::contains_jwt(value) {
+        return Err(UsageError(format!(
+            "{flag} holds a token (not shown): a token is never sent anywhere nor printed. \
+             Give {flag} its own value, and the token as the TOKEN argument, @FILE or standard input"
+        )));
+    }
+    Ok(())
+}
+
 /// One `--dns-server` value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum ResolverSpec {
@@ -360,16 +389,30 @@ fn env_proxy() -> Option<String> {
         .find(|v| !v.trim().is_empty())
 }
 
+/// The largest `--ca-file` read: a bundle of every public root is under 1 MiB.
+pub const MAX_CA_FILE_BYTES: u64 = 8 << 20;
+
 fn load_anchors(path: &PathBuf) -> Result<Vec<CertificateDer<'static>>, UsageError> {
+    use std::io::Read;
     let shown = path.display();
-    let iter = CertificateDer::pem_file_iter(path).map_err(|e| {
-        let problem = match &e {
-            rustls_pki_types::pem::Error::Io(io) => crate::commands::io_problem(io),
-            _ => "it is not PEM text",
-        };
-        UsageError(format!("--ca-file {shown}: cannot read it ({problem})"))
-    })?;
-    let certs = iter
+    // Read one byte past the cap, no more: `--ca-file /dev/zero` (or a log
+    // passed by mistake) must not exhaust memory.
+    let mut pem = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|file| file.take(MAX_CA_FILE_BYTES + 1).read_to_end(&mut pem))
+        .map_err(|e| {
+            UsageError(format!(
+                "--ca-file {shown}: cannot read it ({})",
+                crate::commands::io_problem(&e)
+            ))
+        })?;
+    if pem.len() as u64 > MAX_CA_FILE_BYTES {
+        return Err(UsageError(format!(
+            "--ca-file {shown}: the file holds more than {} MiB, and a PEM bundle of CA certificates is far smaller: pass the CA certificates themselves",
+            MAX_CA_FILE_BYTES >> 20
+        )));
+    }
+    let certs = CertificateDer::pem_slice_iter(&pem)
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| UsageError(format!("--ca-file {shown}: not valid PEM ({e})")))?;
     if certs.is_empty() {

@@ -35,6 +35,9 @@ fn settings(
     audience: Option<&String>,
     net: Option<NetSettings>,
 ) -> Result<Settings, UsageError> {
+    if let Some(audience) = audience {
+        crate::settings::refuse_token("--audience", audience)?;
+    }
     Ok(Settings {
         now: evaluation_time(output.now.as_deref())?,
         strict: output.strict,
@@ -89,6 +92,7 @@ fn metadata_source(arg: Option<&str>) -> Result<MetadataSource, UsageError> {
     let Some(arg) = arg else {
         return Ok(MetadataSource::Amurl);
     };
+    crate::settings::refuse_token("--metadata", arg)?;
     if arg.starts_with("https://") || arg.starts_with("http://") {
         let target =
             Target::from_url(arg).map_err(|e| UsageError(format!("--metadata {arg}: {e}")))?;
@@ -138,8 +142,10 @@ pub(super) fn probe_one(
         Stage::Metadata,
         Stage::Ews,
     ];
-    // A damaged token is judged as a token: as a host name it would be looked up.
-    let target = if input::holds_token(text) {
+    // A damaged token is judged as a token: as a host name it would be looked
+    // up. So is a token glued to other text or inside a URL: it is never
+    // resolved, fetched nor printed.
+    let target = if input::holds_token(text) || input::contains_jwt(text) {
         stages.insert(0, Stage::Token);
         chain::walk_token(&mut report, text, settings)
             .and_then(|t| t.amurl().map(str::to_string))

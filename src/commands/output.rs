@@ -80,8 +80,14 @@ pub fn write_out(text: &str) -> bool {
 /// nobody left to tell, and the exit code still says what happened.
 pub fn complain(message: &str) {
     let mut err = io::stderr().lock();
-    // Usage errors quote what was given; a misplaced token stays hidden.
-    let message = crate::input::hide_token_text(message);
+    // Usage errors quote what was given (from the command line, a file or the
+    // environment): a misplaced token stays hidden, and nothing in it may drive
+    // the terminal. Line breaks the message itself holds are kept.
+    let message = crate::input::hide_token_text(message)
+        .split('\n')
+        .map(crate::text::escape_controls)
+        .collect::<Vec<_>>()
+        .join("\n");
     let _ = writeln!(err, "idtoken-doctor: {message}").and_then(|_| err.flush());
 }
 

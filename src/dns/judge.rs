@@ -26,12 +26,32 @@ pub(super) enum NameKind {
     InternalSuffix(&'static str),
     /// An IP address written as the host.
     IpLiteral(IpAddr),
+    /// Not a DNS name at all: a label over [`MAX_LABEL_LEN`] characters or a
+    /// name over [`MAX_NAME_LEN`] (RFC 1035); no resolver is asked about it.
+    TooLong {
+        /// The length of the longest label.
+        longest_label: usize,
+        /// The length of the whole name, without a final dot.
+        total: usize,
+    },
 }
+
+/// The longest label a DNS name may have (RFC 1035, section 2.3.4).
+pub(super) const MAX_LABEL_LEN: usize = 63;
+/// The longest DNS name in its dotted form (RFC 1035: 255 octets on the wire).
+pub(super) const MAX_NAME_LEN: usize = 253;
 
 pub(super) fn name_kind(host: &str) -> NameKind {
     let host = host.trim_end_matches('.').to_ascii_lowercase();
     if let Ok(ip) = host.trim_matches(['[', ']']).parse::<IpAddr>() {
         return NameKind::IpLiteral(ip);
+    }
+    let longest_label = host.split('.').map(str::len).max().unwrap_or(0);
+    if longest_label > MAX_LABEL_LEN || host.len() > MAX_NAME_LEN {
+        return NameKind::TooLong {
+            longest_label,
+            total: host.len(),
+        };
     }
     if !host.contains('.') {
         return NameKind::SingleLabel;
@@ -64,14 +84,35 @@ pub(super) fn judge_name(host: &str, kind: NameKind, allow_private: bool) -> Che
         )
         .with_detail("kind", "internal suffix")
         .with_detail("suffix", suffix),
+        NameKind::TooLong {
+            longest_label,
+            total,
+        } => {
+            let why = if longest_label > MAX_LABEL_LEN {
+                format!("a label of {longest_label} characters (DNS allows {MAX_LABEL_LEN})")
+            } else {
+                format!("{total} characters (DNS allows {MAX_NAME_LEN})")
+            };
+            Check::fail(
+                id,
+                format!(
+                    "the host `{}` is no DNS name: it has {why}; no resolver was asked",
+                    crate::text::excerpt(host, 80)
+                ),
+                Remedy::TokenAmurl,
+            )
+            .with_detail("kind", "too long")
+            .with_detail("longest_label", longest_label)
+            .with_detail("length", total)
+        }
         NameKind::IpLiteral(ip) => {
             let class = classify(ip);
             let check = if class.is_public() {
                 Check::pass(id, format!("the host is the public IP address {ip}"))
             } else {
                 let summary = format!(
-                    "the host is the IP address {ip}, a {} address SSI cannot reach from the internet",
-                    class.label()
+                    "the host is the IP address {ip}, {} address SSI cannot reach from the internet",
+                    class.with_article()
                 );
                 if allow_private {
                     Check::warn(id, format!("{summary} (probed anyway: --allow-private)"), Remedy::PublicAddress)
@@ -539,6 +580,41 @@ mod tests {
         for (host, expected) in table {
             assert_eq!(name_kind(host), expected, "{host}");
         }
+    }
+
+    #[test]
+    fn names_beyond_dns_limits_are_no_names() {
+        let long_label = format!("{}.contoso.com", "a".repeat(64));
+        let long_name = format!("{}com", "abcdefghi.".repeat(25));
+        let longest_ok = format!("{}.contoso.com", "a".repeat(63));
+        assert_eq!(
+            name_kind(&long_label),
+            NameKind::TooLong {
+                longest_label: 64,
+                total: 76
+            }
+        );
+        assert_eq!(long_name.len(), 253);
+        assert!(!matches!(name_kind(&long_name), NameKind::TooLong { .. }));
+        assert!(matches!(
+            name_kind(&format!("x{long_name}")),
+            NameKind::TooLong { total: 254, .. }
+        ));
+        assert_eq!(name_kind(&longest_ok), NameKind::Ordinary);
+        let unspecified = judge_name("0.0.0.0", name_kind("0.0.0.0"), false);
+        assert!(
+            unspecified
+                .summary
+                .contains("0.0.0.0, an unspecified address"),
+            "{}",
+            unspecified.summary
+        );
+        // A token taken for a host: its header alone is a label of 36+ characters.
+        let token_host = "eyjhbgcioijsuzi1niisinr5cci6ikpxvcj9eyjhbgcioijsuzi1niisinr5cci6ikpxvcj9.eyjzdwiioiixmjm0in0.sig";
+        let check = judge_name(token_host, name_kind(token_host), true);
+        assert_eq!(check.status, Status::Fail);
+        assert!(check.summary.contains("no DNS name"), "{}", check.summary);
+        assert!(check.summary.len() < 250, "the host is clipped");
     }
 
     #[test]

@@ -95,6 +95,16 @@ pub fn run(target: &Target, net: &NetSettings, budget: &Budget) -> DnsOutcome {
         return skip_rest(name_check, &why, passed, address_check);
     }
 
+    if let NameKind::TooLong { .. } = kind {
+        let why = "the host is no DNS name (see dns.name): no resolver asked";
+        return skip_rest(
+            name_check,
+            why,
+            Vec::new(),
+            Check::skip(CheckId::DnsAddress, why),
+        );
+    }
+
     if let Some(ip) = pinned {
         let why = format!("pinned by --resolve to {ip}: no resolver asked");
         let (address_check, passed) =
@@ -221,6 +231,12 @@ pub fn resolve_for_connect(
     };
     match name_kind(&host) {
         NameKind::IpLiteral(ip) => return gate(vec![ip], "is"),
+        NameKind::TooLong { .. } => {
+            return Err(Unresolved::from(format!(
+                "`{}` is no DNS name (a label over 63 characters or a name over 253)",
+                crate::text::excerpt(&host, 80)
+            )));
+        }
         _ if net.pinned(&host, port).is_some() => {
             let pinned = net.pinned(&host, port).into_iter().collect();
             return gate(pinned, "is pinned by --resolve to");

@@ -608,6 +608,17 @@ fn judge_body(facts: &HttpFacts, body: &[u8]) -> Check {
         )
         .with_detail("bytes", document.len())
         .with_detail("json_error", error.to_string()),
+        // `1e99999` is a JSON number (the grammar has no limit); only the
+        // parser cannot hold it. The answer is JSON, as asked for.
+        Err(error) if error.to_string().contains("number out of range") => Check::pass(
+            CheckId::HttpContent,
+            format!(
+                "JSON document, {} bytes, with a number too large for a JSON parser to hold (see metadata.document)",
+                document.len()
+            ),
+        )
+        .with_detail("bytes", document.len())
+        .with_detail("json_error", error.to_string()),
         Err(error) => {
             let kind = match media_type.as_deref() {
                 Some(mt) if mt.contains("xml") => format!("XML ({mt})"),
@@ -1116,6 +1127,32 @@ mod tests {
             BodyOutcome::Complete(b"{\"keys\":[".to_vec()),
         );
         assert_eq!(content(&broken).status, Status::Fail);
+    }
+
+    #[test]
+    fn a_number_that_overflows_is_still_json() {
+        let f = facts(
+            200,
+            "OK",
+            &[("content-type", "application/json")],
+            BodyOutcome::Complete(b"{\"keys\":[], \"n\": 1e99999}".to_vec()),
+        );
+        let c = content(&f);
+        assert_eq!(c.status, Status::Pass, "{}", c.summary);
+        assert!(c.summary.contains("number too large"), "{}", c.summary);
+        let judged = crate::metadata::judge(
+            b"{\"keys\":[], \"n\": -1e99999}",
+            time::OffsetDateTime::UNIX_EPOCH,
+        );
+        let document = &judged.checks[0];
+        assert_eq!(document.id, CheckId::MetadataDocument);
+        assert!(
+            document
+                .summary
+                .contains("is JSON, but a number in it overflows"),
+            "{}",
+            document.summary
+        );
     }
 
     #[test]

@@ -70,6 +70,18 @@ impl AddrClass {
     }
 }
 
+impl AddrClass {
+    /// The label with its indefinite article, for prose: `a private (RFC 1918)`,
+    /// `an unspecified`.
+    pub fn with_article(self) -> String {
+        let article = match self {
+            AddrClass::Unspecified => "an",
+            _ => "a",
+        };
+        format!("{article} {}", self.label())
+    }
+}
+
 impl fmt::Display for AddrClass {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.label())
@@ -104,8 +116,8 @@ pub fn describe(ip: IpAddr) -> String {
 /// Why the tool will not connect to a non-public address, for summaries and errors.
 pub fn refusal(ip: IpAddr) -> String {
     format!(
-        "{ip} is a {} address, unreachable from the internet; the tool connects to it only with --allow-private",
-        classify(ip).label()
+        "{ip} is {} address, unreachable from the internet; the tool connects to it only with --allow-private",
+        classify(ip).with_article()
     )
 }
 

@@ -135,6 +135,13 @@ fn labels_are_distinct_and_human() {
 }
 
 #[test]
+fn refusals_read_as_english() {
+    assert!(refusal("0.0.0.0".parse().expect("ip")).contains("is an unspecified address"));
+    assert!(refusal("::".parse().expect("ip")).contains("is an unspecified address"));
+    assert!(refusal("fd00::1".parse().expect("ip")).contains("is a unique local"));
+}
+
+#[test]
 fn proxy_credentials_never_reach_a_report() {
     let url = Url::parse("http://alice:secret@proxy.corp:3128").expect("url");
     assert_eq!(redact_url(&url), "http://proxy.corp:3128/");

@@ -182,33 +182,40 @@ pub fn broken_at_http(strict: bool) -> Report {
 pub const HOSTILE: &str =
     "<script>alert(\"x\")</script> ]]> it's a & b | c\nd \u{1b}[31mred\u{1} \u{7f}end";
 
+/// Text that shows a reader something other than what is there: bidi
+/// overrides and isolates, line separators, zero-width and invisible
+/// characters, C1 controls (CSI, NEL) and DEL.
+pub const SPOOFING: &str = "evil\u{202e}gpj.exe\u{202c} \u{2066}x\u{2069}\u{200e}\u{200f}\u{61c} a\u{2028}b\u{2029}c zero\u{200b}width\u{200d}\u{2060}\u{feff}soft\u{ad}hyphen \u{9b}31m\u{85}\u{7f}\u{1b}]0;title\u{7} tag\u{e0041}";
+
 /// A `probe` report whose summaries, details and notes carry [`HOSTILE`] text.
 pub fn hostile() -> Report {
+    hostile_with(HOSTILE)
+}
+
+/// A `probe` report whose summaries, details and notes carry `text`.
+pub fn hostile_with(text: &str) -> Report {
     let mut report = Report::new("probe", EVALUATED_AT, true);
     report.target = Some(target("mail.contoso.com"));
-    report.notes.push(format!("note: {HOSTILE}"));
+    report.notes.push(format!("note: {text}"));
     report.extend(passing(&[Stage::Dns, Stage::Tcp, Stage::Tls]));
     report.push(
         Check::warn(
             CheckId::TlsValidity,
-            format!("warn: {HOSTILE}"),
+            format!("warn: {text}"),
             Remedy::TlsRenewSoon,
         )
-        .with_detail("hostile", HOSTILE),
+        .with_detail("hostile", text),
     );
     report.push(
         Check::fail(
             CheckId::HttpAccess,
-            format!("fail: {HOSTILE}"),
+            format!("fail: {text}"),
             Remedy::MetadataRedirect,
         )
-        .with_detail("location", HOSTILE)
-        .with_detail(HOSTILE, json!({"nested": [HOSTILE, 1, null, true]})),
+        .with_detail("location", text)
+        .with_detail(text, json!({"nested": [text, 1, null, true]})),
     );
-    report.push(Check::skip(
-        CheckId::HttpContent,
-        format!("skip: {HOSTILE}"),
-    ));
+    report.push(Check::skip(CheckId::HttpContent, format!("skip: {text}")));
     report.skip_stage(Stage::Metadata, "an earlier link broke");
     report.skip_stage(Stage::Ews, "an earlier link broke");
     report

@@ -237,14 +237,18 @@ fn escape_xml(value: &str, in_attribute: bool) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
-            '\t' if in_attribute => out.push_str("&#9;"),
+            // A tab as a reference: the same character for a parser, never a
+            // raw control in the document (text::must_escape names it too).
+            '\t' => out.push_str("&#9;"),
             '\n' if in_attribute => out.push_str("&#10;"),
             // A bare CR would be normalised away by any parser: keep it as a reference.
             '\r' => out.push_str("&#13;"),
-            '\t' | '\n' => out.push(c),
+            // Line breaks keep the facts of `<system-out>` one to a line.
+            '\n' => out.push(c),
             // XML 1.0 forbids most C0 controls and U+FFFE/U+FFFF even as
-            // references; C1 controls are allowed but would reach CI logs raw.
-            c if c.is_control() || c == '\u{fffe}' || c == '\u{ffff}' => {
+            // references; C1 controls, bidi and invisible characters are
+            // allowed but would reach CI pages and logs raw.
+            c if crate::text::must_escape(c) || c == '\u{fffe}' || c == '\u{ffff}' => {
                 out.extend(c.escape_default());
             }
             c => out.push(c),
@@ -468,7 +472,7 @@ mod tests {
         );
         assert_eq!(
             text("x]]>y\tz\n\u{0}\u{fffe}"),
-            "x]]&gt;y\tz\n\\u{0}\\u{fffe}"
+            "x]]&gt;y&#9;z\n\\u{0}\\u{fffe}"
         );
     }
 

@@ -412,4 +412,38 @@ mod tests {
         let xml = render_reports(&reports, Format::Junit, true, &opts);
         assert_eq!(xml.matches("<testsuite ").count(), 2);
     }
+
+    #[test]
+    fn no_format_shows_bidi_invisible_or_c1_characters_raw() {
+        let mut report = fixtures::hostile_with(fixtures::SPOOFING);
+        let mut token = fixtures::token_facts(fixtures::SPOOFING);
+        token.claims.insert(
+            fixtures::SPOOFING.to_string(),
+            serde_json::Value::String(fixtures::SPOOFING.to_string()),
+        );
+        report.token = Some(token);
+        let opts = RenderOptions::default();
+        let reports = std::slice::from_ref(&report);
+        for (format, batch) in [
+            (Format::Human, false),
+            (Format::Markdown, false),
+            (Format::Junit, false),
+            (Format::Json, false),
+            (Format::Json, true),
+        ] {
+            let text = render_reports(reports, format, batch, &opts);
+            let raw: Vec<char> = text
+                .chars()
+                .filter(|c| crate::text::must_escape(*c) && *c != '\n')
+                .collect();
+            assert!(raw.is_empty(), "{format:?}: {raw:?} in\n{text}");
+            if format == Format::Json {
+                let parsed: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+                assert_eq!(parsed, json(&report, &opts), "the values are kept");
+            }
+            if format == Format::Junit {
+                roxmltree::Document::parse(&text).expect("well-formed XML");
+            }
+        }
+    }
 }

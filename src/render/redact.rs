@@ -5,9 +5,13 @@
 //! string, the unique id, check summaries and details at any depth, notes, the
 //! target, even object keys):
 //!
-//! - the user part of `msexchuid` (the GUID before any `@realm`), in any case;
+//! - the user part of `msexchuid` (the GUID before any `@realm`, or a number),
+//!   in any case, raw or as JSON escapes write it inside the `appctx` string;
 //! - the unique id (amurl followed by `msexchuid`), as a whole;
-//! - e-mail-like values, `local@domain.tld`.
+//! - e-mail-like values, `local@domain.tld`: in any script (`jörg@bücher.de`),
+//!   with an IDNA TLD (`xn--p1ai`), an address literal (`alice@[203.0.113.5]`),
+//!   a quoted local part (`"john doe"@contoso.com`), or the at-sign
+//!   percent-encoded (`alice%40contoso.com`).
 //!
 //! What is kept, because it identifies an organisation or an application and
 //! not a person, and a reader needs it to follow the diagnosis:
@@ -26,6 +30,7 @@
 //! compared; the value cannot be read back, though someone who already knows
 //! an identifier can confirm it, which is the price of comparability.
 
+use aho_corasick::{AhoCorasick, MatchKind};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
@@ -38,38 +43,48 @@ pub const REDACTED_NOTE: &str = "user identifiers are redacted (--redact): msexc
 /// `msexchuid` field, not inside other text, where they would match by chance.
 const MIN_SEARCHABLE_LEN: usize = 6;
 
+/// What stands in for text when the identifiers cannot be searched for at
+/// all (an automaton too large to build): hiding everything is the safe side.
+const ALL_HIDDEN: &str = "[redacted]";
+
 /// Hides the user identifiers of `report` in place (see the module notes for
 /// what is hidden and what is kept). Redacting twice changes nothing more.
+///
+/// Linear in the size of the report: the identifiers are collected first,
+/// then every string is searched once for all of them together (an
+/// Aho-Corasick automaton), whatever their number.
 pub fn redact(report: &mut Report) {
-    let mut redactor = Redactor::default();
+    let mut ids = Collected::default();
     if let Some(token) = &report.token {
         for object in [&token.claims, &token.appctx, &token.header] {
-            redactor.collect_user_ids(&Value::Object(object.clone()));
+            ids.collect_in_object(object);
         }
         if let Some(Value::String(appctx)) = token.claims.get("appctx") {
             if let Ok(parsed) = serde_json::from_str::<Value>(appctx) {
-                redactor.collect_user_ids(&parsed);
+                ids.collect(&parsed);
             }
         }
         if let Some(unique_id) = &token.unique_id {
             if !is_pseudonym(unique_id) && !unique_id.is_empty() {
-                redactor.unique_ids.push(unique_id.clone());
+                ids.unique_ids.push(unique_id.clone());
             }
         }
     }
     for check in report.checks() {
-        redactor.collect_user_ids(&Value::Object(check.details.clone()));
+        ids.collect_in_object(&check.details);
     }
-    // Longest first, so that an id containing another is replaced whole.
-    redactor
-        .user_ids
-        .sort_by_key(|id| std::cmp::Reverse(id.len()));
-    redactor.user_ids.dedup();
+    let redactor = Redactor::new(ids);
 
     if let Some(token) = report.token.as_mut() {
         token.header = redactor.object(&token.header);
+        // The `appctx` string is redacted from the original: text replacement
+        // alone may leave it no JSON (a numeric msexchuid).
+        let appctx_claim = match token.claims.get("appctx") {
+            Some(Value::String(appctx)) => Some(appctx.clone()),
+            _ => None,
+        };
         token.claims = redactor.object(&token.claims);
-        if let Some(Value::String(appctx)) = token.claims.get("appctx").cloned() {
+        if let Some(appctx) = appctx_claim {
             token.claims.insert(
                 "appctx".into(),
                 Value::String(redactor.appctx_string(&appctx)),
@@ -100,51 +115,126 @@ pub fn redact(report: &mut Report) {
     }
 }
 
-/// The identifiers found in a report, and how to hide them in any value.
+/// The identifiers found in a report.
 #[derive(Debug, Default)]
-struct Redactor {
-    /// The user parts of every `msexchuid` found.
+struct Collected {
+    /// The user parts of every `msexchuid` found (strings, and numbers as written).
     user_ids: Vec<String>,
     /// The unique ids found.
     unique_ids: Vec<String>,
 }
 
-impl Redactor {
+impl Collected {
+    fn collect_in_object(&mut self, map: &Map<String, Value>) {
+        for (key, child) in map {
+            self.collect_field(key, child);
+        }
+    }
+
     /// Finds every `msexchuid` field (any case of the key, at any depth) in `value`.
-    fn collect_user_ids(&mut self, value: &Value) {
+    fn collect(&mut self, value: &Value) {
         match value {
-            Value::Object(map) => {
-                for (key, child) in map {
-                    if key.eq_ignore_ascii_case("msexchuid") {
-                        if let Value::String(id) = child {
-                            let user = user_part(id);
-                            if !user.is_empty() && !is_pseudonym(user) {
-                                self.user_ids.push(user.to_string());
-                            }
-                        }
-                    }
-                    self.collect_user_ids(child);
+            Value::Object(map) => self.collect_in_object(map),
+            Value::Array(items) => items.iter().for_each(|v| self.collect(v)),
+            _ => {}
+        }
+    }
+
+    fn collect_field(&mut self, key: &str, child: &Value) {
+        if key.eq_ignore_ascii_case("msexchuid") {
+            let id = match child {
+                Value::String(id) => Some(id.clone()),
+                Value::Number(n) => Some(n.to_string()),
+                _ => None,
+            };
+            if let Some(id) = id {
+                let user = user_part(&id);
+                if !user.is_empty() && !is_pseudonym(user) {
+                    self.user_ids.push(user.to_string());
                 }
             }
-            Value::Array(items) => items.iter().for_each(|v| self.collect_user_ids(v)),
-            _ => {}
+        }
+        self.collect(child);
+    }
+}
+
+/// How to hide the identifiers found in any value: one automaton over all of
+/// them, each pattern with its pseudonym.
+struct Redactor {
+    /// The user ids, for the fields too short to search for.
+    short_ids: Vec<String>,
+    /// The automaton over every searchable form of every id; `Err` when it
+    /// could not be built (then all text is hidden).
+    searcher: Result<Option<AhoCorasick>, ()>,
+    /// The pseudonym of each pattern, by pattern index.
+    replacements: Vec<String>,
+}
+
+impl Redactor {
+    fn new(ids: Collected) -> Self {
+        let mut patterns: Vec<String> = Vec::new();
+        let mut replacements: Vec<String> = Vec::new();
+        let mut add = |id: &str, kind: &str| {
+            let replacement = pseudonym(kind, id);
+            // An id with a control character or quote in it is written escaped
+            // inside JSON text (the `appctx` claim as a string): search that form too.
+            let escaped = Value::String(id.to_string()).to_string();
+            let escaped = &escaped[1..escaped.len() - 1];
+            if escaped != id {
+                patterns.push(escaped.to_string());
+                replacements.push(replacement.clone());
+            }
+            patterns.push(id.to_string());
+            replacements.push(replacement);
+        };
+        for id in ids.unique_ids.iter().filter(|id| !id.is_empty()) {
+            add(id, "unique-id");
+        }
+        for id in ids
+            .user_ids
+            .iter()
+            .filter(|id| id.len() >= MIN_SEARCHABLE_LEN)
+        {
+            add(id, "msexchuid");
+        }
+        let searcher = if patterns.is_empty() {
+            Ok(None)
+        } else {
+            // Leftmost-longest: an id containing another is replaced whole.
+            AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .match_kind(MatchKind::LeftmostLongest)
+                .build(&patterns)
+                .map(Some)
+                .map_err(|_| ())
+        };
+        Redactor {
+            short_ids: ids.user_ids,
+            searcher,
+            replacements,
         }
     }
 
     /// `text` with every identifier replaced by its pseudonym.
     fn text(&self, text: &str) -> String {
-        let mut out = text.to_string();
-        for id in &self.unique_ids {
-            out = replace_ignoring_ascii_case(&out, id, &pseudonym("unique-id", id));
+        let searched = match &self.searcher {
+            Ok(None) => text.to_string(),
+            Ok(Some(searcher)) => match searcher.try_replace_all(text, &self.replacements) {
+                Ok(replaced) => replaced,
+                Err(_) => return ALL_HIDDEN.to_string(),
+            },
+            Err(()) => return ALL_HIDDEN.to_string(),
+        };
+        redact_emails(&searched)
+    }
+
+    /// Whether `text` holds a searchable identifier.
+    fn holds_id(&self, text: &str) -> bool {
+        match &self.searcher {
+            Ok(None) => false,
+            Ok(Some(searcher)) => searcher.is_match(text),
+            Err(()) => true,
         }
-        for id in self
-            .user_ids
-            .iter()
-            .filter(|id| id.len() >= MIN_SEARCHABLE_LEN)
-        {
-            out = replace_ignoring_ascii_case(&out, id, &pseudonym("msexchuid", id));
-        }
-        redact_emails(&out)
     }
 
     /// A JSON value with every string and key redacted, and every `msexchuid`
@@ -165,6 +255,9 @@ impl Redactor {
                     Value::String(id) if key.eq_ignore_ascii_case("msexchuid") => {
                         Value::String(self.msexchuid(id))
                     }
+                    Value::Number(id) if key.eq_ignore_ascii_case("msexchuid") => {
+                        Value::String(self.msexchuid(&id.to_string()))
+                    }
                     other => self.value(other),
                 };
                 (self.text(key), child)
@@ -178,25 +271,48 @@ impl Redactor {
         if user.is_empty() || is_pseudonym(user) {
             return self.text(id);
         }
-        let realm = &id[user.len()..];
+        // The realm is what follows the first `@`, found in `id` itself: the
+        // user part was trimmed, so its length says nothing of where it ends.
+        let realm = id.find('@').map_or("", |at| &id[at..]);
         format!("{}{}", pseudonym("msexchuid", user), self.text(realm))
     }
 
     /// The `appctx` claim when it is a JSON string. Searching the text finds
-    /// real (GUID) ids; an id too short to search for is reached by parsing the
+    /// real (GUID) ids, raw or JSON-escaped; an id too short to search for, or
+    /// written with escapes the search does not know, is reached by parsing the
     /// string and writing it back, which loses only its original spacing.
     fn appctx_string(&self, appctx: &str) -> String {
         let searched = self.text(appctx);
-        let short_id_left = self
-            .user_ids
-            .iter()
-            .any(|id| id.len() < MIN_SEARCHABLE_LEN && searched.contains(id.as_str()));
-        if !short_id_left {
-            return searched;
+        match serde_json::from_str::<Value>(&searched) {
+            Ok(parsed) if self.still_holds_id(&parsed) => self.value(&parsed).to_string(),
+            Ok(_) => searched,
+            // A number replaced by a pseudonym is no JSON any more: redact the
+            // parsed original instead.
+            Err(_) => match serde_json::from_str::<Value>(appctx) {
+                Ok(original) => self.value(&original).to_string(),
+                Err(_) => searched,
+            },
         }
-        match serde_json::from_str::<Value>(appctx) {
-            Ok(parsed) => self.value(&parsed).to_string(),
-            Err(_) => searched,
+    }
+
+    /// Whether a parsed value still holds an identifier after its text was searched.
+    fn still_holds_id(&self, value: &Value) -> bool {
+        match value {
+            Value::String(s) => {
+                self.holds_id(s)
+                    || self
+                        .short_ids
+                        .iter()
+                        .any(|id| id.len() < MIN_SEARCHABLE_LEN && s.contains(id.as_str()))
+            }
+            Value::Array(items) => items.iter().any(|v| self.still_holds_id(v)),
+            Value::Object(map) => map.iter().any(|(key, child)| {
+                let hidden_field = key.eq_ignore_ascii_case("msexchuid")
+                    && child.as_str().is_some_and(|id| is_pseudonym(user_part(id)));
+                let bare_field = key.eq_ignore_ascii_case("msexchuid") && !hidden_field;
+                bare_field || self.holds_id(key) || self.still_holds_id(child)
+            }),
+            _ => false,
         }
     }
 }
@@ -222,46 +338,48 @@ fn pseudonym(kind: &str, value: &str) -> String {
     format!("[redacted-{kind}:{hex}]")
 }
 
-/// `haystack` with every occurrence of `needle`, in any ASCII case, replaced.
-fn replace_ignoring_ascii_case(haystack: &str, needle: &str, replacement: &str) -> String {
-    if needle.is_empty() {
-        return haystack.to_string();
-    }
-    // ASCII lower-casing keeps every byte offset, so positions found in the
-    // lower-cased copy are valid (and on char boundaries) in the original.
-    let lower_haystack = haystack.to_ascii_lowercase();
-    let lower_needle = needle.to_ascii_lowercase();
-    let mut out = String::with_capacity(haystack.len());
-    let mut copied = 0;
-    for (start, _) in lower_haystack.match_indices(&lower_needle) {
-        if start < copied {
-            continue;
-        }
-        out.push_str(&haystack[copied..start]);
-        out.push_str(replacement);
-        copied = start + needle.len();
-    }
-    out.push_str(&haystack[copied..]);
-    out
+/// The longest local part looked for before an `@` (RFC 5321 allows 64
+/// octets): it bounds the work per `@`, so that the scan stays linear.
+const MAX_LOCAL_CHARS: usize = 128;
+/// The longest domain looked for after an `@` (RFC 1035: 253 characters).
+const MAX_DOMAIN_CHARS: usize = 255;
+
+/// Characters of an unquoted local part: letters and digits of any script
+/// (internationalised addresses, RFC 6531) and the punctuation addresses use.
+/// `=`, `&`, `?`, `/` and `:` are left out, so that a URL's query or path
+/// before an address stays readable.
+fn is_local_char(c: char) -> bool {
+    c.is_alphanumeric() || matches!(c, '.' | '_' | '%' | '+' | '-' | '!' | '*' | '^' | '~')
 }
 
-fn is_local_part_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'%' | b'+' | b'-')
-}
-
-fn is_domain_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-')
+/// Characters of a domain: letters and digits of any script (internationalised
+/// domain names) and `.` and `-`.
+fn is_domain_char(c: char) -> bool {
+    c.is_alphanumeric() || matches!(c, '.' | '-')
 }
 
 /// A domain of at least two non-empty labels whose last label (the TLD) is
-/// two or more letters.
+/// two or more letters of any script, or an IDNA `xn--` label (`xn--p1ai`).
 fn looks_like_mail_domain(domain: &str) -> bool {
     let labels: Vec<&str> = domain.split('.').collect();
+    let tld_ok = |tld: &str| {
+        let punycode = tld.len() > 4
+            && tld.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("xn--"))
+            && tld.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+        punycode || (tld.chars().count() >= 2 && tld.chars().all(char::is_alphabetic))
+    };
     labels.len() >= 2
         && labels.iter().all(|l| !l.is_empty())
-        && labels
-            .last()
-            .is_some_and(|tld| tld.len() >= 2 && tld.bytes().all(|b| b.is_ascii_alphabetic()))
+        && labels.last().is_some_and(|t| tld_ok(t))
+}
+
+/// A domain literal's content (`203.0.113.5`, `IPv6:2001:db8::1`), brackets excluded.
+fn is_address_literal(content: &str) -> bool {
+    let address = match content.get(..5) {
+        Some(prefix) if prefix.eq_ignore_ascii_case("ipv6:") => &content[5..],
+        _ => content,
+    };
+    address.parse::<std::net::IpAddr>().is_ok()
 }
 
 /// A Microsoft first-party application id (`xxxxxxxx-0000-0ff1-ce00-000000000000`),
@@ -278,38 +396,95 @@ fn is_first_party_app_id(local: &str) -> bool {
     }
 }
 
-/// `text` with every e-mail-like `local@domain.tld` replaced by its pseudonym.
+/// Where the local part before the at-sign at `at` starts (`None`: there is
+/// none), not reaching back before `floor`. A quoted local part
+/// (`"jane doe"@contoso.com`) is taken whole.
+fn local_start(text: &str, at: usize, floor: usize) -> Option<usize> {
+    let before = &text[floor..at];
+    if let Some(inner) = before.strip_suffix('"') {
+        let open = inner
+            .char_indices()
+            .rev()
+            .take(MAX_LOCAL_CHARS)
+            .find(|(_, c)| *c == '"' || *c == '\n')
+            .filter(|(_, c)| *c == '"')?;
+        return (open.0 + 1 < inner.len()).then_some(floor + open.0);
+    }
+    let mut start = at;
+    for (i, c) in before.char_indices().rev().take(MAX_LOCAL_CHARS) {
+        if !is_local_char(c) {
+            break;
+        }
+        start = floor + i;
+    }
+    // A sentence's full stop or a path's dot before the address is not part of it.
+    while text[start..at].starts_with('.') {
+        start += 1;
+    }
+    (start < at).then_some(start)
+}
+
+/// Where the domain after an at-sign ending at `after` ends, when it is a mail
+/// domain or an address literal.
+fn domain_end(text: &str, after: usize) -> Option<usize> {
+    let rest = &text[after..];
+    if rest.starts_with('[') {
+        let close = rest
+            .char_indices()
+            .take(MAX_DOMAIN_CHARS)
+            .find(|(_, c)| *c == ']')?
+            .0;
+        return is_address_literal(&rest[1..close]).then_some(after + close + 1);
+    }
+    let mut end = 0;
+    for (i, c) in rest.char_indices().take(MAX_DOMAIN_CHARS) {
+        if !is_domain_char(c) {
+            break;
+        }
+        end = i + c.len_utf8();
+    }
+    let domain = rest[..end].trim_end_matches(['.', '-']);
+    looks_like_mail_domain(domain).then_some(after + domain.len())
+}
+
+/// `text` with every e-mail-like address replaced by its pseudonym:
+/// `local@domain.tld` in any script, with an `xn--` TLD, an address literal
+/// (`alice@[203.0.113.5]`), a quoted local part, or the at-sign
+/// percent-encoded (`alice%40contoso.com`, as in a URL).
+///
+/// Linear in the length of `text`: each at-sign looks at most a bounded
+/// number of characters back and ahead.
 fn redact_emails(text: &str) -> String {
-    let bytes = text.as_bytes();
     let mut out = String::with_capacity(text.len());
     let mut copied = 0;
     let mut search_from = 0;
-    while let Some(offset) = text[search_from..].find('@') {
+    while let Some(offset) = text[search_from..].find(['@', '%']) {
         let at = search_from + offset;
-        // Every boundary below sits next to an ASCII byte, so slicing is safe.
-        let mut start = at;
-        while start > copied && is_local_part_byte(bytes[start - 1]) {
-            start -= 1;
-        }
-        while start < at && bytes[start] == b'.' {
-            start += 1;
-        }
-        let mut end = at + 1;
-        while end < bytes.len() && is_domain_byte(bytes[end]) {
-            end += 1;
-        }
-        while end > at + 1 && matches!(bytes[end - 1], b'.' | b'-') {
-            end -= 1;
-        }
-        let local = &text[start..at];
-        let domain = &text[at + 1..end];
-        if !local.is_empty() && looks_like_mail_domain(domain) && !is_first_party_app_id(local) {
-            out.push_str(&text[copied..start]);
-            out.push_str(&pseudonym("email", &text[start..end]));
-            copied = end;
-            search_from = end;
+        let sign_len = if text[at..].starts_with('@') {
+            1
+        } else if text
+            .get(at..at + 3)
+            .is_some_and(|s| s.eq_ignore_ascii_case("%40"))
+        {
+            3
         } else {
             search_from = at + 1;
+            continue;
+        };
+        let found = local_start(text, at, copied).and_then(|start| {
+            let local = &text[start..at];
+            let end = domain_end(text, at + sign_len)?;
+            (!is_first_party_app_id(local)).then_some((start, end))
+        });
+        match found {
+            Some((start, end)) => {
+                out.push_str(&text[copied..start]);
+                let address = format!("{}@{}", &text[start..at], &text[at + sign_len..end]);
+                out.push_str(&pseudonym("email", &address));
+                copied = end;
+                search_from = end;
+            }
+            None => search_from = at + sign_len,
         }
     }
     out.push_str(&text[copied..]);
@@ -321,6 +496,7 @@ mod tests {
     use super::*;
     use crate::cli::Format;
     use crate::render::{fixtures, render_reports, RenderOptions};
+    use crate::report::Report;
 
     fn redacted() -> Report {
         let mut report = fixtures::with_user_identifiers();
@@ -508,9 +684,182 @@ mod tests {
     }
 
     #[test]
-    fn case_insensitive_replacement() {
-        assert_eq!(replace_ignoring_ascii_case("xAbCyabc", "abc", "#"), "x#y#");
-        assert_eq!(replace_ignoring_ascii_case("ääABC", "abc", "#"), "ää#");
-        assert_eq!(replace_ignoring_ascii_case("aaaa", "aa", "#"), "##");
+    fn addresses_of_every_form_are_hidden() {
+        for (text, hidden_part) in [
+            ("mail jörg.müller@bücher.de now", "jörg"),
+            ("от иван.петров@почта.рф", "иван"),
+            ("to alice@contoso.xn--p1ai.", "alice"),
+            ("to alice@[203.0.113.5] now", "alice"),
+            ("to alice@[IPv6:2001:db8::1] now", "alice"),
+            ("https://x/?user=alice%40contoso.com&x=1", "alice"),
+            ("https://x/?user=alice%40contoso.com&x=1", "contoso"),
+            ("to \"john doe\"@contoso.com now", "john doe"),
+        ] {
+            let redacted = redact_emails(text);
+            assert!(!redacted.contains(hidden_part), "{text} -> {redacted}");
+            assert!(
+                redacted.contains("[redacted-email:"),
+                "{text} -> {redacted}"
+            );
+        }
+        assert!(redact_emails("https://x/?user=alice%40contoso.com&x=1")
+            .starts_with("https://x/?user=[redacted-email:"));
+        assert_eq!(
+            pseudonym("email", "alice@contoso.com"),
+            redact_emails("alice%40contoso.com")
+        );
+        // Found by the redaction fuzz target: a TLD whose fourth byte is
+        // inside a character.
+        assert_eq!(
+            redact_emails("x@b.müüller"),
+            pseudonym("email", "x@b.müüller")
+        );
+        for kept in [
+            "a@[not an address]",
+            "\"\"@contoso.com x",
+            "user@localhost",
+            "100%",
+        ] {
+            assert_eq!(redact_emails(kept), kept);
+        }
+    }
+
+    /// A report whose token's `msexchuid` is `id`, in `appctx` as an object and
+    /// as the JSON string the claim holds.
+    fn report_with_msexchuid(id: Value) -> Report {
+        let mut report = fixtures::healthy();
+        let mut token = fixtures::token_facts("placeholder");
+        token.appctx.insert("msexchuid".into(), id.clone());
+        let appctx = Value::Object(token.appctx.clone()).to_string();
+        token.claims.insert("appctx".into(), Value::String(appctx));
+        token.unique_id = None;
+        report.token = Some(token);
+        report
+    }
+
+    #[test]
+    fn msexchuid_with_leading_wide_whitespace_is_hidden_without_panicking() {
+        // U+3000 and 17 NBSPs are 37 bytes: the GUID's length, 36, falls
+        // inside the last NBSP (the slice that used to panic).
+        let mixed = format!("\u{3000}{}", "\u{a0}".repeat(17));
+        for space in ["\u{3000}", "\u{a0}", "\u{2003}\u{2003}", mixed.as_str()] {
+            let id = format!("{space}{}@{}", fixtures::MSEXCHUID, fixtures::REALM);
+            let mut report = report_with_msexchuid(Value::String(id));
+            redact(&mut report);
+            let json = crate::render::json_line(&report, &RenderOptions::default());
+            assert!(!json.contains(fixtures::MSEXCHUID), "{json}");
+            let token = report.token.as_ref().expect("token");
+            let hidden = token.appctx["msexchuid"].as_str().expect("string");
+            assert!(
+                hidden.ends_with(&format!("]@{}", fixtures::REALM)),
+                "{hidden}"
+            );
+        }
+    }
+
+    #[test]
+    fn msexchuid_wrapped_in_escape_sequences_is_hidden_in_the_raw_appctx_string() {
+        let id = format!("\u{1b}[31m{}\u{7}@{}", fixtures::MSEXCHUID, fixtures::REALM);
+        let mut report = report_with_msexchuid(Value::String(id));
+        redact(&mut report);
+        for format in [Format::Json, Format::Human, Format::Markdown, Format::Junit] {
+            let text = render_reports(
+                std::slice::from_ref(&report),
+                format,
+                false,
+                &RenderOptions::default(),
+            );
+            assert!(
+                !text.to_lowercase().contains(fixtures::MSEXCHUID),
+                "{format:?}: {text}"
+            );
+            assert!(!text.contains("430a2c5c"), "{format:?}");
+        }
+        let token = report.token.as_ref().expect("token");
+        let appctx = token.claims["appctx"].as_str().expect("string");
+        assert!(appctx.contains("[redacted-msexchuid:"), "{appctx}");
+    }
+
+    #[test]
+    fn numeric_msexchuid_is_hidden() {
+        for id in [json_number(1_234_567_890), json_number(42)] {
+            let mut report = report_with_msexchuid(id.clone());
+            report.push(crate::report::Check::pass(
+                crate::report::CheckId::TokenIssuer,
+                format!("msexchuid {id} noted"),
+            ));
+            redact(&mut report);
+            let token = report.token.as_ref().expect("token");
+            assert!(
+                token.appctx["msexchuid"].as_str().is_some_and(is_pseudonym),
+                "{id}"
+            );
+            let appctx: Value =
+                serde_json::from_str(token.claims["appctx"].as_str().expect("string"))
+                    .expect("JSON");
+            assert!(
+                appctx["msexchuid"].as_str().is_some_and(is_pseudonym),
+                "{appctx}"
+            );
+            if id.to_string().len() >= MIN_SEARCHABLE_LEN {
+                let summary = &report
+                    .get(crate::report::CheckId::TokenIssuer)
+                    .expect("check")
+                    .summary;
+                assert!(!summary.contains(&id.to_string()), "{summary}");
+            }
+        }
+    }
+
+    fn json_number(n: i64) -> Value {
+        Value::Number(n.into())
+    }
+
+    /// The report of issue 9: 4,000 distinct msexchuid-like fields in a token.
+    fn many_identifiers(count: usize) -> Report {
+        let mut report = fixtures::healthy();
+        let mut token = fixtures::token_facts(fixtures::MSEXCHUID);
+        for i in 0..count {
+            let id = format!("{i:08x}-0a16-4e8e-93e4-fa7d981911df");
+            token.claims.insert(
+                format!("field{i}"),
+                serde_json::json!({"msexchuid": format!("{id}@contoso.com"), "note": format!("seen {id} and mail{i}@contoso.com")}),
+            );
+        }
+        report.token = Some(token);
+        report
+    }
+
+    /// CPU time of this thread, so that a loaded machine does not inflate the
+    /// figure printed below.
+    fn thread_cpu_time() -> std::time::Duration {
+        let mut spec = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: clock_gettime writes one timespec through a valid pointer.
+        unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut spec) };
+        std::time::Duration::new(spec.tv_sec as u64, spec.tv_nsec as u32)
+    }
+
+    #[test]
+    fn thousands_of_identifiers_are_all_hidden_in_one_pass() {
+        // For the note on issue 9, not assertions: `cargo test --release --
+        // thousands --nocapture` prints how the time grows with the count.
+        for count in [1000, 4000] {
+            let mut probe = many_identifiers(count);
+            let (wall, cpu) = (std::time::Instant::now(), thread_cpu_time());
+            redact(&mut probe);
+            eprintln!(
+                "redacted {count} identifiers: {:?} wall, {:?} CPU",
+                wall.elapsed(),
+                thread_cpu_time() - cpu
+            );
+        }
+        let mut report = many_identifiers(4000);
+        redact(&mut report);
+        let json = crate::render::json_line(&report, &RenderOptions::default());
+        assert!(!json.contains("-0a16-4e8e-93e4-"), "an id survived");
+        assert!(!json.contains("mail3999@"), "an address survived");
     }
 }

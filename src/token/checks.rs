@@ -310,7 +310,18 @@ pub(crate) fn lifetime(token: &Token, now: OffsetDateTime) -> Check {
             Remedy::TokenClaims,
         ));
     }
-    let check = if now > exp_at + LIFETIME_SKEW {
+    // A token may carry any date the time type holds, up to 9999-12-31 and
+    // back to -9999: the skew added to such a date has nowhere to go, and a
+    // date beyond the end of time is never passed (nor one before its start).
+    let expired = exp_at
+        .checked_add(LIFETIME_SKEW)
+        .is_some_and(|latest| now > latest);
+    let not_yet = |nbf_at: &OffsetDateTime| {
+        nbf_at
+            .checked_sub(LIFETIME_SKEW)
+            .is_some_and(|earliest| now < earliest)
+    };
+    let check = if expired {
         Check::warn(
             CheckId::TokenLifetime,
             format!(
@@ -321,7 +332,7 @@ pub(crate) fn lifetime(token: &Token, now: OffsetDateTime) -> Check {
             ),
             Remedy::TokenLifetime,
         )
-    } else if let Some(nbf_at) = nbf_at.filter(|nbf_at| now < *nbf_at - LIFETIME_SKEW) {
+    } else if let Some(nbf_at) = nbf_at.filter(not_yet) {
         Check::warn(
             CheckId::TokenLifetime,
             format!(
@@ -639,5 +650,51 @@ mod tests {
     fn the_query_string_is_cut_for_audience_comparison() {
         assert_eq!(without_query("https://a/b.html?et=x#y"), "https://a/b.html");
         assert_eq!(without_query("https://a/b.html"), "https://a/b.html");
+    }
+
+    /// A token with `claims` as its payload (the signature is not judged here).
+    fn token_with(claims: Value) -> Token {
+        use base64::Engine;
+        let b64 = |v: &Value| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string().as_bytes())
+        };
+        let header = serde_json::json!({"typ": "JWT", "alg": "RS256", "x5t": "x"});
+        let text = format!("{}.{}.c2ln", b64(&header), b64(&claims));
+        super::super::decode::decode(&text)
+            .token
+            .expect("a decodable token")
+    }
+
+    #[test]
+    fn dates_at_the_ends_of_time_are_judged_without_panicking() {
+        let now = time::macros::datetime!(2024-05-01 10:00:00 UTC);
+        // 9999-12-31T23:59:59Z and -9999-01-01T00:00:00Z, the ends of what
+        // the time type holds, as numbers and as strings (with an offset that
+        // lands them out of range in UTC).
+        let cases = [
+            serde_json::json!({"nbf": 1_700_000_000, "exp": 253_402_300_799_i64}),
+            serde_json::json!({"nbf": -377_705_116_800_i64, "exp": 253_402_300_799_i64}),
+            serde_json::json!({"nbf": "-9999-01-01T00:00:00Z", "exp": "9999-12-31T23:59:59Z"}),
+            serde_json::json!({"nbf": 1_700_000_000, "exp": "9999-12-31T23:59:59-23:00"}),
+            serde_json::json!({"nbf": "-9999-01-01T00:00:00+23:00", "exp": 1_800_000_000}),
+        ];
+        for claims in cases {
+            let check = lifetime(&token_with(claims.clone()), now);
+            assert_ne!(
+                check.status,
+                crate::report::Status::Warn,
+                "{claims}: {check:?}"
+            );
+            assert!(!check.summary.is_empty(), "{claims}");
+        }
+        // Judged against the far ends, `now` itself at the edge still works.
+        let end = time::macros::datetime!(9999-12-31 23:59:59 UTC);
+        let check = lifetime(
+            &token_with(serde_json::json!({"nbf": 0, "exp": 253_402_300_799_i64})),
+            end,
+        );
+        assert_eq!(check.status, crate::report::Status::Pass, "{check:?}");
+        let range = crate::clock::parse_instant("9999-12-31T23:59:59-01:00");
+        assert!(range.is_err_and(|e| e.contains("out of range")));
     }
 }
