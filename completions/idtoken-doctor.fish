@@ -36,7 +36,7 @@ complete -c idtoken-doctor -n "__fish_idtoken_doctor_needs_command" -f -a "compl
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_needs_command" -f -a "serve" -d 'A Prometheus exporter: `GET /probe?target=AMURL|HOST` runs `probe` and answers its metrics'
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand decode" -l audience -d 'The add-in URL that `aud` must equal' -r
-complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand decode" -l format -d 'Report format' -r -f -a "human\t'A readable chain, one line per check'
+complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand decode" -l format -d 'Report format' -r -f -a "human\t'A readable chain: one line per link that holds, the broken one with its proof'
 json\t'One JSON object per target (the contract\'s report shape)'
 markdown\t'A heading, a table of checks and the verdict, for a ticket'
 junit\t'JUnit XML for CI systems'
@@ -53,7 +53,7 @@ complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand decode" -l
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand decode" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand decode" -s V -l version -d 'Print version'
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand probe" -l audience -d 'The add-in URL that `aud` must equal (when TARGET is a token)' -r
-complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand probe" -l format -d 'Report format' -r -f -a "human\t'A readable chain, one line per check'
+complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand probe" -l format -d 'Report format' -r -f -a "human\t'A readable chain: one line per link that holds, the broken one with its proof'
 json\t'One JSON object per target (the contract\'s report shape)'
 markdown\t'A heading, a table of checks and the verdict, for a ticket'
 junit\t'JUnit XML for CI systems'
@@ -81,7 +81,7 @@ complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand probe" -s 
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand probe" -s V -l version -d 'Print version'
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand keys" -l metadata -d 'A saved metadata document (offline) or a URL to fetch instead of the amurl' -r
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand keys" -l audience -d 'The add-in URL that `aud` must equal' -r
-complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand keys" -l format -d 'Report format' -r -f -a "human\t'A readable chain, one line per check'
+complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand keys" -l format -d 'Report format' -r -f -a "human\t'A readable chain: one line per link that holds, the broken one with its proof'
 json\t'One JSON object per target (the contract\'s report shape)'
 markdown\t'A heading, a table of checks and the verdict, for a ticket'
 junit\t'JUnit XML for CI systems'
@@ -107,7 +107,7 @@ complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand keys" -s h
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand keys" -s V -l version -d 'Print version'
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand diagnose" -l metadata -d 'A saved metadata document or a URL to use instead of fetching the amurl' -r
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand diagnose" -l audience -d 'The add-in URL that `aud` must equal' -r
-complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand diagnose" -l format -d 'Report format' -r -f -a "human\t'A readable chain, one line per check'
+complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand diagnose" -l format -d 'Report format' -r -f -a "human\t'A readable chain: one line per link that holds, the broken one with its proof'
 json\t'One JSON object per target (the contract\'s report shape)'
 markdown\t'A heading, a table of checks and the verdict, for a ticket'
 junit\t'JUnit XML for CI systems'
@@ -144,7 +144,7 @@ always\t'Always colour'
 never\t'Never colour'"
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand ssi-ips" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand ssi-ips" -s V -l version -d 'Print version'
-complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand demo" -l format -d 'Report format' -r -f -a "human\t'A readable chain, one line per check'
+complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand demo" -l format -d 'Report format' -r -f -a "human\t'A readable chain: one line per link that holds, the broken one with its proof'
 json\t'One JSON object per target (the contract\'s report shape)'
 markdown\t'A heading, a table of checks and the verdict, for a ticket'
 junit\t'JUnit XML for CI systems'

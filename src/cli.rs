@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use clap::builder::PossibleValue;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Long version: the crate version and, when built from git, the commit.
@@ -94,32 +95,68 @@ pub enum Command {
     Serve(ServeArgs),
 }
 
-/// A report format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
-pub enum Format {
-    /// A readable chain, one line per check.
-    #[default]
-    Human,
-    /// One JSON object per target (the contract's report shape).
-    Json,
-    /// A heading, a table of checks and the verdict, for a ticket.
-    Markdown,
-    /// JUnit XML for CI systems.
-    Junit,
-    /// The Prometheus text exposition format (for node_exporter's textfile collector).
-    Prometheus,
+pub use crate::render::{ColorChoice, Format};
+
+// The report format and the colour choice belong to the renderers; the command
+// line names their values here, so that the lower layers never see clap.
+impl ValueEnum for Format {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[
+            Format::Human,
+            Format::Json,
+            Format::Markdown,
+            Format::Junit,
+            Format::Prometheus,
+        ]
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(match self {
+            Format::Human => PossibleValue::new("human").help(
+                "A readable chain: one line per link that holds, the broken one with its proof",
+            ),
+            Format::Json => PossibleValue::new("json")
+                .help("One JSON object per target (the contract's report shape)"),
+            Format::Markdown => PossibleValue::new("markdown")
+                .help("A heading, a table of checks and the verdict, for a ticket"),
+            Format::Junit => PossibleValue::new("junit").help("JUnit XML for CI systems"),
+            Format::Prometheus => PossibleValue::new("prometheus").help(
+                "The Prometheus text exposition format (for node_exporter's textfile collector)",
+            ),
+        })
+    }
 }
 
-/// When to colour the human output.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
-pub enum ColorChoice {
-    /// Colour a terminal, unless `NO_COLOR` is set.
-    #[default]
-    Auto,
-    /// Always colour.
-    Always,
-    /// Never colour.
-    Never,
+impl ValueEnum for ColorChoice {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[ColorChoice::Auto, ColorChoice::Always, ColorChoice::Never]
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(match self {
+            ColorChoice::Auto => {
+                PossibleValue::new("auto").help("Colour a terminal, unless `NO_COLOR` is set")
+            }
+            ColorChoice::Always => PossibleValue::new("always").help("Always colour"),
+            ColorChoice::Never => PossibleValue::new("never").help("Never colour"),
+        })
+    }
+}
+
+impl NetArgs {
+    /// The flags as the settings layer takes them (it never sees clap).
+    pub fn flags(&self) -> crate::settings::NetFlags {
+        crate::settings::NetFlags {
+            timeout: self.timeout,
+            resolve: self.resolve.clone(),
+            dns_server: self.dns_server.clone(),
+            no_system_dns: self.no_system_dns,
+            proxy: self.proxy.clone(),
+            ca_file: self.ca_file.clone(),
+            allow_private: self.allow_private,
+            ews_url: self.ews_url.clone(),
+        }
+    }
 }
 
 /// How reports are printed and judged.
@@ -299,18 +336,42 @@ pub struct DiagnoseArgs {
     pub batch: BatchArgs,
 }
 
-/// Output formats of `ssi-ips`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
-pub enum IpsFormat {
-    /// A table of landscapes and ranges.
-    #[default]
-    Human,
-    /// A JSON document.
-    Json,
-    /// One CIDR per line, for firewall import.
-    Plain,
-    /// A Markdown table.
-    Markdown,
+pub use crate::ssi_ips::IpsFormat;
+
+impl ValueEnum for IpsFormat {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[
+            IpsFormat::Human,
+            IpsFormat::Json,
+            IpsFormat::Plain,
+            IpsFormat::Markdown,
+        ]
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(match self {
+            IpsFormat::Human => {
+                PossibleValue::new("human").help("A table of landscapes and ranges")
+            }
+            IpsFormat::Json => PossibleValue::new("json").help("A JSON document"),
+            IpsFormat::Plain => {
+                PossibleValue::new("plain").help("One CIDR per line, for firewall import")
+            }
+            IpsFormat::Markdown => PossibleValue::new("markdown").help("A Markdown table"),
+        })
+    }
+}
+
+impl SsiIpsArgs {
+    /// The request as the `ssi_ips` module takes it (it never sees clap).
+    pub fn request(&self) -> crate::ssi_ips::Request {
+        crate::ssi_ips::Request {
+            landscape: self.landscape.clone(),
+            check: self.check.clone(),
+            format: self.format,
+            color: self.color,
+        }
+    }
 }
 
 /// Arguments of `ssi-ips`.

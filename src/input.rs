@@ -46,7 +46,7 @@ impl fmt::Display for InputError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             InputError::File { path, source } => {
-                let problem = crate::commands::io_problem(source);
+                let problem = crate::text::io_problem(source);
                 write!(
                     f,
                     "cannot read the token file {}: {problem}",
@@ -59,7 +59,7 @@ impl fmt::Display for InputError {
             InputError::Stdin(e) => write!(
                 f,
                 "cannot read the token from standard input ({}): pass TOKEN or @PATH instead",
-                crate::commands::io_problem(e)
+                crate::text::io_problem(e)
             ),
             InputError::StdinIsTerminal => f.write_str(
                 "no token given and standard input is a terminal: pass TOKEN, @PATH or -",

@@ -17,6 +17,7 @@ pub mod clock;
 pub mod commands;
 pub mod dns;
 pub mod ews;
+pub mod exits;
 pub mod http;
 pub mod input;
 pub mod key;

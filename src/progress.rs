@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::cli::Format;
+use crate::render::Format;
 use crate::report::Stage;
 
 /// Shows which link of the chain is being walked, or nothing.

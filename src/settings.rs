@@ -10,8 +10,6 @@ use rustls_pki_types::CertificateDer;
 use time::OffsetDateTime;
 use url::Url;
 
-use crate::cli::NetArgs;
-
 /// The public resolvers asked when `--dns-server` is not given.
 pub const DEFAULT_DNS_SERVERS: [&str; 3] = ["1.1.1.1", "8.8.8.8", "9.9.9.9"];
 
@@ -160,9 +158,31 @@ pub struct NetSettings {
     pub ews_url: Option<Url>,
 }
 
+/// The network flags as the user gave them, before they are checked (the
+/// command line fills it from its own arguments).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NetFlags {
+    /// `--timeout SECS`: the network budget of one target.
+    pub timeout: f64,
+    /// `--resolve HOST:PORT:ADDR`, curl's syntax.
+    pub resolve: Vec<String>,
+    /// `--dns-server ADDR[:PORT]|URL`.
+    pub dns_server: Vec<String>,
+    /// `--no-system-dns`.
+    pub no_system_dns: bool,
+    /// `--proxy URL|env`.
+    pub proxy: Option<String>,
+    /// `--ca-file PEM`.
+    pub ca_file: Option<PathBuf>,
+    /// `--allow-private`.
+    pub allow_private: bool,
+    /// `--ews-url URL`.
+    pub ews_url: Option<String>,
+}
+
 impl NetSettings {
     /// Checks and converts the network flags.
-    pub fn from_args(args: &NetArgs) -> Result<Self, UsageError> {
+    pub fn from_args(args: &NetFlags) -> Result<Self, UsageError> {
         // Under a millisecond no connection can even start, and reports would
         // say "timed out after 0.0 s".
         if !(args.timeout.is_finite() && args.timeout >= MIN_TIMEOUT_SECS && args.timeout <= 3600.0)
@@ -403,7 +423,7 @@ fn load_anchors(path: &PathBuf) -> Result<Vec<CertificateDer<'static>>, UsageErr
         .map_err(|e| {
             UsageError(format!(
                 "--ca-file {shown}: cannot read it ({})",
-                crate::commands::io_problem(&e)
+                crate::text::io_problem(&e)
             ))
         })?;
     if pem.len() as u64 > MAX_CA_FILE_BYTES {

@@ -96,6 +96,21 @@ pub fn excerpt(text: &str, max: usize) -> String {
     out
 }
 
+/// What went wrong with a file, in words rather than the system's error text
+/// (`No such file or directory (os error 2)`).
+pub fn io_problem(error: &std::io::Error) -> &'static str {
+    match error.kind() {
+        std::io::ErrorKind::NotFound => "no such file or folder",
+        std::io::ErrorKind::PermissionDenied => "permission denied",
+        std::io::ErrorKind::IsADirectory => "it is a folder, not a file",
+        std::io::ErrorKind::NotADirectory => "a part of the path is a file, not a folder",
+        std::io::ErrorKind::InvalidData => "it is not text",
+        std::io::ErrorKind::StorageFull => "the disk is full",
+        std::io::ErrorKind::ReadOnlyFilesystem => "the file system is read-only",
+        _ => "the system refused",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

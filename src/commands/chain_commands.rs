@@ -106,7 +106,7 @@ fn metadata_source(arg: Option<&str>) -> Result<MetadataSource, UsageError> {
     fs::File::open(path)
         .and_then(|file| file.take(cap as u64 + 1).read_to_end(&mut body))
         .map_err(|e| {
-            let problem = super::output::io_problem(&e);
+            let problem = crate::text::io_problem(&e);
             UsageError(format!("--metadata {path}: cannot read it ({problem})"))
         })?;
     if body.len() > cap {
@@ -215,7 +215,7 @@ fn batch_progress(list: &str, format: crate::cli::Format) -> Progress {
 
 /// `probe TARGET`: fetch the metadata the way SSI does.
 pub fn probe(args: &ProbeArgs) -> Result<i32, UsageError> {
-    let net = NetSettings::from_args(&args.net)?;
+    let net = NetSettings::from_args(&args.net.flags())?;
     let settings = settings(&args.output, args.audience.as_ref(), Some(net))?;
     let cache = Cache::default();
     if let Some(list) = &args.batch.batch {
@@ -254,7 +254,7 @@ pub fn keys(args: &KeysArgs) -> Result<i32, UsageError> {
     let source = metadata_source(args.metadata.as_deref())?;
     let net = match &source {
         MetadataSource::File { .. } => None,
-        _ => Some(NetSettings::from_args(&args.net)?),
+        _ => Some(NetSettings::from_args(&args.net.flags())?),
     };
     let settings = settings(&args.output, args.audience.as_ref(), net)?;
     let text = read_token(args.token.as_deref())?;
@@ -362,7 +362,7 @@ fn offline_findings(source: &MetadataSource, settings: &Settings) -> NetworkFind
 /// `diagnose`: every link, one verdict.
 pub fn diagnose(args: &DiagnoseArgs) -> Result<i32, UsageError> {
     let source = metadata_source(args.metadata.as_deref())?;
-    let net = NetSettings::from_args(&args.net)?;
+    let net = NetSettings::from_args(&args.net.flags())?;
     let settings = settings(&args.output, args.audience.as_ref(), Some(net))?;
     let cache = Cache::default();
     let probe_ews = true;

@@ -12,10 +12,10 @@ use crate::cli::{Cli, Command, OutputArgs};
 use crate::settings::UsageError;
 
 pub use completions::script as completion_script;
-pub use output::{complain, emit, io_problem};
+pub use output::{complain, emit};
 
 /// Exit code for usage errors and unreadable input.
-pub const EXIT_USAGE: i32 = 2;
+pub const EXIT_USAGE: i32 = crate::exits::USAGE;
 
 /// Installs the panic hook of the process, for every command (`main` calls it
 /// first). A panic is a bug, and its payload may quote what it was working on:
@@ -100,7 +100,7 @@ pub fn run(cli: Cli) -> i32 {
         Command::Probe(args) => chain_commands::probe(&args),
         Command::Keys(args) => chain_commands::keys(&args),
         Command::Diagnose(args) => chain_commands::diagnose(&args),
-        Command::SsiIps(args) => Ok(crate::ssi_ips::run(&args, &mut std::io::stdout())),
+        Command::SsiIps(args) => Ok(crate::ssi_ips::run(&args.request(), &mut std::io::stdout())),
         Command::Demo(args) => demo::run(&args),
         Command::Completions(args) => Ok(completions::run(args.shell)),
         Command::Serve(args) => serve::run(&args),

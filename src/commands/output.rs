@@ -11,6 +11,7 @@ use crate::cli::{ColorChoice, OutputArgs};
 use crate::render::{self, RenderOptions};
 use crate::report::Report;
 use crate::settings::UsageError;
+use crate::text::io_problem;
 
 /// The `--output FILE` of this run, once opened: every report goes there.
 static OUTPUT_FILE: OnceLock<Mutex<File>> = OnceLock::new();
@@ -28,21 +29,6 @@ pub fn open_output(path: &Path) -> Result<(), UsageError> {
     // A second call in one process (tests) keeps the first file.
     let _ = OUTPUT_FILE.set(Mutex::new(file));
     Ok(())
-}
-
-/// What went wrong with a file, in words rather than the system's error text
-/// (`No such file or directory (os error 2)`).
-pub fn io_problem(error: &io::Error) -> &'static str {
-    match error.kind() {
-        io::ErrorKind::NotFound => "no such file or folder",
-        io::ErrorKind::PermissionDenied => "permission denied",
-        io::ErrorKind::IsADirectory => "it is a folder, not a file",
-        io::ErrorKind::NotADirectory => "a part of the path is a file, not a folder",
-        io::ErrorKind::InvalidData => "it is not text",
-        io::ErrorKind::StorageFull => "the disk is full",
-        io::ErrorKind::ReadOnlyFilesystem => "the file system is read-only",
-        _ => "the system refused",
-    }
 }
 
 /// Writes `text` to `--output FILE` when one was given, else to standard

@@ -32,8 +32,35 @@ pub use markdown::markdown;
 pub use prometheus::prometheus;
 pub use redact::redact;
 
-use crate::cli::{ColorChoice, Format};
 use crate::report::{Report, Status, Verdict};
+
+/// A report format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Format {
+    /// A readable chain, one line per link that holds.
+    #[default]
+    Human,
+    /// One JSON object per target (the contract's report shape).
+    Json,
+    /// A heading, a table of checks and the verdict, for a ticket.
+    Markdown,
+    /// JUnit XML for CI systems.
+    Junit,
+    /// The Prometheus text exposition format (for node_exporter's textfile collector).
+    Prometheus,
+}
+
+/// When to colour the human output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ColorChoice {
+    /// Colour a terminal, unless `NO_COLOR` is set.
+    #[default]
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
 
 /// How reports are rendered, beyond the report itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

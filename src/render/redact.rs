@@ -494,7 +494,7 @@ fn redact_emails(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::Format;
+    use crate::render::Format;
     use crate::render::{fixtures, render_reports, RenderOptions};
     use crate::report::Report;
 

@@ -44,7 +44,7 @@ pub struct TokenFacts {
 
 /// Exit code of an inconclusive verdict: the first check that did not pass
 /// could not be made from this machine.
-pub const EXIT_INCONCLUSIVE: i32 = 3;
+pub const EXIT_INCONCLUSIVE: i32 = crate::exits::INCONCLUSIVE;
 
 /// The outcome of a whole report: the first broken link, or healthy.
 #[derive(Debug, Clone, PartialEq, Eq)]

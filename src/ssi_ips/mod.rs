@@ -15,8 +15,8 @@ use std::net::IpAddr;
 pub use cidr::{CidrError, Ipv4Cidr};
 pub use data::{KbMarking, Landscape, Site, SsiRange, SOURCE_SECTION, SOURCE_TITLE};
 
-use crate::cli::{ColorChoice, IpsFormat, SsiIpsArgs};
-use crate::commands::EXIT_USAGE;
+use crate::exits::USAGE as EXIT_USAGE;
+use crate::render::ColorChoice;
 
 /// Exit code of `ssi-ips --check` when the address is SSI's.
 pub const EXIT_IS_SSI: i32 = 0;
@@ -240,6 +240,33 @@ impl CheckOutcome {
     }
 }
 
+/// Output formats of `ssi-ips`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum IpsFormat {
+    /// A table of landscapes and ranges.
+    #[default]
+    Human,
+    /// A JSON document.
+    Json,
+    /// One CIDR per line, for firewall import.
+    Plain,
+    /// A Markdown table.
+    Markdown,
+}
+
+/// What `ssi-ips` was asked.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Request {
+    /// Only this landscape (WDC, FRA, PER, or a test/mod one such as FRA-mod).
+    pub landscape: Option<String>,
+    /// Say whether this address is SSI's (exit 0) or not (exit 1).
+    pub check: Option<String>,
+    /// The output format.
+    pub format: IpsFormat,
+    /// When to use colour (honours NO_COLOR).
+    pub color: ColorChoice,
+}
+
 /// Whether to colour: always, never, or (auto) on a terminal unless
 /// `NO_COLOR` is set to a non-empty value.
 pub fn colour_wanted(choice: ColorChoice, is_terminal: bool, no_color: Option<&OsStr>) -> bool {
@@ -253,14 +280,14 @@ pub fn colour_wanted(choice: ColorChoice, is_terminal: bool, no_color: Option<&O
 /// The `ssi-ips` subcommand: prints the blocks (or answers `--check`) to
 /// `out`, usage errors to standard error, and returns the exit code: 0, 1
 /// when a checked address is not SSI's, 2 on a usage error.
-pub fn run(args: &SsiIpsArgs, out: &mut dyn Write) -> i32 {
+pub fn run(args: &Request, out: &mut dyn Write) -> i32 {
     run_to(args, out, &mut io::stderr())
 }
 
 /// [`run`] with standard error given, for tests and embedding. `--color auto`
 /// still asks whether the process's standard output is a terminal, since that
 /// is where `out` goes when the binary runs.
-pub fn run_to(args: &SsiIpsArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+pub fn run_to(args: &Request, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     let scope = match Scope::new(args.landscape.as_deref()) {
         Ok(scope) => scope,
         Err(message) => return usage_error(err, &message),
@@ -327,8 +354,8 @@ mod tests {
         text.parse().expect("a test address")
     }
 
-    fn args(landscape: Option<&str>, check: Option<&str>, format: IpsFormat) -> SsiIpsArgs {
-        SsiIpsArgs {
+    fn args(landscape: Option<&str>, check: Option<&str>, format: IpsFormat) -> Request {
+        Request {
             landscape: landscape.map(str::to_owned),
             check: check.map(str::to_owned),
             format,
@@ -337,7 +364,7 @@ mod tests {
     }
 
     /// Runs the command; returns exit code, standard output, standard error.
-    fn run_captured(args: &SsiIpsArgs) -> (i32, String, String) {
+    fn run_captured(args: &Request) -> (i32, String, String) {
         let mut out = Vec::new();
         let mut err = Vec::new();
         let code = run_to(args, &mut out, &mut err);
@@ -633,7 +660,7 @@ mod tests {
         let (_, out, _) = run_captured(&coloured);
         assert!(out.starts_with("\x1b[1mSSI egress IP ranges"));
         assert!(out.contains("\x1b[1mLANDSCAPE"));
-        let (_, plain, _) = run_captured(&SsiIpsArgs {
+        let (_, plain, _) = run_captured(&Request {
             format: IpsFormat::Plain,
             ..coloured
         });

@@ -58,7 +58,7 @@ const MIN_PROBE_BUDGET: f64 = 0.5;
 /// Runs the exporter until Ctrl-C, SIGTERM (or a console close on Windows);
 /// returns 0 once the requests under way are answered.
 pub fn run(args: &ServeArgs) -> Result<i32, UsageError> {
-    let net = NetSettings::from_args(&args.net)?;
+    let net = NetSettings::from_args(&args.net.flags())?;
     let address = listen_address(&args.listen)?;
     let listener = TcpListener::bind(address).map_err(|e| {
         UsageError(format!(
@@ -389,7 +389,8 @@ mod tests {
     #[test]
     fn a_shorter_scrape_timeout_shortens_the_budget() {
         let exporter = Exporter {
-            net: crate::settings::NetSettings::from_args(&test_net_args()).expect("settings"),
+            net: crate::settings::NetSettings::from_args(&test_net_args().flags())
+                .expect("settings"),
             strict: false,
             jobs: 1,
             probes: AtomicUsize::new(0),
