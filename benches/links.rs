@@ -12,7 +12,8 @@ use idtoken_doctor::key;
 use idtoken_doctor::lab::authcert::{metadata_json, AuthCert, MetadataOptions};
 use idtoken_doctor::lab::mint::TokenMint;
 use idtoken_doctor::metadata::{self, MetadataDocument};
-use idtoken_doctor::report::Status;
+use idtoken_doctor::render;
+use idtoken_doctor::report::{Report, Status, TokenFacts};
 use idtoken_doctor::token::{self, TokenContext};
 use time::{Duration, OffsetDateTime};
 
@@ -171,11 +172,53 @@ fn key_benches(c: &mut Criterion, fx: &Fixture) {
     group.finish();
 }
 
+/// A decoded token whose claims hold `count` distinct msexchuid-like values and
+/// e-mail addresses (issue 9: `--redact` must stay linear in the report's size).
+fn report_with_identifiers(count: usize) -> Report {
+    let mut claims = serde_json::Map::new();
+    for i in 0..count {
+        let id = format!("{i:08x}-0a16-4e8e-93e4-fa7d981911df");
+        claims.insert(
+            format!("field{i}"),
+            serde_json::json!({
+                "msexchuid": format!("{id}@contoso.com"),
+                "note": format!("seen {id} and mail{i}@contoso.com"),
+            }),
+        );
+    }
+    let mut report = Report::new("decode", bench_now(), false);
+    report.token = Some(TokenFacts {
+        claims,
+        ..TokenFacts::default()
+    });
+    report
+}
+
+fn redact_benches(c: &mut Criterion) {
+    let mut group = c.benchmark_group("redact");
+    for count in [1000, 4000] {
+        let report = report_with_identifiers(count);
+        group.bench_with_input(
+            BenchmarkId::new("identifiers", count),
+            &report,
+            |b, report| {
+                b.iter(|| {
+                    let mut copy = report.clone();
+                    render::redact(&mut copy);
+                    copy
+                })
+            },
+        );
+    }
+    group.finish();
+}
+
 fn benches(c: &mut Criterion) {
     let fx = fixture();
     token_benches(c, &fx);
     metadata_benches(c, &fx);
     key_benches(c, &fx);
+    redact_benches(c);
 }
 
 criterion_group!(links, benches);

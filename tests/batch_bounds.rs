@@ -1,6 +1,10 @@
 //! `--batch` reads its list as it goes and bounds what it holds: a line that
 //! never ends (`/dev/zero`, an endless pipe) is a usage error within a few
 //! megabytes, not gigabytes.
+//!
+//! Linux only: it reads `/dev/zero` and the children's peak memory from
+//! `getrusage`; the bound itself is the same code on every platform.
+#![cfg(target_os = "linux")]
 
 use std::io::Write;
 use std::process::{Command, Stdio};
