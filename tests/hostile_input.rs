@@ -143,6 +143,8 @@ fn redact_survives_wide_whitespace_and_escape_sequences_in_msexchuid() {
     }
 }
 
+/// Unix only: `/dev/zero` is the file without end.
+#[cfg(unix)]
 #[test]
 fn a_ca_file_without_end_is_refused() {
     let output = run(doctor().args([

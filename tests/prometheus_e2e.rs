@@ -8,6 +8,10 @@
 //! The configuration is read from the document, not copied: the only changes
 //! are the ones a test must make (paths, the exporter's port, a 1 s interval),
 //! and each is asserted to apply, so the document cannot drift from what runs.
+//!
+//! Unix only: `promtool` and `prometheus` are Debian's Linux programs, which a
+//! Windows build of the tests (run under wine) cannot start.
+#![cfg(unix)]
 
 mod e2e_support;
 mod prom_support;

@@ -1,6 +1,10 @@
 //! `--format prometheus` end to end: every demo scenario and the lab targets
 //! give the contract's metrics with the right values, and `promtool check
 //! metrics` accepts every exposition (single targets and batches).
+//!
+//! Unix only: `promtool` and `prometheus` are Debian's Linux programs, which a
+//! Windows build of the tests (run under wine) cannot start.
+#![cfg(unix)]
 
 mod e2e_support;
 mod prom_support;

@@ -3,6 +3,10 @@
 //! what was done, bad requests are refused with the right status, `--jobs`
 //! bounds the probes under way, the private-address rule holds, and SIGTERM
 //! stops it cleanly.
+//!
+//! Unix only: `promtool` and `prometheus` are Debian's Linux programs, which a
+//! Windows build of the tests (run under wine) cannot start.
+#![cfg(unix)]
 
 mod e2e_support;
 mod prom_support;
