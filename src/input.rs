@@ -46,7 +46,13 @@ impl fmt::Display for InputError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             InputError::File { path, source } => {
-                let problem = crate::text::io_problem(source);
+                // Windows refuses to read a folder with "access denied", not
+                // with a folder error: say what it is.
+                let problem = if path.is_dir() {
+                    "it is a folder, not a file"
+                } else {
+                    crate::text::io_problem(source)
+                };
                 write!(
                     f,
                     "cannot read the token file {}: {problem}",

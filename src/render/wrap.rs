@@ -66,9 +66,10 @@ pub(super) fn wrap(
     lines
 }
 
-/// The first `columns - 1` characters of `word` and `…`.
+/// The first `columns - 3` characters of `word` and `…`: three columns, so
+/// that the ASCII form (`...`, where symbols must be ASCII) fits too.
 fn clip(word: &str, columns: usize) -> String {
-    let mut kept: String = word.chars().take(columns.saturating_sub(1)).collect();
+    let mut kept: String = word.chars().take(columns.saturating_sub(3)).collect();
     kept.push('…');
     kept
 }
