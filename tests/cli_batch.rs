@@ -8,6 +8,7 @@ mod e2e_support;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use e2e_support::spawn_support::retrying_wine_start;
 use e2e_support::*;
 use idtoken_doctor::lab::dns::Zone;
 use idtoken_doctor::lab::https::{Behaviour, HttpsServer, Mode, Response};
@@ -544,16 +545,16 @@ fn a_batch_killed_midway_keeps_the_reports_it_finished() {
     let silent: Vec<HttpsServer> = (0..8).map(|_| lab.server_in_mode(Mode::Silent)).collect();
     let list = file_with(&silent.iter().map(|s| amurl(s) + "\n").collect::<String>());
     let output = NamedTempFile::new().expect("output file");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_idtoken-doctor"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_idtoken-doctor"));
+    command
         .args(["probe", "--batch", &list.path().display().to_string()])
         .args(["--jobs", "1", "--timeout", "2", "--format", "json"])
         .args(lab.args())
         .env("NO_COLOR", "1")
         .stdin(Stdio::null())
         .stdout(output.reopen().expect("output"))
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the binary runs");
+        .stderr(Stdio::null());
+    let mut child = retrying_wine_start(|| command.spawn()).expect("the binary runs");
     let complete_lines = || {
         let text = std::fs::read_to_string(output.path()).unwrap_or_default();
         text.split_inclusive('\n')
@@ -724,13 +725,13 @@ fn a_list_saved_by_windows_powershell_is_read_from_a_file_and_from_stdin() {
 
     let mut args = strings(&["probe", "--format", "json", "--batch", "-"]);
     args.extend(lab.args());
-    let output = assert_cmd::Command::new(env!("CARGO_BIN_EXE_idtoken-doctor"))
+    let mut command = assert_cmd::Command::new(env!("CARGO_BIN_EXE_idtoken-doctor"));
+    command
         .args(&args)
         .env("NO_COLOR", "1")
         .write_stdin(utf16le(&text))
-        .timeout(Duration::from_secs(60))
-        .output()
-        .expect("runs");
+        .timeout(Duration::from_secs(60));
+    let output = retrying_wine_start(|| command.output()).expect("runs");
     assert_eq!(output.status.code(), Some(0));
     check(&output.stdout);
 }

@@ -8,6 +8,7 @@ mod cli_support;
 
 use std::process::{Output, Stdio};
 
+use cli_support::spawn_support::retrying_wine_start;
 use cli_support::*;
 
 const SUBCOMMANDS: [&str; 7] = [
@@ -373,13 +374,14 @@ fn a_closed_standard_output_is_not_a_panic() {
         // The reading end is closed before the binary starts: every write fails.
         let (reader, writer) = std::io::pipe().expect("a pipe");
         drop(reader);
-        let output = std::process::Command::new(assert_cmd::cargo::cargo_bin("idtoken-doctor"))
+        let mut command =
+            std::process::Command::new(assert_cmd::cargo::cargo_bin("idtoken-doctor"));
+        command
             .args(&args)
             .stdin(Stdio::null())
             .stdout(writer)
-            .stderr(Stdio::piped())
-            .output()
-            .expect("the binary runs");
+            .stderr(Stdio::piped());
+        let output = retrying_wine_start(|| command.output()).expect("the binary runs");
         assert_no_panic(&output, &args.join(" "));
     }
 }
@@ -401,13 +403,14 @@ fn a_closed_standard_error_is_not_a_panic_either() {
         let (reader, writer) = std::io::pipe().expect("a pipe");
         drop(reader);
         let errors = writer.try_clone().expect("a second handle");
-        let status = std::process::Command::new(assert_cmd::cargo::cargo_bin("idtoken-doctor"))
+        let mut command =
+            std::process::Command::new(assert_cmd::cargo::cargo_bin("idtoken-doctor"));
+        command
             .args(&args)
             .stdin(Stdio::null())
             .stdout(writer)
-            .stderr(errors)
-            .status()
-            .expect("the binary runs");
+            .stderr(errors);
+        let status = retrying_wine_start(|| command.status()).expect("the binary runs");
         assert_eq!(status.code(), Some(2), "{args:?}: {status:?}");
     }
 }

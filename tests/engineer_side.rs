@@ -60,7 +60,8 @@ fn doctor(args: &[String], env: &[(&str, String)]) -> Run {
     for (name, value) in env {
         command.env(name, value);
     }
-    let output = command.output().expect("the binary runs");
+    let output = e2e_support::spawn_support::retrying_wine_start(|| command.output())
+        .expect("the binary runs");
     Run {
         code: output.status.code().expect("exited"),
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),

@@ -6,6 +6,9 @@
 //! unused items.
 #![allow(dead_code)]
 
+#[path = "../spawn_support/mod.rs"]
+pub mod spawn_support;
+
 use std::path::Path;
 use std::process::Output;
 use std::sync::LazyLock;
@@ -101,9 +104,8 @@ pub fn doctor() -> Command {
 
 /// Runs `cmd` with a time limit (no offline command needs more than a few seconds).
 pub fn run(cmd: &mut Command) -> Output {
-    cmd.timeout(std::time::Duration::from_secs(60))
-        .output()
-        .expect("the binary runs")
+    cmd.timeout(std::time::Duration::from_secs(60));
+    spawn_support::retrying_wine_start(|| cmd.output()).expect("the binary runs")
 }
 
 /// The exit code; a signal or a timeout is a test failure.

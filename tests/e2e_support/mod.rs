@@ -9,6 +9,9 @@
 // Each test file uses its own part of this module.
 #![allow(dead_code)]
 
+#[path = "../spawn_support/mod.rs"]
+pub mod spawn_support;
+
 use std::ffi::OsStr;
 use std::io::Write as _;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener, TcpStream};
@@ -358,7 +361,7 @@ where
         .write_stdin(stdin.as_bytes().to_vec())
         .timeout(RUN_LIMIT);
     let started = Instant::now();
-    let output = command.output().expect("the binary runs");
+    let output = spawn_support::retrying_wine_start(|| command.output()).expect("the binary runs");
     let elapsed = started.elapsed();
     Run {
         code: output

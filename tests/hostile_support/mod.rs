@@ -20,6 +20,9 @@
 
 #![allow(dead_code)] // Each test binary uses part of this module.
 
+#[path = "../spawn_support/mod.rs"]
+pub mod spawn_support;
+
 use std::io::{Read, Write};
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::PathBuf;
@@ -123,7 +126,8 @@ pub fn run(args: &[String], stdin: Option<&str>, kill_after: Duration) -> Run {
     #[cfg(target_os = "linux")]
     trace_me(&mut command);
     let started = Instant::now();
-    let mut child = command.spawn().expect("spawn idtoken-doctor");
+    let mut child =
+        spawn_support::retrying_wine_start(|| command.spawn()).expect("spawn idtoken-doctor");
     let feeder = match (child.stdin.take(), stdin) {
         (Some(mut pipe), Some(text)) => {
             let text = text.to_string();
