@@ -103,7 +103,8 @@ impl SummaryRow {
 /// The human block of one target: its batch line and name, then its verdict
 /// in one line (a healthy verdict names its warnings), and for a broken or
 /// inconclusive link what to do. Lines are wrapped to `width` when given,
-/// never inside a word.
+/// never inside a word. Under `--verbose` the line and name head the target's
+/// whole report instead, every check with its details.
 pub fn human_block(
     report: &Report,
     name: &str,
@@ -124,6 +125,10 @@ pub fn human_block(
         paint(&format!("line {line}"), Color::Cyan),
         escape_controls(name)
     );
+    if opts.verbose {
+        out.push_str(&super::human(report, opts));
+        return out;
+    }
     let verdict = report.verdict();
     match broken_link(&verdict) {
         None => {
@@ -377,6 +382,32 @@ mod tests {
         assert!(lines.iter().all(|l| l.chars().count() <= 60), "{broken}");
         let warned = human_block(&fixtures::broken_at_http(false), "x", 1, &opts, None);
         assert!(warned.contains("broken at http.access"), "{warned}");
+    }
+
+    #[test]
+    fn verbose_blocks_hold_the_whole_report_under_the_targets_line() {
+        let opts = RenderOptions {
+            verbose: true,
+            ..RenderOptions::default()
+        };
+        let report = fixtures::broken_at_tls();
+        let block = human_block(&report, "mail.contoso.com", 3, &opts, None);
+        assert!(block.starts_with("line 3  mail.contoso.com\n"), "{block}");
+        for check in report.checks() {
+            assert!(
+                block.contains(check.id.as_str()),
+                "{} missing:\n{block}",
+                check.id
+            );
+        }
+        let short = human_block(
+            &report,
+            "mail.contoso.com",
+            3,
+            &RenderOptions::default(),
+            None,
+        );
+        assert!(block.lines().count() > short.lines().count() * 3, "{block}");
     }
 
     #[test]

@@ -14,7 +14,8 @@ use crate::report::{Check, Report, Status};
 /// summary and whose text is the remedy; a skip is `<skipped>` with its reason;
 /// the facts go to the test case's `<system-out>`. The verdict and exit code are
 /// suite properties. Durations are not measured per check, so a test case's
-/// `time` is 0; a suite's is the wall time given by a batch ([`suite`]), 0 here.
+/// `time` is 0; a suite's is the report's wall time (0 for an offline command,
+/// which measures none), and `<testsuites>` carries their sum.
 ///
 /// Whatever the report holds is escaped, and characters XML 1.0 forbids (most
 /// control characters) are written as visible escapes such as `\u{1}`, so the
@@ -29,20 +30,26 @@ pub fn junit(reports: &[Report], opts: &RenderOptions) -> String {
             errors: sum.errors + s.errors,
             skipped: sum.skipped + s.skipped,
         });
+    let seconds: f64 = reports.iter().map(wall_seconds).sum();
     let mut out = String::from(XML_DECLARATION);
     out.push_str(&format!(
-        "<testsuites name=\"idtoken-doctor\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"0\">\n",
-        total.tests, total.failures, total.errors, total.skipped
+        "<testsuites name=\"idtoken-doctor\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{:.3}\">\n",
+        total.tests, total.failures, total.errors, total.skipped, seconds
     ));
     for (report, counts) in reports.iter().zip(&suites) {
         let name = report
             .target
             .as_ref()
             .map_or(report.command, |t| t.amurl.as_str());
-        write_suite(&mut out, report, counts, name, 0.0, opts);
+        write_suite(&mut out, report, counts, name, wall_seconds(report), opts);
     }
     out.push_str(CLOSE);
     out
+}
+
+/// A report's wall time in seconds; 0 when none was measured.
+fn wall_seconds(report: &Report) -> f64 {
+    report.elapsed.map_or(0.0, |elapsed| elapsed.as_secs_f64())
 }
 
 const XML_DECLARATION: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
@@ -497,6 +504,20 @@ mod tests {
         assert_eq!(names, vec!["mail.contoso.com", "mail.contoso.com #4"]);
         let times: Vec<&str> = suites.iter().map(|s| attribute(*s, "time")).collect();
         assert_eq!(times, vec!["1.250", "0.000"]);
+    }
+
+    #[test]
+    fn a_suite_carries_its_wall_time_and_the_document_their_sum() {
+        let mut probed = fixtures::broken_at_tls();
+        probed.elapsed = Some(std::time::Duration::from_millis(2_345));
+        let xml = render(&[probed, fixtures::broken_at_token()]);
+        let doc = parse(&xml);
+        let root = doc.root_element();
+        let times: Vec<&str> = children(root, "testsuite")
+            .map(|s| attribute(s, "time"))
+            .collect();
+        assert_eq!(times, vec!["2.345", "0.000"], "the decode measured no time");
+        assert_eq!(attribute(root, "time"), "2.345");
     }
 
     #[test]
