@@ -18,6 +18,10 @@
 ///   Mongolian vowel separator, interlinear annotation marks and the tag
 ///   characters (U+E0000–U+E007F), which make two different strings look alike.
 pub fn must_escape(c: char) -> bool {
+    // Reports are mostly ASCII, where only the controls qualify.
+    if c.is_ascii() {
+        return c.is_ascii_control();
+    }
     c.is_control()
         || matches!(
             c,
@@ -59,10 +63,16 @@ pub fn escape_controls(text: &str) -> String {
 /// (kept: inside strings serde_json escapes every C0 control itself), so any
 /// other such character sits inside a string, where the escape stands for the
 /// same character: the parsed value is unchanged.
-pub fn escape_json_text(json: &str) -> String {
+pub fn escape_json_text(json: String) -> String {
     let escaped = |c: char| must_escape(c) && !matches!(c, '\n' | '\r' | '\t' | ' ');
-    if !json.chars().any(escaped) {
-        return json.to_string();
+    // Printable ASCII, the bulk of any report, never needs a look at its
+    // characters: only a control byte or the bytes of other characters do.
+    let may_need = |b: &u8| !(b' '..=b'~').contains(b) && !matches!(b, b'\n' | b'\r' | b'\t');
+    let Some(first) = json.bytes().position(|b| may_need(&b)) else {
+        return json;
+    };
+    if !json[first..].chars().any(escaped) {
+        return json;
     }
     let mut out = String::with_capacity(json.len() + 16);
     for c in json.chars() {
@@ -157,11 +167,31 @@ mod tests {
     }
 
     #[test]
+    fn json_text_that_needs_nothing_comes_back_as_it_was() {
+        for clean in [
+            "{\"a\":\"b c\"}",
+            "{\n  \"a\": \"\\u001b\"\r\n\t}",
+            "{\"name\":\"Jörg ✔ 日本\"}",
+        ] {
+            assert_eq!(escape_json_text(clean.to_string()), clean);
+        }
+        // DEL is ASCII, yet a control: the quick look over ASCII must not miss it.
+        assert_eq!(
+            escape_json_text("[\"a\u{7f}\"]".to_string()),
+            "[\"a\\u007f\"]"
+        );
+        assert_eq!(
+            escape_json_text("[\"é\u{85}\"]".to_string()),
+            "[\"é\\u0085\"]"
+        );
+    }
+
+    #[test]
     fn json_text_escapes_what_serde_json_leaves_raw_and_keeps_the_value() {
         let value = serde_json::json!({"k\u{202e}": "a\u{85}b\u{7f}\u{2028}\u{e0041}\u{1b}"});
         let raw = serde_json::to_string_pretty(&value).expect("json");
         assert!(raw.contains('\u{85}') && raw.contains('\u{7f}'));
-        let escaped = escape_json_text(&raw);
+        let escaped = escape_json_text(raw.clone());
         assert!(escaped.lines().count() > 1, "pretty printing is kept");
         assert!(
             !escaped.lines().any(|l| l.chars().any(must_escape)),

@@ -145,7 +145,8 @@ pub(super) fn probe_one(
     // A damaged token is judged as a token: as a host name it would be looked
     // up. So is a token glued to other text or inside a URL: it is never
     // resolved, fetched nor printed.
-    let target = if input::holds_token(text) || input::contains_jwt(text) {
+    // `contains_jwt` first: it is the cheaper look, and true for any whole token.
+    let target = if input::contains_jwt(text) || input::holds_token(text) {
         stages.insert(0, Stage::Token);
         chain::walk_token(&mut report, text, settings)
             .and_then(|t| t.amurl().map(str::to_string))

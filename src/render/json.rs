@@ -26,13 +26,13 @@ pub fn json(report: &Report, opts: &RenderOptions) -> Value {
 /// output (one object per line).
 pub fn json_line(report: &Report, opts: &RenderOptions) -> String {
     let text = serde_json::to_string(&ReportJson::of(report, opts)).unwrap_or_default();
-    crate::text::escape_json_text(&text)
+    crate::text::escape_json_text(text)
 }
 
 /// The report as indented JSON, keys in the contract's order.
 pub(super) fn json_pretty(report: &Report, opts: &RenderOptions) -> String {
     let text = serde_json::to_string_pretty(&ReportJson::of(report, opts)).unwrap_or_default();
-    crate::text::escape_json_text(&text)
+    crate::text::escape_json_text(text)
 }
 
 /// The JSON Schema of the report, generated from the types that print it.
