@@ -144,6 +144,7 @@ mod tests {
             version: "HTTP/1.1".into(),
             status,
             reason: reason.into(),
+            sent_reason: None,
             headers: headers
                 .iter()
                 .map(|(n, v)| (n.to_string(), v.to_string()))

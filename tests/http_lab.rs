@@ -242,6 +242,23 @@ fn front_end_answers() -> Vec<(Response, Option<&'static str>)> {
             Some("forefront-tmg"),
         ),
         (
+            // TMG without its session header: its reason phrase says it all.
+            Response::unauthorized(&["Negotiate", "NTLM"]).reason(
+                "Unauthorized ( The server requires authorization to fulfill the request. \
+                 Access to the Web server is denied. Contact the server administrator.  )",
+            ),
+            Some("forefront-tmg"),
+        ),
+        (
+            Response::new(403)
+                .reason(
+                    "Forbidden ( The server denied the specified Uniform Resource Locator (URL). \
+                     Contact the server administrator.  )",
+                )
+                .header("Via", "1.1 TMG01"),
+            Some("forefront-tmg"),
+        ),
+        (
             Response::html(403, "<html><head><title>Just a moment...</title></head></html>")
                 .header("Server", "cloudflare")
                 .header("cf-ray", "8a1b2c3d4e5f6a7b-FRA")
@@ -277,7 +294,10 @@ fn front_end_answers() -> Vec<(Response, Option<&'static str>)> {
 #[test]
 fn every_front_end_is_named_on_its_answer_and_only_there() {
     for (response, expected) in front_end_answers() {
-        let shown = format!("{} {:?}", response.status, response.headers);
+        let shown = format!(
+            "{} {:?} {:?}",
+            response.status, response.reason, response.headers
+        );
         let lab = Lab::start(Behaviour::Respond(response));
         let (outcome, _) = lab.run();
         let named: Vec<&str> = outcome
@@ -318,7 +338,10 @@ fn ews_behind_a_front_end_still_answers_and_is_named() {
     let identity = pki.leaf(HOST).build().expect("leaf").identity();
     let ews = "/EWS/Exchange.asmx";
     for (response, expected) in front_end_answers() {
-        let shown = format!("{} {:?}", response.status, response.headers);
+        let shown = format!(
+            "{} {:?} {:?}",
+            response.status, response.reason, response.headers
+        );
         let server = HttpsServer::start(
             identity.clone(),
             vec![Route::new(ews, Behaviour::Respond(response))],

@@ -8,6 +8,7 @@ use std::io::{self, Read};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
+use rustls_pki_types::CertificateDer;
 use ureq::config::{Config, ConfigBuilder};
 use ureq::http::Response;
 use ureq::tls::{Certificate, RootCerts, TlsConfig, TlsProvider};
@@ -72,6 +73,110 @@ fn host_key(host: &str) -> String {
         .to_ascii_lowercase()
 }
 
+/// A response, and the reason phrase of its status line as the server sent it.
+///
+/// The HTTP client keeps only the status code (its reason phrase is the
+/// standard one), yet Forefront TMG says there why it refused: `401
+/// Unauthorized ( The server requires authorization to fulfill the request. … )`.
+#[derive(Debug)]
+pub(crate) struct Answer {
+    /// The response, its body not yet read.
+    pub response: Response<Body>,
+    /// The reason phrase after the status code, when one came (lossy UTF-8,
+    /// untrusted: escape before showing).
+    pub sent_reason: Option<String>,
+}
+
+/// The longest reason phrase kept, in bytes of the status line looked at.
+const STATUS_LINE_LIMIT: usize = 1024;
+
+/// The reason phrase of the status line at the start of `input`, once the
+/// whole line has arrived; `None` while it has not, or when `input` does not
+/// start with a status line.
+fn reason_phrase(input: &[u8]) -> Option<String> {
+    let head = &input[..input.len().min(STATUS_LINE_LIMIT)];
+    let end = head.iter().position(|&b| b == b'\n')?;
+    let line = String::from_utf8_lossy(&head[..end]);
+    let line = line.trim_end_matches('\r');
+    let mut parts = line.splitn(3, ' ');
+    let (version, status) = (parts.next()?, parts.next()?);
+    if !version.starts_with("HTTP/")
+        || status.len() != 3
+        || !status.bytes().all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    Some(parts.next().unwrap_or_default().trim().to_string())
+}
+
+/// Where a connection puts the first status line it receives.
+#[derive(Debug, Clone, Default)]
+struct ReasonSlot(Arc<OnceLock<String>>);
+
+impl ReasonSlot {
+    fn taken(&self) -> Option<String> {
+        self.0.get().cloned()
+    }
+}
+
+/// A transport that notes the reason phrase of the first status line it reads
+/// and otherwise passes everything through unchanged.
+#[derive(Debug)]
+struct ReasonReader<T> {
+    inner: T,
+    slot: ReasonSlot,
+}
+
+impl<T: Transport> Transport for ReasonReader<T> {
+    fn buffers(&mut self) -> &mut dyn Buffers {
+        self.inner.buffers()
+    }
+
+    fn transmit_output(&mut self, amount: usize, timeout: NextTimeout) -> Result<(), ureq::Error> {
+        self.inner.transmit_output(amount, timeout)
+    }
+
+    fn await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
+        let progressed = self.inner.await_input(timeout)?;
+        if self.slot.0.get().is_none() {
+            if let Some(reason) = reason_phrase(self.inner.buffers().input()) {
+                let _ = self.slot.0.set(reason);
+            }
+        }
+        Ok(progressed)
+    }
+
+    fn is_open(&mut self) -> bool {
+        self.inner.is_open()
+    }
+
+    fn is_tls(&self) -> bool {
+        self.inner.is_tls()
+    }
+}
+
+/// The last link of ureq's connector chain: wraps the connection (TLS, after
+/// any proxy tunnel) in a [`ReasonReader`].
+#[derive(Debug)]
+struct ReasonConnector {
+    slot: ReasonSlot,
+}
+
+impl Connector<Box<dyn Transport>> for ReasonConnector {
+    type Out = ReasonReader<Box<dyn Transport>>;
+
+    fn connect(
+        &self,
+        _details: &ConnectionDetails,
+        chained: Option<Box<dyn Transport>>,
+    ) -> Result<Option<Self::Out>, ureq::Error> {
+        Ok(chained.map(|inner| ReasonReader {
+            inner,
+            slot: self.slot.clone(),
+        }))
+    }
+}
+
 /// A resolver that answers only for the target host, with the vetted addresses.
 ///
 /// ureq would otherwise ask the system resolver, which may return a private
@@ -132,26 +237,45 @@ pub(crate) fn public_roots() -> &'static [Certificate<'static>] {
     })
 }
 
+/// Mozilla's public roots and `extra` (from `--ca-file`), built once and shared
+/// by every request with the same extra roots: a batch would otherwise copy
+/// the ~150 roots for each of its requests.
+fn trust_anchors(extra: &[CertificateDer<'static>]) -> Arc<Vec<Certificate<'static>>> {
+    /// The extra roots of the last call, and the anchors built for them.
+    type Built = (Vec<CertificateDer<'static>>, Arc<Vec<Certificate<'static>>>);
+    static LAST: Mutex<Option<Built>> = Mutex::new(None);
+    let mut last = LAST.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some((for_extra, anchors)) = last.as_ref() {
+        if for_extra.as_slice() == extra {
+            return Arc::clone(anchors);
+        }
+    }
+    let mut anchors: Vec<Certificate<'static>> = public_roots().to_vec();
+    anchors.extend(
+        extra
+            .iter()
+            .map(|der| Certificate::from_der(der.as_ref()).to_owned()),
+    );
+    let anchors = Arc::new(anchors);
+    *last = Some((extra.to_vec(), Arc::clone(&anchors)));
+    anchors
+}
+
 /// The agent every request of the tool goes through.
 ///
 /// `addrs` are the addresses to connect to for the URL's host (already vetted
 /// by the caller); they are ignored when a proxy is set, since the proxy
 /// resolves the target itself.
-pub(crate) fn agent(
+fn agent(
     destination: &Destination,
     addrs: &[SocketAddr],
     net: &NetSettings,
     budget: &Budget,
+    slot: &ReasonSlot,
 ) -> Result<Agent, String> {
-    let mut roots: Vec<Certificate<'static>> = public_roots().to_vec();
-    roots.extend(
-        net.extra_roots
-            .iter()
-            .map(|der| Certificate::from_der(der.as_ref()).to_owned()),
-    );
     let tls = TlsConfig::builder()
         .provider(TlsProvider::Rustls)
-        .root_certs(RootCerts::Specific(Arc::new(roots)))
+        .root_certs(RootCerts::Specific(trust_anchors(&net.extra_roots)))
         .unversioned_rustls_crypto_provider(Arc::new(rustls::crypto::ring::default_provider()))
         .build();
     // ureq reads HTTPS_PROXY and friends by default; the contract ignores them
@@ -171,7 +295,8 @@ pub(crate) fn agent(
         addrs: addrs.to_vec(),
         proxy: proxy_key,
     };
-    Ok(Agent::with_parts(config, DefaultConnector::new(), resolver))
+    let connector = DefaultConnector::new().chain(ReasonConnector { slot: slot.clone() });
+    Ok(Agent::with_parts(config, connector, resolver))
 }
 
 /// What every request of the tool is: no redirects followed, statuses as
@@ -186,7 +311,14 @@ fn request_config(budget: &Budget) -> ConfigBuilder<AgentScope> {
         .accept("application/json")
         .accept_encoding("")
         .max_idle_connections(0)
+        .output_buffer_size(OUTPUT_BUFFER)
 }
+
+/// The output buffer of each connection layer (TCP, TLS). A request is a few
+/// hundred bytes, and a TLS record fits too (rustls writes through in pieces);
+/// ureq's default of 128 KiB, zero-filled for every layer of every connection,
+/// was the largest part of a batch's memory (64 jobs: 20 of 88 MiB).
+const OUTPUT_BUFFER: usize = 16 * 1024;
 
 /// An anonymous GET of `destination` over `session`, the TLS connection the
 /// `tls` link established to `peer` (directly, or through the proxy's
@@ -196,7 +328,7 @@ pub(crate) fn get_over(
     session: Session,
     peer: SocketAddr,
     budget: &Budget,
-) -> Result<Response<Body>, Failure> {
+) -> Result<Answer, Failure> {
     // No proxy here: a tunnel, if any, is already the connection.
     let config = request_config(budget).build();
     let resolver = PinnedResolver {
@@ -205,33 +337,41 @@ pub(crate) fn get_over(
         addrs: vec![peer],
         proxy: None,
     };
+    let slot = ReasonSlot::default();
     let connector = HandOver {
-        session: Mutex::new(Some(Established {
-            buffers: LazyBuffers::new(config.input_buffer_size(), config.output_buffer_size()),
-            session,
-            budget: *budget,
+        session: Mutex::new(Some(ReasonReader {
+            inner: Established {
+                buffers: LazyBuffers::new(config.input_buffer_size(), config.output_buffer_size()),
+                session,
+                budget: *budget,
+            },
+            slot: slot.clone(),
         })),
     };
-    Agent::with_parts(config, connector, resolver)
+    let response = Agent::with_parts(config, connector, resolver)
         .get(destination.url.as_str())
         .call()
-        .map_err(|e| Failure::from_ureq(e, budget))
+        .map_err(|e| Failure::from_ureq(e, budget))?;
+    Ok(Answer {
+        response,
+        sent_reason: slot.taken(),
+    })
 }
 
 /// A connector that gives ureq the one connection already established, once.
 #[derive(Debug)]
 struct HandOver {
-    session: Mutex<Option<Established>>,
+    session: Mutex<Option<ReasonReader<Established>>>,
 }
 
 impl Connector for HandOver {
-    type Out = Established;
+    type Out = ReasonReader<Established>;
 
     fn connect(
         &self,
         _details: &ConnectionDetails,
         _chained: Option<()>,
-    ) -> Result<Option<Established>, ureq::Error> {
+    ) -> Result<Option<Self::Out>, ureq::Error> {
         self.session
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -300,15 +440,20 @@ pub(crate) fn get(
     addrs: &[SocketAddr],
     net: &NetSettings,
     budget: &Budget,
-) -> Result<Response<Body>, Failure> {
+) -> Result<Answer, Failure> {
     if net.proxy.is_none() && addrs.is_empty() {
         return Err(Failure::NoAddress);
     }
-    let agent = agent(destination, addrs, net, budget).map_err(Failure::Other)?;
-    agent
+    let slot = ReasonSlot::default();
+    let agent = agent(destination, addrs, net, budget, &slot).map_err(Failure::Other)?;
+    let response = agent
         .get(destination.url.as_str())
         .call()
-        .map_err(|e| Failure::from_ureq(e, budget))
+        .map_err(|e| Failure::from_ureq(e, budget))?;
+    Ok(Answer {
+        response,
+        sent_reason: slot.taken(),
+    })
 }
 
 /// How reading a body ended.
@@ -481,6 +626,29 @@ impl Failure {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_reason_phrase_is_read_once_its_line_has_come() {
+        let tmg =
+            b"HTTP/1.1 401 Unauthorized ( The server requires authorization. )\r\nVia: 1.1 TMG\r\n";
+        assert_eq!(
+            reason_phrase(tmg).as_deref(),
+            Some("Unauthorized ( The server requires authorization. )")
+        );
+        assert_eq!(reason_phrase(b"HTTP/1.1 401 Unauth"), None, "not whole yet");
+        assert_eq!(reason_phrase(b"HTTP/1.1 204\r\n").as_deref(), Some(""));
+        assert_eq!(reason_phrase(b"HTTP/1.0 200 OK\n").as_deref(), Some("OK"));
+        assert_eq!(reason_phrase(b"SSH-2.0-OpenSSH\r\n"), None);
+        assert_eq!(reason_phrase(b"HTTP/1.1 2000 OK\r\n"), None);
+        let endless = [b"HTTP/1.1 200 ".as_slice(), &[b'x'; 4096], b"\r\n"].concat();
+        assert_eq!(
+            reason_phrase(&endless),
+            None,
+            "a line past the limit is not read"
+        );
+        let raw = b"HTTP/1.1 403 \xff\x1b[2J\r\n";
+        assert_eq!(reason_phrase(raw).as_deref(), Some("\u{fffd}\u{1b}[2J"));
+    }
 
     #[test]
     fn credentials_and_fragments_are_dropped_from_the_url() {

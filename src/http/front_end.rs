@@ -25,6 +25,8 @@ pub enum Marker {
     Location(&'static str),
     /// The body that was read contains this text.
     Body(&'static str),
+    /// The reason phrase the server sent (not the standard one) contains this text.
+    Reason(&'static str),
     /// Both markers hold.
     Both(&'static Marker, &'static Marker),
 }
@@ -133,10 +135,12 @@ pub const FRONT_ENDS: [FrontEnd; 9] = [
     },
     // Forefront TMG / ISA Server: forms sign-in at /CookieAuth.dll?GetLogon
     // (public OWA links through TMG), `Proxy-Support:
-    // Session-Based-Authentication` beside its 401, and its error pages'
-    // "denied the specified Uniform Resource Locator" (wafw00f's isaserver.py).
-    // Its 401 reason phrase is not matched: the HTTP client gives only the
-    // standard one.
+    // Session-Based-Authentication` beside its 401, and the explanations it
+    // puts in its reason phrases and error pages: `401 Unauthorized ( The
+    // server requires authorization to fulfill the request. Access to the Web
+    // server is denied. … )`, `403 Forbidden ( The server denied the specified
+    // Uniform Resource Locator (URL). … )` (wafw00f's isaserver.py; the TMG
+    // error texts quoted in Microsoft's TMG troubleshooting articles).
     FrontEnd {
         id: "forefront-tmg",
         product: "Forefront TMG / ISA Server",
@@ -144,6 +148,8 @@ pub const FRONT_ENDS: [FrontEnd; 9] = [
         markers: &[
             Marker::Location("/cookieauth.dll"),
             Marker::Header("proxy-support", "session-based-authentication"),
+            Marker::Reason("the server requires authorization to fulfill the request"),
+            Marker::Reason("denied the specified uniform resource locator"),
             Marker::Body("/cookieauth.dll"),
             Marker::Body("denied the specified uniform resource locator"),
         ],
@@ -233,6 +239,12 @@ impl Answer<'_> {
                 .as_deref()
                 .filter(|body| body.contains(text))
                 .map(|_| format!("a page containing {text}")),
+            Marker::Reason(text) => self
+                .facts
+                .sent_reason
+                .as_deref()
+                .filter(|reason| reason.to_ascii_lowercase().contains(text))
+                .map(|_| format!("a reason phrase containing \"{text}\"")),
             Marker::Both(a, b) => {
                 let (a, b) = (self.find(a)?, self.find(b)?);
                 Some(format!("{a} and {b}"))
@@ -296,6 +308,7 @@ mod tests {
             version: "HTTP/1.1".into(),
             status,
             reason: String::new(),
+            sent_reason: None,
             headers: headers
                 .iter()
                 .map(|(n, v)| (n.to_string(), v.to_string()))

@@ -64,6 +64,9 @@ pub struct HttpFacts {
     pub status: u16,
     /// The status's standard reason phrase (`Unauthorized`); empty for unknown codes.
     pub reason: String,
+    /// The reason phrase the server sent, when it is not the standard one
+    /// (untrusted text: escape before showing).
+    pub sent_reason: Option<String>,
     /// The response headers in arrival order, names in lower case.
     pub headers: Vec<(String, String)>,
     /// How reading the body went.
@@ -113,9 +116,14 @@ impl HttpFacts {
         parse_challenges(self.header_all("www-authenticate"))
     }
 
-    /// `HTTP/1.1 200 OK`.
+    /// `HTTP/1.1 200 OK`, with the reason phrase the server sent when it
+    /// sent another one (escaped, and cut at 200 characters).
     pub fn status_line(&self) -> String {
-        format!("{} {} {}", self.version, self.status, self.reason)
+        let reason = match &self.sent_reason {
+            Some(sent) => crate::text::excerpt(sent, 200),
+            None => self.reason.clone(),
+        };
+        format!("{} {} {reason}", self.version, self.status)
             .trim_end()
             .to_string()
     }
@@ -731,6 +739,7 @@ mod tests {
             version: "HTTP/1.1".into(),
             status,
             reason: reason.into(),
+            sent_reason: None,
             headers: headers
                 .iter()
                 .map(|(n, v)| (n.to_string(), v.to_string()))

@@ -87,12 +87,12 @@ fn run_via(
             let asked = record
                 .as_ref()
                 .is_some_and(|r| r.client_certificate_requested());
-            client::get_over(&destination, session, peer, budget).map(|response| {
+            client::get_over(&destination, session, peer, budget).map(|answer| {
                 // An error page may say why a client certificate was wanted.
                 let read = |status: u16| {
                     (200..300).contains(&status) || (asked && matches!(status, 400 | 403))
                 };
-                gather(response, &destination, budget, read)
+                gather(answer, &destination, budget, read)
             })
         }
         (Ok(addrs), None) => exchange(&destination, addrs, net, budget, true),
@@ -257,19 +257,24 @@ pub(crate) fn exchange(
     budget: &Budget,
     read_document_bodies: bool,
 ) -> Result<HttpFacts, Failure> {
-    let response = client::get(destination, addrs, net, budget)?;
+    let answer = client::get(destination, addrs, net, budget)?;
     let read = |status: u16| read_document_bodies && (200..300).contains(&status);
-    Ok(gather(response, destination, budget, read))
+    Ok(gather(answer, destination, budget, read))
 }
 
 /// The facts of an answer; the body is read when `read_body` says so for its status.
 fn gather(
-    mut response: ureq::http::Response<ureq::Body>,
+    answer: client::Answer,
     destination: &Destination,
     budget: &Budget,
     read_body: impl Fn(u16) -> bool,
 ) -> HttpFacts {
+    let client::Answer {
+        mut response,
+        sent_reason,
+    } = answer;
     let status = response.status();
+    let reason = status.canonical_reason().unwrap_or_default();
     let headers = response
         .headers()
         .iter()
@@ -303,7 +308,9 @@ fn gather(
         url: destination.url.clone(),
         version: format!("{:?}", response.version()),
         status: status.as_u16(),
-        reason: status.canonical_reason().unwrap_or_default().to_string(),
+        reason: reason.to_string(),
+        sent_reason: sent_reason
+            .filter(|sent| !sent.is_empty() && !sent.eq_ignore_ascii_case(reason)),
         headers,
         body,
     }

@@ -87,6 +87,8 @@ pub struct Response {
     pub headers: Vec<(String, String)>,
     /// The body.
     pub body: Vec<u8>,
+    /// The reason phrase of the status line; the standard one when `None`.
+    pub reason: Option<String>,
 }
 
 impl Response {
@@ -96,7 +98,15 @@ impl Response {
             status,
             headers: Vec::new(),
             body: Vec::new(),
+            reason: None,
         }
+    }
+
+    /// Sends `reason` after the status code instead of the standard phrase, as
+    /// Forefront TMG does to say why it refused.
+    pub fn reason(mut self, reason: &str) -> Self {
+        self.reason = Some(reason.to_string());
+        self
     }
 
     /// Adds a header (names may repeat).
@@ -950,7 +960,10 @@ fn head_bytes(response: &Response) -> Vec<u8> {
     let mut text = format!(
         "HTTP/1.1 {} {}\r\n",
         response.status,
-        reason(response.status)
+        response
+            .reason
+            .as_deref()
+            .unwrap_or_else(|| reason(response.status))
     );
     for (name, value) in &response.headers {
         text.push_str(&format!("{name}: {value}\r\n"));
