@@ -312,6 +312,7 @@ fn request_config(budget: &Budget) -> ConfigBuilder<AgentScope> {
         .accept_encoding("")
         .max_idle_connections(0)
         .output_buffer_size(OUTPUT_BUFFER)
+        .input_buffer_size(INPUT_BUFFER)
 }
 
 /// The output buffer of each connection layer (TCP, TLS). A request is a few
@@ -319,6 +320,11 @@ fn request_config(budget: &Budget) -> ConfigBuilder<AgentScope> {
 /// ureq's default of 128 KiB, zero-filled for every layer of every connection,
 /// was the largest part of a batch's memory (64 jobs: 20 of 88 MiB).
 const OUTPUT_BUFFER: usize = 16 * 1024;
+
+/// The input buffer of each connection layer: room for the largest response
+/// head ureq accepts (64 KiB), and more than a TLS record, instead of ureq's
+/// 128 KiB default.
+const INPUT_BUFFER: usize = 80 * 1024;
 
 /// An anonymous GET of `destination` over `session`, the TLS connection the
 /// `tls` link established to `peer` (directly, or through the proxy's
