@@ -29,7 +29,7 @@ BUILD_LINE='cargo build --release --locked --target "$TARGET"'
 # the same options. No debug info: it would make linking every test binary
 # with mingw's ld the slowest part of the check, and nothing reads it.
 WINE_TEST=(cargo test --locked --target "$TARGET" --config profile.dev.debug=false
-  --config "target.$TARGET.runner=\"wine\"")
+  --config "target.$TARGET.runner=\"$PWD/scripts/windows/wine-test-runner.sh\"")
 # Input encodings of a token file: what `Set-Content`/`Out-File`/`>` of
 # Windows PowerShell 5.1 and 7 and Notepad write.
 ENCODINGS=(utf8 utf8-bom utf16le-bom utf8-crlf utf16le-bom-crlf)
@@ -110,6 +110,14 @@ inside() {
     local lin_out=$work/out.linux win_out=$work/out.windows lin_rc=0 win_rc=0
     "$linux_exe" "$@" <"${STDIN:-/dev/null}" >"$lin_out" 2>"$work/err.linux" || lin_rc=$?
     wine "$windows_exe" "$@" <"${STDIN:-/dev/null}" >"$win_out" 2>"$work/err.windows" || win_rc=$?
+    if [[ $win_rc != "$lin_rc" && ! -s $win_out ]]; then
+      # Nothing written and another exit code: wine may have lost the process
+      # while loading it (see scripts/windows/wine-test-runner.sh). Once more.
+      say "$name: exit $win_rc under wine with no output; starting it again"
+      sed 's/^/   | /' "$work/err.windows" >&2
+      win_rc=0
+      wine "$windows_exe" "$@" <"${STDIN:-/dev/null}" >"$win_out" 2>"$work/err.windows" || win_rc=$?
+    fi
     if [[ $lin_rc != "$expected" ]]; then
       cat "$work/err.linux" >&2
       die "$name: the Linux binary exits $lin_rc, expected $expected"
