@@ -690,3 +690,30 @@ fn a_body_without_content_length_is_cut_off_after_one_mib() {
         check.summary
     );
 }
+
+#[test]
+fn an_early_hints_answer_before_the_response_lends_it_no_reason_phrase() {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    thread::spawn(move || {
+        if let Ok((mut stream, _)) = listener.accept() {
+            let mut request = [0u8; 4096];
+            let _ = stream.read(&mut request);
+            let answer = "HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n\
+                 HTTP/1.1 403 Forbidden ( The server denied the specified Uniform Resource Locator (URL). )\r\n\
+                 Content-Length: 0\r\nConnection: close\r\n\r\n";
+            let _ = stream.write_all(answer.as_bytes());
+        }
+    });
+    let target = Target::from_url(&format!("http://{HOST}:{}{PATH}", addr.port())).expect("target");
+    let net = net_with_roots(Vec::new(), Duration::from_secs(5));
+    let budget = Budget::new(Duration::from_secs(5));
+    let outcome = http::run(&target, addr, &net, &budget);
+    let check = access(&outcome);
+    assert_eq!(check.status, Status::Fail, "{:#?}", outcome.checks);
+    let status_line = check.details["status_line"].as_str().expect("status_line");
+    assert!(
+        status_line.starts_with("HTTP/1.1 403 ") && !status_line.contains("Early Hints"),
+        "{status_line}"
+    );
+}

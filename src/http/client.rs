@@ -82,18 +82,33 @@ fn host_key(host: &str) -> String {
 pub(crate) struct Answer {
     /// The response, its body not yet read.
     pub response: Response<Body>,
-    /// The reason phrase after the status code, when one came (lossy UTF-8,
-    /// untrusted: escape before showing).
+    /// The reason phrase after the response's status code, when one came
+    /// (lossy UTF-8, untrusted: escape before showing).
     pub sent_reason: Option<String>,
+}
+
+impl Answer {
+    fn new(response: Response<Body>, slot: &ReasonSlot) -> Self {
+        // An interim answer (`103 Early Hints`) may have come first: its
+        // phrase is not the response's.
+        let sent_reason = slot
+            .taken()
+            .filter(|(status, _)| *status == response.status().as_u16())
+            .map(|(_, reason)| reason);
+        Answer {
+            response,
+            sent_reason,
+        }
+    }
 }
 
 /// The longest reason phrase kept, in bytes of the status line looked at.
 const STATUS_LINE_LIMIT: usize = 1024;
 
-/// The reason phrase of the status line at the start of `input`, once the
-/// whole line has arrived; `None` while it has not, or when `input` does not
-/// start with a status line.
-fn reason_phrase(input: &[u8]) -> Option<String> {
+/// The status code and reason phrase of the status line at the start of
+/// `input`, once the whole line has arrived; `None` while it has not, or when
+/// `input` does not start with a status line.
+fn status_line(input: &[u8]) -> Option<(u16, String)> {
     let head = &input[..input.len().min(STATUS_LINE_LIMIT)];
     let end = head.iter().position(|&b| b == b'\n')?;
     let line = String::from_utf8_lossy(&head[..end]);
@@ -106,15 +121,16 @@ fn reason_phrase(input: &[u8]) -> Option<String> {
     {
         return None;
     }
-    Some(parts.next().unwrap_or_default().trim().to_string())
+    let status = status.parse().ok()?;
+    Some((status, parts.next().unwrap_or_default().trim().to_string()))
 }
 
 /// Where a connection puts the first status line it receives.
 #[derive(Debug, Clone, Default)]
-struct ReasonSlot(Arc<OnceLock<String>>);
+struct ReasonSlot(Arc<OnceLock<(u16, String)>>);
 
 impl ReasonSlot {
-    fn taken(&self) -> Option<String> {
+    fn taken(&self) -> Option<(u16, String)> {
         self.0.get().cloned()
     }
 }
@@ -139,8 +155,8 @@ impl<T: Transport> Transport for ReasonReader<T> {
     fn await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
         let progressed = self.inner.await_input(timeout)?;
         if self.slot.0.get().is_none() {
-            if let Some(reason) = reason_phrase(self.inner.buffers().input()) {
-                let _ = self.slot.0.set(reason);
+            if let Some(line) = status_line(self.inner.buffers().input()) {
+                let _ = self.slot.0.set(line);
             }
         }
         Ok(progressed)
@@ -358,10 +374,7 @@ pub(crate) fn get_over(
         .get(destination.url.as_str())
         .call()
         .map_err(|e| Failure::from_ureq(e, budget))?;
-    Ok(Answer {
-        response,
-        sent_reason: slot.taken(),
-    })
+    Ok(Answer::new(response, &slot))
 }
 
 /// A connector that gives ureq the one connection already established, once.
@@ -456,10 +469,7 @@ pub(crate) fn get(
         .get(destination.url.as_str())
         .call()
         .map_err(|e| Failure::from_ureq(e, budget))?;
-    Ok(Answer {
-        response,
-        sent_reason: slot.taken(),
-    })
+    Ok(Answer::new(response, &slot))
 }
 
 /// How reading a body ended.
@@ -634,26 +644,31 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_reason_phrase_is_read_once_its_line_has_come() {
+    fn the_status_line_is_read_once_it_has_come() {
         let tmg =
             b"HTTP/1.1 401 Unauthorized ( The server requires authorization. )\r\nVia: 1.1 TMG\r\n";
+        let reason = |input: &[u8]| status_line(input).map(|(_, reason)| reason);
         assert_eq!(
-            reason_phrase(tmg).as_deref(),
-            Some("Unauthorized ( The server requires authorization. )")
+            status_line(tmg),
+            Some((
+                401,
+                "Unauthorized ( The server requires authorization. )".to_string()
+            ))
         );
-        assert_eq!(reason_phrase(b"HTTP/1.1 401 Unauth"), None, "not whole yet");
-        assert_eq!(reason_phrase(b"HTTP/1.1 204\r\n").as_deref(), Some(""));
-        assert_eq!(reason_phrase(b"HTTP/1.0 200 OK\n").as_deref(), Some("OK"));
-        assert_eq!(reason_phrase(b"SSH-2.0-OpenSSH\r\n"), None);
-        assert_eq!(reason_phrase(b"HTTP/1.1 2000 OK\r\n"), None);
+        assert_eq!(status_line(b"HTTP/1.1 401 Unauth"), None, "not whole yet");
+        assert_eq!(reason(b"HTTP/1.1 204\r\n").as_deref(), Some(""));
+        assert_eq!(reason(b"HTTP/1.0 200 OK\n").as_deref(), Some("OK"));
+        assert_eq!(status_line(b"SSH-2.0-OpenSSH\r\n"), None);
+        assert_eq!(status_line(b"HTTP/1.1 2000 OK\r\n"), None);
+        assert_eq!(status_line(b"HTTP/1.1 +20 OK\r\n"), None);
         let endless = [b"HTTP/1.1 200 ".as_slice(), &[b'x'; 4096], b"\r\n"].concat();
         assert_eq!(
-            reason_phrase(&endless),
+            status_line(&endless),
             None,
             "a line past the limit is not read"
         );
         let raw = b"HTTP/1.1 403 \xff\x1b[2J\r\n";
-        assert_eq!(reason_phrase(raw).as_deref(), Some("\u{fffd}\u{1b}[2J"));
+        assert_eq!(reason(raw).as_deref(), Some("\u{fffd}\u{1b}[2J"));
     }
 
     #[test]
