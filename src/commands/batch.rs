@@ -30,7 +30,7 @@ use crate::report::{Check, CheckId, Report, Stage};
 use crate::settings::{Settings, UsageError};
 use crate::target::Target;
 
-use print::Printer;
+use print::{Preparer, Printer};
 use read::{BatchReader, Entry};
 
 /// How many metadata URLs keep their network findings for the targets after
@@ -133,6 +133,8 @@ pub struct Done {
     pub report: Report,
     /// Its wall time, in seconds.
     pub seconds: f64,
+    /// Its text, when the worker could render it (see [`print::Preparer`]).
+    pub rendered: Option<String>,
 }
 
 /// Opens `--batch SOURCE`.
@@ -214,14 +216,15 @@ where
         wake: Condvar::new(),
     };
     let mut printer = Printer::new(output, job.progress);
+    let preparer = printer.preparer().clone();
     let mut code = 0;
     let mut written = 0;
     thread::scope(|scope| {
         let (sender, finished) = mpsc::channel::<(usize, Done)>();
         for _ in 0..jobs {
             let sender = sender.clone();
-            let (shared, work) = (&shared, &work);
-            scope.spawn(move || worker(shared, window, job, work, sender));
+            let (shared, work, preparer) = (&shared, &work, &preparer);
+            scope.spawn(move || worker(shared, window, job, work, preparer, sender));
         }
         drop(sender);
         let mut waiting: BTreeMap<usize, Done> = BTreeMap::new();
@@ -267,6 +270,7 @@ fn worker<W>(
     window: usize,
     job: &Job<'_>,
     work: &W,
+    preparer: &Preparer,
     finished: mpsc::Sender<(usize, Done)>,
 ) where
     W: Fn(&str) -> Report + Sync,
@@ -301,7 +305,8 @@ fn worker<W>(
                 }
             }
         };
-        let done = work_on(entry, job, work);
+        let mut done = work_on(entry, job, work);
+        preparer.prepare(&mut done);
         job.progress.target_done();
         if finished.send((index, done)).is_err() {
             return;
@@ -329,6 +334,7 @@ where
         line,
         report,
         seconds: started.elapsed().as_secs_f64(),
+        rendered: None,
     }
 }
 

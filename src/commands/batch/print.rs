@@ -18,11 +18,42 @@ use crate::render::{self, junit, RenderOptions};
 use super::super::output::{options, write_out};
 use super::Done;
 
-/// Writes a batch's reports one by one.
-pub struct Printer<'a> {
+/// What can be done to a finished target before its turn, on the thread that
+/// worked on it: redaction, and the whole text of a format that needs nothing
+/// from the targets before it (JSON), so that writing in input order is not
+/// one thread rendering every report.
+#[derive(Debug, Clone)]
+pub struct Preparer {
     format: Format,
     redact: bool,
     opts: RenderOptions,
+}
+
+impl Preparer {
+    /// Redacts `done` under `--redact` and, in JSON, renders its line.
+    pub fn prepare(&self, done: &mut Done) {
+        if self.redact {
+            render::redact(&mut done.report);
+            // A target is named as given only when it is no token; one with an
+            // `@` in it may be an e-mail address typed for a host: name its line.
+            if done.name.contains('@') {
+                done.name = format!("line {}", done.line);
+            }
+        }
+        if self.format == Format::Json {
+            // One report through the renderers' own entry, so that whatever
+            // they do to a whole output (escaping, symbols) a batch gets too.
+            let one = std::slice::from_ref(&done.report);
+            done.rendered = Some(render::render_reports(one, self.format, true, &self.opts));
+        }
+    }
+}
+
+/// Writes a batch's reports one by one.
+pub struct Printer<'a> {
+    format: Format,
+    opts: RenderOptions,
+    preparer: Preparer,
     progress: &'a Progress,
     /// The Prometheus format groups every target's samples per metric, so a
     /// batch's series are gathered and written at the end (sample lines only).
@@ -41,10 +72,15 @@ pub struct Printer<'a> {
 impl<'a> Printer<'a> {
     /// A printer for the format and options of `output`.
     pub fn new(output: &OutputArgs, progress: &'a Progress) -> Self {
+        let opts = options(output);
         Printer {
             format: output.format,
-            redact: output.redact,
-            opts: options(output),
+            preparer: Preparer {
+                format: output.format,
+                redact: output.redact,
+                opts,
+            },
+            opts,
             progress,
             exposition: Exposition::new(),
             written: 0,
@@ -55,41 +91,38 @@ impl<'a> Printer<'a> {
         }
     }
 
-    /// Writes one finished target; `false` once nobody reads the output (a
-    /// closed pipe), so that the batch can stop.
-    pub fn target(&mut self, mut done: Done) -> bool {
-        if self.redact {
-            render::redact(&mut done.report);
-            // A target is named as given only when it is no token; one with an
-            // `@` in it may be an e-mail address typed for a host: name its line.
-            if done.name.contains('@') {
-                done.name = format!("line {}", done.line);
-            }
-        }
+    /// What the workers do to their targets before handing them over.
+    pub fn preparer(&self) -> &Preparer {
+        &self.preparer
+    }
+
+    /// Writes one finished target, already through [`Preparer::prepare`];
+    /// `false` once nobody reads the output (a closed pipe), so that the batch
+    /// can stop.
+    pub fn target(&mut self, done: Done) -> bool {
         let first = self.written == 0;
         self.written += 1;
         let report = &done.report;
-        let text = match self.format {
-            // One report through the renderers' own entry, so that whatever
-            // they do to a whole output (escaping, symbols) a batch gets too.
-            Format::Json => {
+        let text = match (self.format, done.rendered.as_deref()) {
+            (_, Some(rendered)) => return self.write(rendered),
+            (Format::Json, None) => {
                 render::render_reports(std::slice::from_ref(report), self.format, true, &self.opts)
             }
-            Format::Junit => {
+            (Format::Junit, None) => {
                 let name = self.distinct(&done.name, done.line);
                 let open = if first { junit::open() } else { String::new() };
                 open + &junit::suite(report, &name, done.seconds, &self.opts)
             }
-            Format::Human => {
+            (Format::Human, None) => {
                 let gap = if first { "" } else { "\n" };
                 let block = human_block(report, &done.name, done.line, &self.opts, self.opts.width);
                 format!("{gap}{block}")
             }
-            Format::Prometheus => {
+            (Format::Prometheus, None) => {
                 self.exposition.add(report);
                 return self.open;
             }
-            Format::Markdown => {
+            (Format::Markdown, None) => {
                 let rule = if first { "" } else { "\n---\n\n" };
                 let one = std::slice::from_ref(report);
                 format!(
