@@ -660,20 +660,14 @@ fn through_a_proxy_the_request_is_tunnelled_and_the_report_says_so() {
 #[test]
 fn a_body_without_content_length_is_cut_off_after_one_mib() {
     // Close-delimited: no Content-Length, so the limit must be counted while reading.
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    thread::spawn(move || {
-        if let Ok((mut stream, _)) = listener.accept() {
-            let mut request = [0u8; 4096];
-            let _ = stream.read(&mut request);
-            let _ = stream.write_all(
-                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n",
-            );
-            let chunk = vec![b' '; 64 * 1024];
-            for _ in 0..48 {
-                if stream.write_all(&chunk).is_err() {
-                    return;
-                }
+    let addr = answer_once(|stream| {
+        let _ = stream.write_all(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n",
+        );
+        let chunk = vec![b' '; 64 * 1024];
+        for _ in 0..48 {
+            if stream.write_all(&chunk).is_err() {
+                return;
             }
         }
     });
@@ -693,17 +687,11 @@ fn a_body_without_content_length_is_cut_off_after_one_mib() {
 
 #[test]
 fn an_early_hints_answer_before_the_response_lends_it_no_reason_phrase() {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    thread::spawn(move || {
-        if let Ok((mut stream, _)) = listener.accept() {
-            let mut request = [0u8; 4096];
-            let _ = stream.read(&mut request);
-            let answer = "HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n\
-                 HTTP/1.1 403 Forbidden ( The server denied the specified Uniform Resource Locator (URL). )\r\n\
-                 Content-Length: 0\r\nConnection: close\r\n\r\n";
-            let _ = stream.write_all(answer.as_bytes());
-        }
+    let addr = answer_once(|stream| {
+        let answer = "HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n\
+            HTTP/1.1 403 Forbidden ( The server denied the specified Uniform Resource Locator (URL). )\r\n\
+            Content-Length: 0\r\nConnection: close\r\n\r\n";
+        let _ = stream.write_all(answer.as_bytes());
     });
     let target = Target::from_url(&format!("http://{HOST}:{}{PATH}", addr.port())).expect("target");
     let net = net_with_roots(Vec::new(), Duration::from_secs(5));
@@ -716,4 +704,19 @@ fn an_early_hints_answer_before_the_response_lends_it_no_reason_phrase() {
         status_line.starts_with("HTTP/1.1 403 ") && !status_line.contains("Early Hints"),
         "{status_line}"
     );
+}
+
+/// A plain-HTTP server on 127.0.0.1 for one request: it reads the request,
+/// then `answer` writes whatever it likes on the connection.
+fn answer_once(answer: impl FnOnce(&mut TcpStream) + Send + 'static) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    thread::spawn(move || {
+        if let Ok((mut stream, _)) = listener.accept() {
+            let mut request = [0u8; 4096];
+            let _ = stream.read(&mut request);
+            answer(&mut stream);
+        }
+    });
+    addr
 }
