@@ -240,10 +240,24 @@ fn a_private_target_behind_a_loopback_proxy_is_refused_before_any_connect() {
 fn an_unused_environment_proxy_is_hinted_without_its_password() {
     let lab = public_lab();
     let port = closed_port();
+    let amurl = format!("https://{HOST}:{port}/autodiscover/metadata/json/1");
+    assert_proxy_hinted_without_password(&lab, &amurl, port, 30, ("tcp.connect", "hint"));
+}
+
+/// Probes `amurl` (pinned to 127.0.0.1 on `port`) in every format with an
+/// unused `HTTPS_PROXY` holding a password: the run exits `code`, never shows
+/// the password, and the JSON `check`'s detail `key` names the proxy.
+fn assert_proxy_hinted_without_password(
+    lab: &Lab,
+    amurl: &str,
+    port: u16,
+    code: i32,
+    (check, key): (&str, &str),
+) {
     for format in FORMATS {
         let mut line = args(&[
             "probe",
-            &format!("https://{HOST}:{port}/autodiscover/metadata/json/1"),
+            amurl,
             "--resolve",
             &format!("{HOST}:{port}:127.0.0.1"),
             "--format",
@@ -256,11 +270,11 @@ fn an_unused_environment_proxy_is_hinted_without_its_password() {
             &line,
             &[("HTTPS_PROXY", "http://bob:Hunter2@127.0.0.1:9".into())],
         );
-        assert_eq!(run.code, 30, "{format}: {}", run.stdout);
+        assert_eq!(run.code, code, "{format}: {}", run.stdout);
         assert!(!run.stdout.contains("Hunter2"), "{format}:\n{}", run.stdout);
         assert!(!run.stderr.contains("Hunter2"), "{format}:\n{}", run.stderr);
         if format == "json" {
-            let hint = &run.check("tcp.connect")["details"]["hint"];
+            let hint = &run.check(check)["details"][key];
             assert!(
                 hint.as_str().unwrap_or_default().contains("127.0.0.1:9"),
                 "{hint}"
@@ -503,32 +517,13 @@ fn an_unused_environment_proxy_in_the_http_hint_shows_no_password() {
         idtoken_doctor::lab::https::Behaviour::Hangup,
     );
     let port = server.port();
-    for format in FORMATS {
-        let mut line = args(&[
-            "probe",
-            &amurl(&server),
-            "--resolve",
-            &format!("{HOST}:{port}:127.0.0.1"),
-            "--format",
-            format,
-            "--timeout",
-            "5",
-        ]);
-        line.extend(lab.args());
-        let run = doctor(
-            &line,
-            &[("HTTPS_PROXY", "http://bob:Hunter2@127.0.0.1:9".into())],
-        );
-        assert_eq!(run.code, 50, "{format}: {}", run.stdout);
-        assert!(!run.stdout.contains("Hunter2"), "{format}:\n{}", run.stdout);
-        if format == "json" {
-            let hint = &run.check("http.access")["details"]["proxy_hint"];
-            assert!(
-                hint.as_str().unwrap_or_default().contains("127.0.0.1:9"),
-                "{hint}"
-            );
-        }
-    }
+    assert_proxy_hinted_without_password(
+        &lab,
+        &amurl(&server),
+        port,
+        50,
+        ("http.access", "proxy_hint"),
+    );
 }
 
 #[test]

@@ -14,6 +14,7 @@ use crate::progress::Progress;
 use crate::render::batch::{human_block, human_summary, markdown_summary, SummaryRow};
 use crate::render::prometheus::Exposition;
 use crate::render::{self, junit, RenderOptions};
+use crate::report::Report;
 
 use super::super::output::{options, write_out};
 use super::Done;
@@ -41,11 +42,15 @@ impl Preparer {
             }
         }
         if self.format == Format::Json {
-            // One report through the renderers' own entry, so that whatever
-            // they do to a whole output (escaping, symbols) a batch gets too.
-            let one = std::slice::from_ref(&done.report);
-            done.rendered = Some(render::render_reports(one, self.format, true, &self.opts));
+            done.rendered = Some(self.json_line(&done.report));
         }
+    }
+
+    /// `report` as a batch's JSON line, through the renderers' own entry, so
+    /// that whatever they do to a whole output (escaping, symbols) a batch
+    /// gets too.
+    fn json_line(&self, report: &Report) -> String {
+        render::render_reports(std::slice::from_ref(report), Format::Json, true, &self.opts)
     }
 }
 
@@ -105,9 +110,7 @@ impl<'a> Printer<'a> {
         let report = &done.report;
         let text = match (self.format, done.rendered.as_deref()) {
             (_, Some(rendered)) => return self.write(rendered),
-            (Format::Json, None) => {
-                render::render_reports(std::slice::from_ref(report), self.format, true, &self.opts)
-            }
+            (Format::Json, None) => self.preparer.json_line(report),
             (Format::Junit, None) => {
                 let name = self.distinct(&done.name, done.line);
                 let open = if first { junit::open() } else { String::new() };
