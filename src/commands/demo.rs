@@ -6,23 +6,43 @@ use crate::chain::MetadataSource;
 use crate::cli::DemoArgs;
 use crate::lab::scenario::{Lab, Scenario};
 use crate::progress::Progress;
+use crate::render;
 use crate::settings::{evaluation_time, Settings, UsageError};
 
 use super::batch::Cache;
 use super::chain_commands::{finish, token_chain};
 use super::emit;
 
+/// The list a reader scans: wrapped to the terminal (or `COLUMNS`), and to 100
+/// columns at most where neither says, like `--help`.
 fn list() -> String {
+    const NAME_COLUMN: usize = 24;
+    let width = render::report_width(std::env::var_os("COLUMNS").as_deref(), terminal_width())
+        .unwrap_or(100)
+        .min(100);
     let mut out = String::from("Scenarios (idtoken-doctor demo SCENARIO):\n");
     for scenario in Scenario::ALL {
-        out.push_str(&format!(
-            "  {:<18} exit {:>2}  {}\n",
+        let head = format!(
+            "  {:<NAME_COLUMN$} exit {:>2}  ",
             scenario.name(),
             scenario.expected_exit_code(),
-            scenario.about()
-        ));
+        );
+        let indent = head.len();
+        out.push_str(&head);
+        out.push_str(&render::wrap_words(scenario.about(), width, indent));
+        out.push('\n');
     }
     out
+}
+
+/// The width of the terminal standard output is, if it is one.
+fn terminal_width() -> Option<usize> {
+    use std::io::IsTerminal;
+    let stdout = std::io::stdout();
+    if !stdout.is_terminal() {
+        return None;
+    }
+    terminal_size::terminal_size_of(stdout).map(|(w, _)| usize::from(w.0))
 }
 
 /// Runs one scenario and prints its report; exits with the verdict's code.

@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use colored::Color;
 
+use super::wrap::fit;
 use super::{broken_link, RenderOptions};
 use crate::input;
 use crate::report::{CheckId, Report, Status, Verdict};
@@ -36,6 +37,18 @@ pub fn target_name(report: &Report, given: Option<&str>, line: usize) -> String 
         };
     }
     excerpt(&input::hide_token_text(given.trim()), MAX_NAME_CHARS)
+}
+
+/// `name` without a leading `line N` label: the human format shows the line
+/// beside every name already, and `line 6  line 6: part of a token` says it
+/// twice.
+fn unlabelled(name: &str, line: usize) -> &str {
+    let label = format!("line {line}");
+    match name.strip_prefix(&label) {
+        Some(rest) if rest.is_empty() => "",
+        Some(rest) => rest.strip_prefix(": ").unwrap_or(name),
+        None => name,
+    }
 }
 
 /// One row of the closing summary: all a batch keeps of a finished target,
@@ -121,11 +134,11 @@ pub fn human_block(
         }
     };
     let sym = super::ascii::symbols(opts.ascii);
-    let mut out = format!(
-        "{}  {}\n",
-        paint(&format!("line {line}"), Color::Cyan),
-        escape_controls(name)
-    );
+    let mut out = paint(&format!("line {line}"), Color::Cyan);
+    match unlabelled(name, line) {
+        "" => out.push('\n'),
+        rest => out.push_str(&format!("  {}\n", escape_controls(rest))),
+    }
     if opts.verbose {
         out.push_str(&super::human(report, opts));
         return out;
@@ -248,8 +261,10 @@ fn tally(rows: &[SummaryRow]) -> String {
 }
 
 /// The closing table of a human batch: one row per target, its name last so
-/// that a long URL lengthens its row without shifting any column.
-pub fn human_summary(rows: &[SummaryRow]) -> String {
+/// that a long URL lengthens its row without shifting any column. With a
+/// terminal `width`, a name too long for its row is clipped (the reports above
+/// and the other formats carry it whole).
+pub fn human_summary(rows: &[SummaryRow], width: Option<usize>) -> String {
     let mut out = format!("\nSummary of {}: {}\n", targets(rows.len()), tally(rows));
     let line_width = rows
         .iter()
@@ -259,7 +274,7 @@ pub fn human_summary(rows: &[SummaryRow]) -> String {
         .max("line".len());
     let verdict_width = rows
         .iter()
-        .map(|r| r.verdict.words().chars().count())
+        .map(|r| r.verdict.words().len())
         .max()
         .unwrap_or(0)
         .max("verdict".len());
@@ -267,13 +282,22 @@ pub fn human_summary(rows: &[SummaryRow]) -> String {
         "{:>line_width$}  {:>4}  {:<verdict_width$}  target\n",
         "line", "exit", "verdict"
     ));
+    let name_column = line_width + 2 + 4 + 2 + verdict_width + 2;
     for row in rows {
+        let name = match unlabelled(&row.name, row.line) {
+            "" => "(hidden)",
+            name => name,
+        };
+        let name = match width {
+            Some(width) => fit(name, width.saturating_sub(name_column)),
+            None => name.to_string(),
+        };
         out.push_str(&format!(
             "{:>line_width$}  {:>4}  {:<verdict_width$}  {}\n",
             row.line,
             row.verdict.code(),
             row.verdict.words(),
-            row.name
+            name
         ));
     }
     out
@@ -325,7 +349,7 @@ mod tests {
 
     #[test]
     fn a_long_url_never_shifts_the_summary_columns() {
-        let table = human_summary(&rows());
+        let table = human_summary(&rows(), None);
         let lines: Vec<&str> = table.lines().filter(|l| !l.is_empty()).collect();
         assert_eq!(lines[0], "Summary of 2 targets: 1 healthy, 1 broken");
         let column = |line: &str, word: &str| line.find(word).expect(word);
@@ -339,8 +363,41 @@ mod tests {
     }
 
     #[test]
+    fn the_summary_fits_the_terminal_and_names_a_line_once() {
+        let mut all = rows();
+        all.push(SummaryRow::of(
+            &fixtures::healthy(),
+            Arc::from("line 6: part of a token"),
+            6,
+        ));
+        let table = human_summary(&all, Some(80));
+        for line in table.lines() {
+            assert!(super::super::wrap::width_of(line) <= 80, "{line:?}");
+        }
+        assert!(table.contains("…\n"), "{table}");
+        assert!(!table.contains("line 6"), "{table}");
+        assert!(table.contains("part of a token"), "{table}");
+        let block = human_block(
+            &fixtures::healthy(),
+            "line 6: part of a token",
+            6,
+            &RenderOptions::default(),
+            None,
+        );
+        assert!(block.starts_with("line 6  part of a token\n"), "{block}");
+        let hidden = human_block(
+            &fixtures::healthy(),
+            "line 7",
+            7,
+            &RenderOptions::default(),
+            None,
+        );
+        assert!(hidden.starts_with("line 7\n"), "{hidden}");
+    }
+
+    #[test]
     fn one_target_is_one_target() {
-        let table = human_summary(&rows()[..1]);
+        let table = human_summary(&rows()[..1], None);
         assert!(
             table.contains("Summary of 1 target: 1 healthy, 0 broken\n"),
             "{table}"

@@ -153,14 +153,8 @@ const PROOF: &[(CheckId, &[&str])] = &[
         CheckId::DnsAddress,
         &["addresses.address", "addresses.class", "cause", "families"],
     ),
-    (
-        CheckId::TcpConnect,
-        &["cause", "via", "proxy", "proxy_status"],
-    ),
-    (
-        CheckId::TlsHandshake,
-        &["cause", "protocol", "server_first_bytes", "proxy"],
-    ),
+    (CheckId::TcpConnect, &["cause", "proxy", "proxy_status"]),
+    (CheckId::TlsHandshake, &["cause", "protocol", "proxy"]),
     (
         CheckId::TlsTrust,
         &[

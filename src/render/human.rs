@@ -660,6 +660,25 @@ mod tests {
     }
 
     #[test]
+    fn wide_and_combining_characters_fit_the_width_by_display_columns() {
+        let text = "显示名称是很长的中文名字 王小明 🔑🔑🔑 Zoë́ ".repeat(6);
+        let report = fixtures::hostile_with(&text);
+        for width in [60, 100] {
+            for verbose in [false, true] {
+                let out = with(&report, |o| {
+                    o.width = Some(width);
+                    o.verbose = verbose
+                });
+                for line in out.lines() {
+                    let one_word = verbose && !line.trim().contains(' ');
+                    let columns = unicode_width::UnicodeWidthStr::width(line);
+                    assert!(columns <= width || one_word, "{width}: {line:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
     fn every_line_fits_the_width_and_continuations_are_indented() {
         let report = fixtures::broken_at_http(false);
         for width in [60, 80, 100] {
@@ -674,7 +693,7 @@ mod tests {
                 ),
             ] {
                 for line in text.lines() {
-                    let fits = line.chars().count() <= width;
+                    let fits = width_of(line) <= width;
                     // Only under --verbose may a single word too long for any
                     // line overflow; the default view clips it.
                     let one_word = verbose && !line.trim().contains(' ');

@@ -184,6 +184,14 @@ pub fn report_width(columns: Option<&OsStr>, terminal: Option<usize>) -> Option<
         .or(terminal)
 }
 
+/// `text` broken between words for a `width`-column line that starts `indent`
+/// columns in, its lines joined with a newline and that indentation: for the
+/// lists and tables the commands print beside the reports.
+pub fn wrap_words(text: &str, width: usize, indent: usize) -> String {
+    wrap::wrap(text, Some(width), indent, indent, wrap::LongWords::Overflow)
+        .join(&format!("\n{}", " ".repeat(indent)))
+}
+
 /// Renders several reports (one per target, in input order) in `format`.
 ///
 /// `batch` says the reports come from `--batch`: JSON is then one compact object

@@ -4,13 +4,16 @@
 //! which promises no line wider than the terminal, it is clipped with `…` (the
 //! whole value is in `--verbose` and in the JSON report).
 
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
 /// The narrowest text column wrapping leaves, however deep the indentation: below
 /// it every word would get a line of its own.
 const MIN_COLUMN: usize = 24;
 
-/// Visible width of `text`: characters, as the report's symbols are one column each.
-pub(super) fn width_of(text: &str) -> usize {
-    text.chars().count()
+/// Visible width of `text` in terminal columns: a CJK character or an emoji
+/// takes two, a combining mark none (the report's own symbols take one).
+pub(crate) fn width_of(text: &str) -> usize {
+    UnicodeWidthStr::width(text)
 }
 
 /// What happens to a word longer than any line.
@@ -66,10 +69,32 @@ pub(super) fn wrap(
     lines
 }
 
-/// The first `columns - 3` characters of `word` and `…`: three columns, so
-/// that the ASCII form (`...`, where symbols must be ASCII) fits too.
+/// `text` whole when it fits in `columns`, else clipped to them with `…`
+/// (never narrower than the column wrapping leaves).
+pub(super) fn fit(text: &str, columns: usize) -> String {
+    let columns = columns.max(MIN_COLUMN);
+    if width_of(text) <= columns {
+        text.to_string()
+    } else {
+        clip(text, columns)
+    }
+}
+
+/// The start of `word` that fits in `columns - 3` columns, and `…`: three
+/// columns, so that the ASCII form (`...`, where symbols must be ASCII) fits
+/// too. A wide character that would straddle the limit is left out whole.
 fn clip(word: &str, columns: usize) -> String {
-    let mut kept: String = word.chars().take(columns.saturating_sub(3)).collect();
+    let room = columns.saturating_sub(3);
+    let mut kept = String::new();
+    let mut used = 0;
+    for c in word.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w > room {
+            break;
+        }
+        used += w;
+        kept.push(c);
+    }
     kept.push('…');
     kept
 }
@@ -118,6 +143,26 @@ mod tests {
         assert!(lines[1].ends_with('…'));
         assert!(url.starts_with(lines[1].trim_end_matches('…')));
         assert!(6 + width_of(&lines[1]) <= 40, "{lines:?}");
+    }
+
+    #[test]
+    fn wide_characters_count_two_columns_and_combining_marks_none() {
+        assert_eq!(width_of("王小明"), 6);
+        assert_eq!(width_of("🔑 key"), 6);
+        assert_eq!(width_of("e\u{301}te\u{301}"), 3);
+        let name = "显示名称是很长的中文名字 and more words after it";
+        for line in wrap(name, Some(30), 4, 4, LongWords::Clip) {
+            assert!(4 + width_of(&line) <= 30, "{line:?}");
+        }
+    }
+
+    #[test]
+    fn a_clipped_wide_word_fits_its_columns() {
+        let word = "很长很长很长很长很长很长很长很长很长很长很长很长很长很长";
+        let lines = wrap(word, Some(30), 4, 4, LongWords::Clip);
+        assert_eq!(lines.len(), 1);
+        assert!(4 + width_of(&lines[0]) <= 30, "{lines:?}");
+        assert!(lines[0].ends_with('…'));
     }
 
     #[test]

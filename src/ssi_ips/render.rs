@@ -142,7 +142,7 @@ pub(super) fn listing_human(scope: &Scope, bold: bool) -> String {
         bold,
     );
     format!(
-        "{}\nSource: KB article {SOURCE_TITLE}, section \"{SOURCE_SECTION}\".\n\n{table}\n\
+        "{}\nSource: KB article {SOURCE_TITLE},\n        section \"{SOURCE_SECTION}\".\n\n{table}\n\
          Allow these blocks to reach the Exchange metadata URL and EWS; allow the DR blocks too,\n\
          the DR location takes over when the main one fails.\n\
          For a firewall import, one block per line: {}\n",

@@ -144,7 +144,7 @@ impl<'a> Printer<'a> {
     /// Closes the batch: the summary table, or the end of the JUnit document.
     pub fn finish(&mut self) {
         let text = match self.format {
-            Format::Human => human_summary(&self.rows),
+            Format::Human => human_summary(&self.rows, self.opts.width),
             Format::Markdown => markdown_summary(&self.rows),
             Format::Junit => junit::close(),
             Format::Prometheus => std::mem::take(&mut self.exposition).finish(),
