@@ -45,7 +45,7 @@ pub fn target_name(report: &Report, given: Option<&str>, line: usize) -> String 
 fn unlabelled(name: &str, line: usize) -> &str {
     let label = format!("line {line}");
     match name.strip_prefix(&label) {
-        Some(rest) if rest.is_empty() => "",
+        Some("") => "",
         Some(rest) => rest.strip_prefix(": ").unwrap_or(name),
         None => name,
     }
