@@ -8,6 +8,9 @@
 //! - the user part of `msexchuid` (the GUID before any `@realm`, or a number),
 //!   in any case, raw or as JSON escapes write it inside the `appctx` string;
 //! - the unique id (amurl followed by `msexchuid`), as a whole;
+//! - the values of the claims of an Entra ID token that name a person
+//!   ([`PERSON_CLAIMS`]: `name`, `upn`, `oid`, `ipaddr` and the like), in the
+//!   claims and wherever else their text appears;
 //! - e-mail-like values, `local@domain.tld`: in any script (`jörg@bücher.de`),
 //!   with an IDNA TLD (`xn--p1ai`), an address literal (`alice@[203.0.113.5]`),
 //!   a quoted local part (`"john doe"@contoso.com`), or the at-sign
@@ -37,7 +40,24 @@ use sha2::{Digest, Sha256};
 use crate::report::Report;
 
 /// The note a redacted report carries, so that a reader knows why values are missing.
-pub const REDACTED_NOTE: &str = "user identifiers are redacted (--redact): msexchuid, unique id and e-mail addresses are shown as pseudonyms; equal pseudonyms stand for equal values";
+pub const REDACTED_NOTE: &str = "user identifiers are redacted (--redact): msexchuid, unique id, e-mail addresses and the claims that name a person are shown as pseudonyms; equal pseudonyms stand for equal values";
+
+/// The claims of a Microsoft Entra ID token that name a person or their
+/// device's address (the contract's `--redact`; their meanings:
+/// https://learn.microsoft.com/entra/identity-platform/access-token-claims-reference
+/// and id-token-claims-reference).
+pub const PERSON_CLAIMS: &[&str] = &[
+    "name",
+    "given_name",
+    "family_name",
+    "upn",
+    "unique_name",
+    "preferred_username",
+    "email",
+    "ipaddr",
+    "oid",
+    "sub",
+];
 
 /// Identifiers shorter than this are replaced only where they are a
 /// `msexchuid` field, not inside other text, where they would match by chance.
@@ -69,6 +89,11 @@ pub fn redact(report: &mut Report) {
                 ids.unique_ids.push(unique_id.clone());
             }
         }
+        for (claim, value) in person_claims(&token.claims) {
+            if !is_pseudonym(&value) {
+                ids.person.push((claim, value));
+            }
+        }
     }
     for check in report.checks() {
         ids.collect_in_object(&check.details);
@@ -83,7 +108,17 @@ pub fn redact(report: &mut Report) {
             Some(Value::String(appctx)) => Some(appctx.clone()),
             _ => None,
         };
+        let people = person_claims(&token.claims);
         token.claims = redactor.object(&token.claims);
+        // Each person claim by its key, however short its value (a short
+        // one is not searched for in other text).
+        for (claim, value) in people {
+            if !is_pseudonym(&value) {
+                token
+                    .claims
+                    .insert(claim.clone(), Value::String(pseudonym(&claim, &value)));
+            }
+        }
         if let Some(appctx) = appctx_claim {
             token.claims.insert(
                 "appctx".into(),
@@ -122,6 +157,8 @@ struct Collected {
     user_ids: Vec<String>,
     /// The unique ids found.
     unique_ids: Vec<String>,
+    /// The person claims of an Entra token found: (claim, value).
+    person: Vec<(String, String)>,
 }
 
 impl Collected {
@@ -196,6 +233,13 @@ impl Redactor {
             .filter(|id| id.len() >= MIN_SEARCHABLE_LEN)
         {
             add(id, "msexchuid");
+        }
+        for (claim, value) in ids
+            .person
+            .iter()
+            .filter(|(_, value)| value.len() >= MIN_SEARCHABLE_LEN)
+        {
+            add(value, claim);
         }
         let searcher = if patterns.is_empty() {
             Ok(None)
@@ -315,6 +359,22 @@ impl Redactor {
             _ => false,
         }
     }
+}
+
+/// The person claims among a token's top-level `claims`, with their values as
+/// text (a number as written).
+fn person_claims(claims: &Map<String, Value>) -> Vec<(String, String)> {
+    PERSON_CLAIMS
+        .iter()
+        .filter_map(|claim| {
+            let value = match claims.get(*claim)? {
+                Value::String(s) if !s.is_empty() => s.clone(),
+                Value::Number(n) => n.to_string(),
+                _ => return None,
+            };
+            Some((claim.to_string(), value))
+        })
+        .collect()
 }
 
 /// The part of a `msexchuid` before `@realm` (all of it when there is no realm).
@@ -527,6 +587,53 @@ mod tests {
                 render_reports(reports, Format::Junit, false, &opts),
             ),
         ]
+    }
+
+    #[test]
+    fn the_entra_claims_that_name_a_person_are_hidden_everywhere() {
+        let mut report = fixtures::healthy();
+        let people = [
+            ("name", "Wáng Xiǎomíng"),
+            ("given_name", "Li"),
+            ("family_name", "Zhang-Mueller"),
+            ("upn", "wang.xiaoming@fabrikam.example"),
+            ("unique_name", "FABRIKAM\\wxiaoming"),
+            ("preferred_username", "wxm-admin-account"),
+            ("ipaddr", "203.0.113.77"),
+            ("oid", "6f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9"),
+            ("sub", "AAAAAAAAAAAAAAAAAAAAAIkzqFVrSaSaFHy782bbtaQ"),
+        ];
+        let token = report.token.as_mut().expect("a token");
+        for (claim, value) in people {
+            token
+                .claims
+                .insert(claim.into(), Value::String(value.into()));
+        }
+        token.claims.insert(
+            "tid".into(),
+            Value::String("72f988bf-86f1-41af-91ab-2d7cd011db47".into()),
+        );
+        report
+            .notes
+            .push("signed in as Wáng Xiǎomíng from 203.0.113.77".into());
+        redact(&mut report);
+        for (format, text) in all_formats(&report) {
+            // A value as short as `Li` stands in ordinary words too: it is
+            // hidden as its claim (below), not searched for.
+            for (claim, value) in people.iter().filter(|(_, v)| v.len() >= MIN_SEARCHABLE_LEN) {
+                assert!(!text.contains(value), "{format} leaks {claim}");
+            }
+            if format.starts_with("json") {
+                assert!(text.contains("[redacted-oid:"), "{format}");
+                // The tenant names an organisation, not a person: kept.
+                assert!(
+                    text.contains("72f988bf-86f1-41af-91ab-2d7cd011db47"),
+                    "{format}"
+                );
+            }
+        }
+        let claims = &report.token.as_ref().expect("a token").claims;
+        assert!(claims["given_name"].as_str().is_some_and(is_pseudonym));
     }
 
     #[test]
