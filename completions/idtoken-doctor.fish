@@ -47,7 +47,7 @@ never\t'Never colour'"
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand decode" -l now -d 'Judge token lifetime and certificate validity at TIME (RFC 3339 or Unix seconds)' -r
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand decode" -l output -d 'Write the report to FILE (UTF-8, no byte-order mark) instead of standard output' -r -F
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand decode" -l strict -d 'Warnings count as failures (for CI)'
-complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand decode" -l redact -d 'Hide user identifiers (msexchuid, unique id, e-mail addresses) in every format'
+complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand decode" -l redact -d 'Hide user identifiers (msexchuid, unique id, e-mail addresses, the Entra claims that name a person) in every format'
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand decode" -s v -l verbose -d 'Human format: every check with all its details'
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand decode" -l ascii -d 'Plain ASCII symbols instead of check marks and arrows (the default where the output is not a UTF-8 terminal)'
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand decode" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -72,7 +72,7 @@ complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand probe" -l 
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand probe" -l batch -d 'One target per line (`-` for standard input; blank lines and # comments skipped)' -r
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand probe" -l jobs -d 'With --batch: targets worked on at once' -r
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand probe" -l strict -d 'Warnings count as failures (for CI)'
-complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand probe" -l redact -d 'Hide user identifiers (msexchuid, unique id, e-mail addresses) in every format'
+complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand probe" -l redact -d 'Hide user identifiers (msexchuid, unique id, e-mail addresses, the Entra claims that name a person) in every format'
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand probe" -s v -l verbose -d 'Human format: every check with all its details'
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand probe" -l ascii -d 'Plain ASCII symbols instead of check marks and arrows (the default where the output is not a UTF-8 terminal)'
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand probe" -l no-system-dns -d 'Do not ask the system resolver (it is asked only to detect split-horizon DNS)'
@@ -98,7 +98,7 @@ complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand keys" -l p
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand keys" -l ca-file -d 'Extra trust anchors (PEM), added to the public roots' -r -F
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand keys" -l ews-url -d 'EWS endpoint to test instead of the one derived from the amurl host' -r
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand keys" -l strict -d 'Warnings count as failures (for CI)'
-complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand keys" -l redact -d 'Hide user identifiers (msexchuid, unique id, e-mail addresses) in every format'
+complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand keys" -l redact -d 'Hide user identifiers (msexchuid, unique id, e-mail addresses, the Entra claims that name a person) in every format'
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand keys" -s v -l verbose -d 'Human format: every check with all its details'
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand keys" -l ascii -d 'Plain ASCII symbols instead of check marks and arrows (the default where the output is not a UTF-8 terminal)'
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand keys" -l no-system-dns -d 'Do not ask the system resolver (it is asked only to detect split-horizon DNS)'
@@ -126,7 +126,7 @@ complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand diagnose" 
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand diagnose" -l batch -d 'One target per line (`-` for standard input; blank lines and # comments skipped)' -r
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand diagnose" -l jobs -d 'With --batch: targets worked on at once' -r
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand diagnose" -l strict -d 'Warnings count as failures (for CI)'
-complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand diagnose" -l redact -d 'Hide user identifiers (msexchuid, unique id, e-mail addresses) in every format'
+complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand diagnose" -l redact -d 'Hide user identifiers (msexchuid, unique id, e-mail addresses, the Entra claims that name a person) in every format'
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand diagnose" -s v -l verbose -d 'Human format: every check with all its details'
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand diagnose" -l ascii -d 'Plain ASCII symbols instead of check marks and arrows (the default where the output is not a UTF-8 terminal)'
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand diagnose" -l no-system-dns -d 'Do not ask the system resolver (it is asked only to detect split-horizon DNS)'
@@ -156,7 +156,7 @@ complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand demo" -l n
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand demo" -l output -d 'Write the report to FILE (UTF-8, no byte-order mark) instead of standard output' -r -F
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand demo" -l list -d 'List the scenarios and exit'
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand demo" -l strict -d 'Warnings count as failures (for CI)'
-complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand demo" -l redact -d 'Hide user identifiers (msexchuid, unique id, e-mail addresses) in every format'
+complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand demo" -l redact -d 'Hide user identifiers (msexchuid, unique id, e-mail addresses, the Entra claims that name a person) in every format'
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand demo" -s v -l verbose -d 'Human format: every check with all its details'
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand demo" -l ascii -d 'Plain ASCII symbols instead of check marks and arrows (the default where the output is not a UTF-8 terminal)'
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand demo" -s h -l help -d 'Print help (see more with \'--help\')'

@@ -174,7 +174,7 @@ pub struct OutputArgs {
     /// Warnings count as failures (for CI).
     #[arg(long)]
     pub strict: bool,
-    /// Hide user identifiers (msexchuid, unique id, e-mail addresses) in every format.
+    /// Hide user identifiers (msexchuid, unique id, e-mail addresses, the Entra claims that name a person) in every format.
     #[arg(long)]
     pub redact: bool,
     /// Human format: every check with all its details.
