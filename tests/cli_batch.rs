@@ -162,6 +162,57 @@ fn batch_exit_code_is_the_first_failure_in_input_order_not_the_largest() {
 }
 
 #[test]
+fn diagnose_and_probe_take_the_same_batch_lines() {
+    let lab = Lab::new();
+    let server = lab.healthy_exchange();
+    let broken = lab.exchange(
+        Behaviour::unauthorized(&["Negotiate", "NTLM"]),
+        Behaviour::unauthorized(&["NTLM"]),
+    );
+    let text = format!(
+        "{}\n{}\n{}\n",
+        amurl(&server),
+        amurl(&broken),
+        token_for(auth_cert(), &amurl(&server), "a"),
+    );
+    let file = file_with(&text);
+    let list = file.path().display().to_string();
+    let verdicts = |command: &str| {
+        let mut args = strings(&[command, "--batch", &list, "--format", "json"]);
+        args.extend(lab.args());
+        let run = doctor(&args);
+        let reports = run.json_lines();
+        assert!(
+            reports.iter().all(|r| r["command"] == command),
+            "{}",
+            run.stdout
+        );
+        let verdicts: Vec<String> = reports.iter().map(verdict_of).collect();
+        (run.code, verdicts, reports)
+    };
+    let (probe_code, probed, _) = verdicts("probe");
+    let (diagnose_code, diagnosed, reports) = verdicts("diagnose");
+    assert_eq!(probed, ["healthy", "http.access", "healthy"]);
+    assert_eq!(diagnosed, probed);
+    assert_eq!((probe_code, diagnose_code), (50, 50));
+    // An amurl line has no token: its token and key links are skipped, not failed.
+    let statuses: Vec<(&str, &str)> = reports[0]["checks"]
+        .as_array()
+        .expect("checks")
+        .iter()
+        .map(|c| {
+            (
+                c["id"].as_str().unwrap_or(""),
+                c["status"].as_str().unwrap_or(""),
+            )
+        })
+        .filter(|(id, _)| id.starts_with("token.") || id.starts_with("key."))
+        .collect();
+    assert!(!statuses.is_empty());
+    assert!(statuses.iter().all(|(_, s)| *s == "skip"), "{statuses:?}");
+}
+
+#[test]
 fn diagnose_batch_from_standard_input() {
     let batch = OrderBatch::new();
     let mut args = strings(&[

@@ -377,10 +377,20 @@ pub fn diagnose(args: &DiagnoseArgs) -> Result<i32, UsageError> {
             settings: &settings,
             progress: &progress,
         };
+        // The same lines as probe's: a line that holds no token (an amurl, a
+        // host) is probed, and the links only a token can show are skipped.
         let code = batch::run(&job, &args.output, |t| {
-            token_chain(
-                "diagnose", t, &settings, &source, probe_ews, &cache, &progress,
-            )
+            if input::contains_jwt(t) || input::holds_token(t) {
+                return token_chain(
+                    "diagnose", t, &settings, &source, probe_ews, &cache, &progress,
+                );
+            }
+            let mut report = probe_one(t, &settings, &cache, &progress);
+            report.command = "diagnose";
+            for stage in [Stage::Token, Stage::Key] {
+                report.skip_stage(stage, "skipped: this batch line names no token");
+            }
+            report
         });
         progress.finish();
         return code;
