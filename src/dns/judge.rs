@@ -823,6 +823,50 @@ mod tests {
             one_spoke.summary
         );
 
+        // Replies that answer no question: neither silence nor the name's DNS.
+        let garbled = judge_resolve(
+            host,
+            &[answer(
+                "1.1.1.1:53",
+                QueryOutcome::Unusable(3),
+                QueryOutcome::Unusable(3),
+            )],
+            &budget,
+        );
+        assert_eq!(
+            (garbled.status, garbled.remedy),
+            (Status::Error, Some(Remedy::DnsResolversGarbled))
+        );
+        assert!(
+            garbled
+                .summary
+                .contains("1.1.1.1:53 (udp) answered 3 times, but not to this question"),
+            "{}",
+            garbled.summary
+        );
+        assert!(!garbled.summary.contains("blocked"), "{}", garbled.summary);
+
+        // One query answered, the other never: no "no records" verdict.
+        let half = judge_resolve(
+            host,
+            &[answer(
+                "1.1.1.1:53",
+                QueryOutcome::TimedOut,
+                QueryOutcome::NoRecords,
+            )],
+            &budget,
+        );
+        assert_eq!(
+            (half.status, half.remedy),
+            (Status::Fail, Some(Remedy::DnsUnanswered))
+        );
+        assert!(
+            half.summary
+                .contains("A: no answer in time; AAAA: no records"),
+            "{}",
+            half.summary
+        );
+
         let none = judge_resolve(host, &[], &budget);
         assert_eq!(none.status, Status::Error);
     }

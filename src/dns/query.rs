@@ -838,6 +838,52 @@ pub(super) mod tests {
     }
 
     #[test]
+    fn no_records_for_one_query_is_no_verdict_while_the_other_is_unanswered() {
+        for unanswered in [
+            QueryOutcome::TimedOut,
+            QueryOutcome::Abandoned,
+            QueryOutcome::Unusable(2),
+            QueryOutcome::ErrorCode("SERVFAIL".into()),
+        ] {
+            let half = answer("1.1.1.1:53", unanswered.clone(), QueryOutcome::NoRecords);
+            assert_eq!(half.outcome(), unanswered);
+            let mirrored = answer("1.1.1.1:53", QueryOutcome::NoRecords, unanswered.clone());
+            assert_eq!(mirrored.outcome(), unanswered);
+        }
+        let both = answer("1.1.1.1:53", QueryOutcome::NoRecords, QueryOutcome::NoRecords);
+        assert_eq!(both.outcome(), QueryOutcome::NoRecords);
+        assert_eq!(
+            QueryOutcome::Unusable(3).to_string(),
+            "answered 3 times, but not to this question"
+        );
+    }
+
+    #[test]
+    fn tcp_frames_survive_reads_that_end_anywhere() {
+        let mut frames = Frames::default();
+        let stream = [&[0u8, 3, b'a', b'b', b'c', 0][..], &[2, b'd', b'e']].concat();
+        let mut got = Vec::new();
+        // One byte per read: a length split over two reads included.
+        for byte in stream {
+            frames.received.push(byte);
+            got.extend(frames.next());
+        }
+        assert_eq!(got, vec![b"abc".to_vec(), b"de".to_vec()]);
+        assert!(frames.received.is_empty());
+    }
+
+    #[test]
+    fn a_row_that_got_only_unusable_replies_says_so() {
+        let mut row = Row::new("1.1.1.1:53".into(), Transport::Udp, false);
+        row.unusable = 4;
+        row.slots[1] = Some(QueryOutcome::Unreachable("UDP: refused".into()));
+        let answer = row.into_answer(&QueryOutcome::TimedOut);
+        assert_eq!(answer.a, QueryOutcome::Unusable(4));
+        assert_eq!(answer.aaaa, QueryOutcome::Unusable(4));
+        assert!(!answer.spoke());
+    }
+
+    #[test]
     fn only_answers_and_error_codes_other_than_refused_speak_of_the_name() {
         assert!(QueryOutcome::ErrorCode("SERVFAIL".into()).speaks_of_the_name());
         assert!(QueryOutcome::NxDomain.speaks_of_the_name());
