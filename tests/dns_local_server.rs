@@ -521,7 +521,12 @@ fn resolve_on(server: &ScriptedDns, budget: Duration) -> DnsOutcome {
 fn assert_passes_with_the_a_address(outcome: &DnsOutcome) {
     let resolve = check(outcome, CheckId::DnsResolve);
     assert_eq!(resolve.status, Status::Pass, "{}", resolve.summary);
-    assert_eq!(outcome.addresses, vec![ip("20.1.2.3")], "{}", resolve.summary);
+    assert_eq!(
+        outcome.addresses,
+        vec![ip("20.1.2.3")],
+        "{}",
+        resolve.summary
+    );
     assert_eq!(resolve.details["resolvers"][0]["A"], "20.1.2.3");
 }
 
@@ -545,7 +550,11 @@ fn a_lost_a_datagram_is_asked_again() {
         _ => vec![(Duration::ZERO, nodata(query))],
     });
     assert_passes_with_the_a_address(&resolve_on(&server, Duration::from_secs(5)));
-    let a_queries = server.queries().iter().filter(|q| q.ends_with(" A")).count();
+    let a_queries = server
+        .queries()
+        .iter()
+        .filter(|q| q.ends_with(" A"))
+        .count();
     assert_eq!(a_queries, 2, "{:?}", server.queries());
 }
 

@@ -787,7 +787,6 @@ pub(super) fn query_resolvers(
         .collect()
 }
 
-
 #[cfg(test)]
 pub(super) mod tests {
     use super::*;
@@ -850,7 +849,11 @@ pub(super) mod tests {
             let mirrored = answer("1.1.1.1:53", QueryOutcome::NoRecords, unanswered.clone());
             assert_eq!(mirrored.outcome(), unanswered);
         }
-        let both = answer("1.1.1.1:53", QueryOutcome::NoRecords, QueryOutcome::NoRecords);
+        let both = answer(
+            "1.1.1.1:53",
+            QueryOutcome::NoRecords,
+            QueryOutcome::NoRecords,
+        );
         assert_eq!(both.outcome(), QueryOutcome::NoRecords);
         assert_eq!(
             QueryOutcome::Unusable(3).to_string(),

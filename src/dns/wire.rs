@@ -84,10 +84,13 @@ fn cname_chain<'a>(response: &'a Message, name: &'a Name) -> Vec<&'a Name> {
     let mut chain = vec![name];
     while chain.len() <= MAX_CNAMES {
         let current = chain[chain.len() - 1];
-        let next = response.answers.iter().find_map(|record| match &record.data {
-            RData::CNAME(target) if record.name == *current => Some(&target.0),
-            _ => None,
-        });
+        let next = response
+            .answers
+            .iter()
+            .find_map(|record| match &record.data {
+                RData::CNAME(target) if record.name == *current => Some(&target.0),
+                _ => None,
+            });
         match next {
             Some(target) if !chain.contains(&target) => chain.push(target),
             _ => break,

@@ -60,7 +60,9 @@ impl ScriptedDns {
         let mut threads = Vec::new();
         {
             let (stop, log) = (stop.clone(), log.clone());
-            threads.push(thread::spawn(move || serve_udp(&socket, &*udp, &stop, &log)));
+            threads.push(thread::spawn(move || {
+                serve_udp(&socket, &*udp, &stop, &log)
+            }));
         }
         match tcp {
             Some(script) => {
@@ -112,7 +114,13 @@ fn question(query: &Message) -> String {
     query
         .queries
         .first()
-        .map(|q| format!("{} {}", q.name().to_ascii().trim_end_matches('.'), q.query_type()))
+        .map(|q| {
+            format!(
+                "{} {}",
+                q.name().to_ascii().trim_end_matches('.'),
+                q.query_type()
+            )
+        })
         .unwrap_or_default()
 }
 
