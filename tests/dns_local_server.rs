@@ -12,8 +12,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use dns_support::{
-    address_record, answer, asked, cname_record, framed, nodata, oversized, read_query, response,
-    send, servfail, truncated, wire, ScriptedDns, Sends,
+    a_after_aaaa, address_record, answer, asked, cname_record, framed, nodata, oversized,
+    read_query, response, send, servfail, truncated, wire, ScriptedDns, Sends,
 };
 use hickory_proto::rr::RecordType;
 
@@ -535,10 +535,7 @@ const LATE: Duration = Duration::from_millis(300);
 #[test]
 fn an_a_answer_later_than_the_aaaa_no_records_is_waited_for() {
     // An IPv4-only host: AAAA "no records" at once, the A answer 300 ms later.
-    let server = ScriptedDns::udp(|query, _| match asked(query) {
-        RecordType::A => vec![(LATE, answer(query, "20.1.2.3"))],
-        _ => vec![(Duration::ZERO, nodata(query))],
-    });
+    let server = a_after_aaaa("20.1.2.3", LATE, nodata);
     assert_passes_with_the_a_address(&resolve_on(&server, Duration::from_secs(5)));
 }
 
@@ -560,10 +557,7 @@ fn a_lost_a_datagram_is_asked_again() {
 
 #[test]
 fn an_aaaa_servfail_does_not_hide_the_a_answer() {
-    let server = ScriptedDns::udp(|query, _| match asked(query) {
-        RecordType::A => vec![(LATE, answer(query, "20.1.2.3"))],
-        _ => vec![(Duration::ZERO, servfail(query))],
-    });
+    let server = a_after_aaaa("20.1.2.3", LATE, servfail);
     assert_passes_with_the_a_address(&resolve_on(&server, Duration::from_secs(5)));
 }
 

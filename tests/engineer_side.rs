@@ -11,7 +11,7 @@ use std::net::{IpAddr, UdpSocket};
 use std::time::{Duration, Instant};
 
 use base64::Engine;
-use dns_support::{answer, asked, nodata, response, wire, ScriptedDns};
+use dns_support::{a_after_aaaa, nodata, response, wire, ScriptedDns};
 use e2e_support::{amurl, closed_port, Lab, HOST};
 use idtoken_doctor::lab::dns::Zone;
 use net_support::{header, ConnectProxy, DohServer};
@@ -583,12 +583,7 @@ fn probe_on(server: &ScriptedDns) -> Run {
 fn an_ipv4_only_host_whose_aaaa_answer_comes_first_resolves() {
     // AAAA "no records" at once, the A answer 300 ms later: the A answer
     // is waited for, not abandoned for "no A or AAAA record" (exit 20).
-    let server = ScriptedDns::udp(|query, _| match asked(query) {
-        hickory_proto::rr::RecordType::A => {
-            vec![(Duration::from_millis(300), answer(query, "127.0.0.1"))]
-        }
-        _ => vec![(Duration::ZERO, nodata(query))],
-    });
+    let server = a_after_aaaa("127.0.0.1", Duration::from_millis(300), nodata);
     let run = probe_on(&server);
     let resolve = run.check("dns.resolve");
     assert_eq!(resolve["status"], "pass", "{resolve}");

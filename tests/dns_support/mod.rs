@@ -167,6 +167,19 @@ fn serve_tcp(listener: &TcpListener, script: &Arc<TcpScript>, stop: &Arc<AtomicB
     }
 }
 
+/// An IPv4-only host's resolver: each AAAA query answered at once by
+/// `aaaa`, each A query with `ip` after `delay`.
+pub fn a_after_aaaa(
+    ip: &'static str,
+    delay: Duration,
+    aaaa: fn(&Message) -> Vec<u8>,
+) -> ScriptedDns {
+    ScriptedDns::udp(move |query, _| match asked(query) {
+        RecordType::A => vec![(delay, answer(query, ip))],
+        _ => vec![(Duration::ZERO, aaaa(query))],
+    })
+}
+
 /// Reads one length-prefixed query from a TCP client.
 pub fn read_query(stream: &mut TcpStream) -> io::Result<Message> {
     stream.set_read_timeout(Some(Duration::from_secs(5)))?;
