@@ -186,6 +186,7 @@ pub fn entry(id: CheckId) -> Entry {
                 Remedy::PublishDnsName,
                 Remedy::DnsUnanswered,
                 Remedy::DnsResolversUnreachable,
+                Remedy::DnsResolversGarbled,
             ],
         ),
         DnsAddress => (

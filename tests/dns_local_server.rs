@@ -3,8 +3,19 @@
 //! Addresses such as 20.1.2.3 only stand for "public" here: these tests never
 //! connect to them, and prove that non-public answers are never connected to.
 
+mod dns_support;
+
 use std::net::{IpAddr, SocketAddr, TcpListener, UdpSocket};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+use std::thread;
 use std::time::{Duration, Instant};
+
+use dns_support::{
+    a_after_aaaa, address_record, answer, asked, cname_record, framed, nodata, oversized,
+    read_query, response, send, servfail, truncated, wire, ScriptedDns, Sends,
+};
+use hickory_proto::rr::RecordType;
 
 use idtoken_doctor::budget::Budget;
 use idtoken_doctor::dns::{self, DnsOutcome};
@@ -494,4 +505,192 @@ fn resolve_for_connect_honours_pins_resolvers_and_the_private_rule() {
         dns::resolve_for_connect("inside.contoso.test", 443, &net, &budget),
         Ok(vec![ip("10.0.0.5")])
     );
+}
+
+/// `dns.resolve` on the scripted server, as the tool runs it: one resolver
+/// named as ADDR:PORT, no system resolver.
+fn resolve_on(server: &ScriptedDns, budget: Duration) -> DnsOutcome {
+    dns::run(
+        &target("mail.contoso.test"),
+        &settings(vec![server.addr()]),
+        &Budget::new(budget),
+    )
+}
+
+/// What `dig` also gives for the IPv4-only host: a pass with its one address.
+fn assert_passes_with_the_a_address(outcome: &DnsOutcome) {
+    let resolve = check(outcome, CheckId::DnsResolve);
+    assert_eq!(resolve.status, Status::Pass, "{}", resolve.summary);
+    assert_eq!(
+        outcome.addresses,
+        vec![ip("20.1.2.3")],
+        "{}",
+        resolve.summary
+    );
+    assert_eq!(resolve.details["resolvers"][0]["A"], "20.1.2.3");
+}
+
+const LATE: Duration = Duration::from_millis(300);
+
+#[test]
+fn an_a_answer_later_than_the_aaaa_no_records_is_waited_for() {
+    // An IPv4-only host: AAAA "no records" at once, the A answer 300 ms later.
+    let server = a_after_aaaa("20.1.2.3", LATE, nodata);
+    assert_passes_with_the_a_address(&resolve_on(&server, Duration::from_secs(5)));
+}
+
+#[test]
+fn a_lost_a_datagram_is_asked_again() {
+    let server = ScriptedDns::udp(|query, attempt| match (asked(query), attempt) {
+        (RecordType::A, 0) => Sends::new(),
+        (RecordType::A, _) => vec![(Duration::ZERO, answer(query, "20.1.2.3"))],
+        _ => vec![(Duration::ZERO, nodata(query))],
+    });
+    assert_passes_with_the_a_address(&resolve_on(&server, Duration::from_secs(5)));
+    let a_queries = server
+        .queries()
+        .iter()
+        .filter(|q| q.ends_with(" A"))
+        .count();
+    assert_eq!(a_queries, 2, "{:?}", server.queries());
+}
+
+#[test]
+fn an_aaaa_servfail_does_not_hide_the_a_answer() {
+    let server = a_after_aaaa("20.1.2.3", LATE, servfail);
+    assert_passes_with_the_a_address(&resolve_on(&server, Duration::from_secs(5)));
+}
+
+#[test]
+fn an_a_answer_over_4096_bytes_is_read_whole() {
+    let server = ScriptedDns::udp(|query, _| match asked(query) {
+        RecordType::A => vec![(Duration::ZERO, oversized(query, "20.1.2.3", 4900))],
+        _ => vec![(Duration::ZERO, nodata(query))],
+    });
+    assert_passes_with_the_a_address(&resolve_on(&server, Duration::from_secs(5)));
+}
+
+#[test]
+fn an_a_query_never_answered_is_no_answer_in_time_not_no_records() {
+    let server = ScriptedDns::udp(|query, _| match asked(query) {
+        RecordType::A => Sends::new(),
+        _ => vec![(Duration::ZERO, nodata(query))],
+    });
+    let outcome = resolve_on(&server, Duration::from_millis(1500));
+    let resolve = check(&outcome, CheckId::DnsResolve);
+    assert_eq!(resolve.details["resolvers"][0]["A"], "no answer in time");
+    assert!(
+        !resolve.summary.contains("no A or AAAA record"),
+        "{}",
+        resolve.summary
+    );
+    assert_ne!(resolve.remedy, Some(Remedy::PublishDnsName));
+}
+
+/// A UDP side that sends every query to TCP (TC=1), as for a long answer.
+fn truncating(query: &hickory_proto::op::Message, _: usize) -> Sends {
+    vec![(Duration::ZERO, truncated(query))]
+}
+
+#[test]
+fn a_length_prefix_split_over_two_reads_is_kept() {
+    let server = ScriptedDns::with_tcp(truncating, |mut stream, _| {
+        while let Ok(query) = read_query(&mut stream) {
+            let reply = match asked(&query) {
+                RecordType::A => answer(&query, "20.1.2.3"),
+                _ => nodata(&query),
+            };
+            let reply = framed(&reply);
+            // The first byte of the length alone, then the rest once the
+            // client's read has had time to end on it.
+            send(&mut stream, &reply[..1]);
+            thread::sleep(LATE);
+            send(&mut stream, &reply[1..]);
+        }
+    });
+    let outcome = resolve_on(&server, Duration::from_secs(5));
+    assert_passes_with_the_a_address(&outcome);
+}
+
+#[test]
+fn a_resolver_dripping_bytes_over_tcp_is_let_go_at_the_deadline() {
+    let ended: Arc<Mutex<Option<Instant>>> = Arc::default();
+    let ended_by_client = ended.clone();
+    let server = ScriptedDns::with_tcp(truncating, move |mut stream, stop| {
+        if read_query(&mut stream).is_err() {
+            return;
+        }
+        // A length of 4,000 bytes, then one byte every 20 ms: each read
+        // gets something, the message never ends.
+        send(&mut stream, &4000u16.to_be_bytes());
+        while !stop.load(Ordering::SeqCst) {
+            if std::io::Write::write_all(&mut stream, &[0]).is_err() {
+                *ended_by_client.lock().expect("lock") = Some(Instant::now());
+                return;
+            }
+            thread::sleep(Duration::from_millis(20));
+        }
+    });
+    let budget = Duration::from_millis(1500);
+    let outcome = resolve_on(&server, budget);
+    let resolve = check(&outcome, CheckId::DnsResolve);
+    assert_ne!(resolve.status, Status::Pass, "{}", resolve.summary);
+    // The client closes its connection once its budget is spent: a worker
+    // stuck in a read would hold it (and a thread) for as long as the drip.
+    let waited = Instant::now();
+    while ended.lock().expect("lock").is_none() && waited.elapsed() < Duration::from_secs(10) {
+        thread::sleep(Duration::from_millis(50));
+    }
+    assert!(
+        ended.lock().expect("lock").is_some(),
+        "the connection is still open 10 s after a {budget:?} budget"
+    );
+}
+
+#[test]
+fn only_records_on_the_cname_chain_are_addresses() {
+    let server = ScriptedDns::udp(|query, _| {
+        let mut reply = response(query);
+        if asked(query) == RecordType::A {
+            reply.add_answer(address_record(
+                &"evil.example.".parse().expect("name"),
+                ip("6.6.6.6"),
+            ));
+            reply.add_answer(cname_record("mail.contoso.test.", "edge.cdn.test."));
+            reply.add_answer(address_record(
+                &"edge.cdn.test.".parse().expect("name"),
+                ip("20.1.2.3"),
+            ));
+        }
+        vec![(Duration::ZERO, wire(&reply))]
+    });
+    assert_passes_with_the_a_address(&resolve_on(&server, Duration::from_secs(5)));
+}
+
+#[test]
+fn a_resolver_that_replies_only_unusably_is_reported_so_not_as_unreachable() {
+    // Another id, not a DNS message, and the query reflected back (QR=0).
+    let server = ScriptedDns::udp(|query, _| {
+        let mut other_id = response(query);
+        other_id.metadata.id = query.metadata.id.wrapping_add(1);
+        vec![
+            (Duration::ZERO, wire(&other_id)),
+            (Duration::ZERO, b"not dns".to_vec()),
+            (Duration::ZERO, wire(query)),
+        ]
+    });
+    let outcome = resolve_on(&server, Duration::from_millis(1500));
+    let resolve = check(&outcome, CheckId::DnsResolve);
+    assert_eq!(
+        (resolve.status, resolve.remedy),
+        (Status::Error, Some(Remedy::DnsResolversGarbled)),
+        "{}",
+        resolve.summary
+    );
+    assert!(
+        resolve.summary.contains("times, but not to this question"),
+        "{}",
+        resolve.summary
+    );
+    assert!(!resolve.summary.contains("blocked"), "{}", resolve.summary);
 }

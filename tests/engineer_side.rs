@@ -3,6 +3,7 @@
 //! failure charged to the customer; proxies get their credentials on every
 //! tunnel and no output ever shows them. All on 127.0.0.1.
 
+mod dns_support;
 mod e2e_support;
 mod net_support;
 
@@ -10,6 +11,7 @@ use std::net::{IpAddr, UdpSocket};
 use std::time::{Duration, Instant};
 
 use base64::Engine;
+use dns_support::{a_after_aaaa, nodata, response, wire, ScriptedDns};
 use e2e_support::{amurl, closed_port, Lab, HOST};
 use idtoken_doctor::lab::dns::Zone;
 use net_support::{header, ConnectProxy, DohServer};
@@ -556,4 +558,53 @@ fn an_ews_host_that_blocked_dns_cannot_resolve_is_inconclusive() {
     let check = run.check("ews.reachable");
     assert_eq!(check["status"], "error", "{check}");
     assert_eq!(check["details"]["cause"], "resolvers-unreachable");
+}
+
+/// A probe of mail.contoso.test on a closed loopback port, its DNS from `server` alone.
+fn probe_on(server: &ScriptedDns) -> Run {
+    let target = format!("{HOST}:{}", closed_port());
+    let server = server.addr().to_string();
+    let line = args(&[
+        "probe",
+        &target,
+        "--dns-server",
+        &server,
+        "--no-system-dns",
+        "--allow-private",
+        "--format",
+        "json",
+        "--timeout",
+        "3",
+    ]);
+    doctor(&line, &[])
+}
+
+#[test]
+fn an_ipv4_only_host_whose_aaaa_answer_comes_first_resolves() {
+    // AAAA "no records" at once, the A answer 300 ms later: the A answer
+    // is waited for, not abandoned for "no A or AAAA record" (exit 20).
+    let server = a_after_aaaa("127.0.0.1", Duration::from_millis(300), nodata);
+    let run = probe_on(&server);
+    let resolve = run.check("dns.resolve");
+    assert_eq!(resolve["status"], "pass", "{resolve}");
+    assert_eq!(resolve["details"]["resolvers"][0]["A"], "127.0.0.1");
+    assert_ne!(run.code, 20, "{}", run.stdout);
+}
+
+#[test]
+fn a_resolver_answering_other_questions_is_not_called_unreachable() {
+    let server = ScriptedDns::udp(|query, _| {
+        let mut other_id = response(query);
+        other_id.metadata.id = query.metadata.id.wrapping_add(1);
+        vec![(Duration::ZERO, wire(&other_id))]
+    });
+    let run = probe_on(&server);
+    assert_eq!(run.code, 3, "{}", run.stdout);
+    let resolve = run.check("dns.resolve");
+    assert_eq!(resolve["status"], "error");
+    let summary = resolve["summary"].as_str().unwrap_or_default();
+    assert!(summary.contains("but not to this question"), "{resolve}");
+    let remedy = resolve["remedy"].as_str().unwrap_or_default();
+    assert!(!remedy.contains("blocked"), "{resolve}");
+    assert!(remedy.contains("--dns-server"), "{resolve}");
 }

@@ -32,6 +32,8 @@ pub(super) enum DohError {
     TimedOut,
     /// No DNS answer: the endpoint, the proxy or the path to them failed.
     Unreachable(String),
+    /// The endpoint replied 200, but with something that is no DNS message.
+    NotDns,
 }
 
 /// An agent for DoH queries: the public roots and `--ca-file`, the `--proxy`
@@ -94,6 +96,5 @@ pub(super) fn post(agent: &Agent, url: &Url, query: &[u8]) -> Result<Message, Do
         .take(ANSWER_LIMIT)
         .read_to_end(&mut body)
         .map_err(|e| DohError::Unreachable(format!("reading the answer: {e}")))?;
-    Message::from_vec(&body)
-        .map_err(|e| DohError::Unreachable(format!("the answer is not a DNS message ({e})")))
+    Message::from_vec(&body).map_err(|_| DohError::NotDns)
 }

@@ -195,6 +195,25 @@ pub(super) fn judge_resolve(host: &str, answers: &[ResolverAnswer], budget: &Bud
             .iter()
             .map(|a| format!("{}: {}", a.label(), a.outcome()))
             .collect();
+        let garbled: Vec<String> = answers
+            .iter()
+            .filter(|a| matches!(a.outcome(), QueryOutcome::Unusable(_)))
+            .map(|a| format!("{} {}", a.label(), a.outcome()))
+            .collect();
+        if !garbled.is_empty() {
+            // Replies came back, so DNS is not blocked: they were no answers.
+            return Check::error(
+                id,
+                format!(
+                    "no public resolver gave a usable answer about {host}, so nothing is known about its DNS: {} ({})",
+                    listing(&garbled),
+                    outcomes.join("; ")
+                ),
+                Remedy::DnsResolversGarbled,
+            )
+            .with_detail("cause", "resolvers-unreachable")
+            .with_detail("resolvers", details);
+        }
         let silent = answers.iter().all(|a| {
             matches!(
                 a.outcome(),
@@ -226,10 +245,22 @@ pub(super) fn judge_resolve(host: &str, answers: &[ResolverAnswer], budget: &Bud
             format!("{host} exists in public DNS but has no A or AAAA record ({server} answers no records)"),
             Remedy::PublishDnsName,
         ),
-        other => (
-            format!("public resolvers answer {other} for {host} ({server}): they cannot get an answer from the name's servers"),
+        QueryOutcome::ErrorCode(code) => (
+            format!("public resolvers answer {code} for {host} ({server}): they cannot get an answer from the name's servers"),
             Remedy::DnsUnanswered,
         ),
+        unanswered => {
+            // A resolver that answered one query and not the other.
+            let queries = spoken
+                .iter()
+                .find(|a| a.label() == server)
+                .map(|a| format!("A: {}; AAAA: {}", a.a, a.aaaa))
+                .unwrap_or_else(|| unanswered.to_string());
+            (
+                format!("public resolvers answer only part of the queries for {host} ({server}: {queries}): they cannot get a whole answer from the name's servers"),
+                Remedy::DnsUnanswered,
+            )
+        }
     };
     let silent: Vec<String> = answers
         .iter()
@@ -790,6 +821,50 @@ mod tests {
                 .contains("1.1.1.1:53 (udp) gave no answer"),
             "{}",
             one_spoke.summary
+        );
+
+        // Replies that answer no question: neither silence nor the name's DNS.
+        let garbled = judge_resolve(
+            host,
+            &[answer(
+                "1.1.1.1:53",
+                QueryOutcome::Unusable(3),
+                QueryOutcome::Unusable(3),
+            )],
+            &budget,
+        );
+        assert_eq!(
+            (garbled.status, garbled.remedy),
+            (Status::Error, Some(Remedy::DnsResolversGarbled))
+        );
+        assert!(
+            garbled
+                .summary
+                .contains("1.1.1.1:53 (udp) answered 3 times, but not to this question"),
+            "{}",
+            garbled.summary
+        );
+        assert!(!garbled.summary.contains("blocked"), "{}", garbled.summary);
+
+        // One query answered, the other never: no "no records" verdict.
+        let half = judge_resolve(
+            host,
+            &[answer(
+                "1.1.1.1:53",
+                QueryOutcome::TimedOut,
+                QueryOutcome::NoRecords,
+            )],
+            &budget,
+        );
+        assert_eq!(
+            (half.status, half.remedy),
+            (Status::Fail, Some(Remedy::DnsUnanswered))
+        );
+        assert!(
+            half.summary
+                .contains("A: no answer in time; AAAA: no records"),
+            "{}",
+            half.summary
         );
 
         let none = judge_resolve(host, &[], &budget);

@@ -257,14 +257,18 @@ pub fn resolve_for_connect(
     let answers = query_resolvers(&host, net, budget.deadline());
     let all = union(&answers);
     if all.is_empty() {
-        let failure = match worst_failure(&answers) {
+        let worst = worst_failure(&answers);
+        let garbled = matches!(worst, Some((_, QueryOutcome::Unusable(_))));
+        let failure = match worst {
             Some((_, QueryOutcome::TimedOut | QueryOutcome::Abandoned)) | None => {
                 format!("timed out after {}", budget.total_secs_text())
             }
             Some((server, failure)) => format!("{server}: {failure}"),
         };
         let resolvers_unreachable = !answers.iter().any(|answer| answer.spoke());
-        let why = if resolvers_unreachable {
+        let why = if garbled && resolvers_unreachable {
+            format!("no public resolver gave a usable answer about {host} ({failure})")
+        } else if resolvers_unreachable {
             format!("no public resolver could be reached from this machine to resolve {host} ({failure})")
         } else {
             format!("public resolvers give no address for {host} ({failure})")

@@ -57,6 +57,11 @@ pub(super) enum QueryOutcome {
     NoRecords,
     /// An error response code (SERVFAIL, REFUSED, ...), as a label.
     ErrorCode(String),
+    /// The resolver replied this many times, but never with an answer to
+    /// this question (another id or question, not a response to a standard
+    /// query, or not a DNS message at all): something on the path, or the
+    /// resolver itself, is broken. Not silence, and not the name's DNS.
+    Unusable(u32),
     /// The resolver could not be reached: refused (nothing listens, or an
     /// ICMP error), no route, or a DNS-over-HTTPS endpoint that gave no DNS
     /// answer. This machine's network, not the target's DNS.
@@ -91,10 +96,11 @@ impl QueryOutcome {
     /// How telling a failure is: the most telling one names a failed lookup.
     fn rank(&self) -> u8 {
         match self {
-            QueryOutcome::Addresses(_) => 8,
-            QueryOutcome::NxDomain => 7,
-            QueryOutcome::NoRecords => 6,
-            QueryOutcome::ErrorCode(_) => 5,
+            QueryOutcome::Addresses(_) => 9,
+            QueryOutcome::NxDomain => 8,
+            QueryOutcome::NoRecords => 7,
+            QueryOutcome::ErrorCode(_) => 6,
+            QueryOutcome::Unusable(_) => 5,
             QueryOutcome::Unreachable(_) => 4,
             QueryOutcome::Failed(_) => 3,
             QueryOutcome::TimedOut => 2,
@@ -110,6 +116,10 @@ impl fmt::Display for QueryOutcome {
             QueryOutcome::NxDomain => f.write_str("NXDOMAIN"),
             QueryOutcome::NoRecords => f.write_str("no records"),
             QueryOutcome::ErrorCode(code) => f.write_str(code),
+            QueryOutcome::Unusable(1) => f.write_str("answered once, but not to this question"),
+            QueryOutcome::Unusable(n) => {
+                write!(f, "answered {n} times, but not to this question")
+            }
             QueryOutcome::Unreachable(why) => write!(f, "unreachable: {why}"),
             QueryOutcome::Failed(why) => write!(f, "error: {why}"),
             QueryOutcome::TimedOut => f.write_str("no answer in time"),
@@ -152,10 +162,21 @@ impl ResolverAnswer {
     }
 
     /// The resolver's verdict: its addresses, or its most telling failure.
+    /// "No records" is a verdict only when both queries got it: one query
+    /// answered with nothing says nothing about the other, still unanswered.
     pub(super) fn outcome(&self) -> QueryOutcome {
         let ips = self.addresses();
         if !ips.is_empty() {
             return QueryOutcome::Addresses(ips);
+        }
+        if self.a == QueryOutcome::NxDomain || self.aaaa == QueryOutcome::NxDomain {
+            return QueryOutcome::NxDomain;
+        }
+        match (&self.a, &self.aaaa) {
+            (QueryOutcome::NoRecords, other) | (other, QueryOutcome::NoRecords) => {
+                return other.clone()
+            }
+            _ => {}
         }
         if self.a.rank() >= self.aaaa.rank() {
             self.a.clone()
@@ -212,11 +233,18 @@ pub(super) fn worst_failure(answers: &[ResolverAnswer]) -> Option<(String, Query
         .max_by_key(|(_, outcome)| outcome.rank())
 }
 
-/// One result a worker reports: which row, which query, how it ended.
+/// What a worker reports about one row.
+enum Found {
+    /// How one query (by slot) ended.
+    Outcome(usize, QueryOutcome),
+    /// A reply that answers none of the row's queries.
+    Unusable,
+}
+
+/// One report from a worker: which row, and what.
 struct Event {
     row: usize,
-    slot: usize,
-    outcome: QueryOutcome,
+    found: Found,
 }
 
 /// What a worker needs to report and to know when to stop.
@@ -229,13 +257,16 @@ struct Reporter {
 }
 
 impl Reporter {
-    fn report(&self, slot: usize, outcome: QueryOutcome) {
+    fn send(&self, found: Found) {
         // The coordinator may have finished; then nobody needs the answer.
         let _ = self.sender.send(Event {
             row: self.row,
-            slot,
-            outcome,
+            found,
         });
+    }
+
+    fn report(&self, slot: usize, outcome: QueryOutcome) {
+        self.send(Found::Outcome(slot, outcome));
     }
 
     fn report_all(&self, slots: &[usize], outcome: &QueryOutcome) {
@@ -244,8 +275,20 @@ impl Reporter {
         }
     }
 
+    fn unusable(&self) {
+        self.send(Found::Unusable);
+    }
+
     fn done(&self) -> bool {
         self.stop.load(Ordering::SeqCst) || Instant::now() >= self.deadline
+    }
+
+    /// How long the next blocking call may wait: never past the deadline,
+    /// and never so long that the stop flag goes unseen.
+    fn wait(&self) -> Duration {
+        self.deadline
+            .saturating_duration_since(Instant::now())
+            .clamp(Duration::from_millis(1), POLL)
     }
 }
 
@@ -266,6 +309,28 @@ fn io_outcome(error: &io::Error, during: &str) -> QueryOutcome {
         }
         _ => QueryOutcome::Failed(format!("{during}: {error}")),
     }
+}
+
+fn is_timeout(error: &io::Error) -> bool {
+    matches!(
+        error.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut | io::ErrorKind::Interrupted
+    )
+}
+
+/// The largest UDP payload there is: a datagram is read whole, whatever
+/// payload size the query offered (dig reads an oversized answer too).
+const DATAGRAM_MAX: usize = 65_535;
+
+/// Which query a reply answers, if any: `Ok(slot)`, or `Err(())` for a
+/// reply that answers none of them (not even a late duplicate).
+fn matching(queries: &[Message], reply: &[u8]) -> Result<(usize, Message), ()> {
+    let response = Message::from_vec(reply).map_err(|_| ())?;
+    let slot = queries
+        .iter()
+        .position(|query| wire::answers(query, &response))
+        .ok_or(())?;
+    Ok((slot, response))
 }
 
 /// Both queries over UDP on one connected socket (so ICMP errors come back
@@ -301,7 +366,7 @@ fn ask_udp(server: SocketAddr, queries: Vec<Message>, reporter: Reporter) {
     }
     let mut interval = RETRANSMIT_AFTER;
     let mut next_send = Instant::now() + interval;
-    let mut buf = vec![0u8; 4096];
+    let mut buf = vec![0u8; DATAGRAM_MAX];
     while !pending.is_empty() && !reporter.done() {
         let now = Instant::now();
         if now >= next_send {
@@ -311,10 +376,10 @@ fn ask_udp(server: SocketAddr, queries: Vec<Message>, reporter: Reporter) {
             interval *= 2;
             next_send = now + interval;
         }
-        let wait = next_send
-            .min(reporter.deadline)
-            .saturating_duration_since(now)
-            .clamp(Duration::from_millis(1), POLL);
+        let wait = reporter
+            .wait()
+            .min(next_send.saturating_duration_since(now))
+            .max(Duration::from_millis(1));
         if socket.set_read_timeout(Some(wait)).is_err() {
             return reporter.report_all(
                 &pending,
@@ -323,38 +388,59 @@ fn ask_udp(server: SocketAddr, queries: Vec<Message>, reporter: Reporter) {
         }
         let len = match socket.recv(&mut buf) {
             Ok(len) => len,
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                ) =>
-            {
-                continue
-            }
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) if is_timeout(&e) => continue,
             Err(e) => return reporter.report_all(&pending, &io_outcome(&e, "UDP")),
         };
-        // Anything that is not an answer to a pending query (a late
-        // duplicate, a spoofing attempt) is ignored.
-        let Ok(response) = Message::from_vec(&buf[..len]) else {
+        // A late duplicate of an answer already taken is ignored; anything
+        // else that answers no query (a spoofing attempt, a broken
+        // middlebox) is counted, so that a resolver that only ever replied
+        // so is not taken for one that never replied.
+        let (slot, response) = match matching(&queries, &buf[..len]) {
+            Ok(found) => found,
+            Err(()) => {
+                reporter.unusable();
+                continue;
+            }
+        };
+        let Some(position) = pending.iter().position(|pending| *pending == slot) else {
             continue;
         };
-        let Some(position) = pending
-            .iter()
-            .position(|slot| wire::answers(&queries[*slot], &response))
-        else {
-            continue;
-        };
-        let slot = pending.remove(position);
+        pending.remove(position);
         if response.metadata.truncation {
             ask_tcp(server, vec![(slot, queries[slot].clone())], &reporter);
         } else {
-            reporter.report(slot, wire::outcome(&response, RECORD_TYPES[slot]));
+            reporter.report(slot, wire::outcome(&queries[slot], &response));
         }
     }
 }
 
-/// The queries over one TCP connection (RFC 7766: pipelined, two-byte length prefix).
+/// The DNS messages on a TCP stream (RFC 1035 §4.2.2: each after a
+/// two-byte length), from reads that may end anywhere, even between the
+/// two bytes of a length.
+#[derive(Default)]
+struct Frames {
+    received: Vec<u8>,
+}
+
+impl Frames {
+    /// The next whole message received, if there is one.
+    fn next(&mut self) -> Option<Vec<u8>> {
+        let len = match self.received.as_slice() {
+            [high, low, ..] => usize::from(u16::from_be_bytes([*high, *low])),
+            _ => return None,
+        };
+        if self.received.len() < 2 + len {
+            return None;
+        }
+        let message = self.received[2..2 + len].to_vec();
+        self.received.drain(..2 + len);
+        Some(message)
+    }
+}
+
+/// The queries over one TCP connection (RFC 7766: pipelined, two-byte
+/// length prefix). Every read is bounded by the deadline and watches the
+/// stop flag, so a resolver that drips bytes holds nothing past either.
 fn ask_tcp(server: SocketAddr, queries: Vec<(usize, Message)>, reporter: &Reporter) {
     let slots: Vec<usize> = queries.iter().map(|(slot, _)| *slot).collect();
     let remaining = reporter.deadline.saturating_duration_since(Instant::now());
@@ -378,57 +464,41 @@ fn ask_tcp(server: SocketAddr, queries: Vec<(usize, Message)>, reporter: &Report
         framed.extend_from_slice(&len.to_be_bytes());
         framed.extend_from_slice(&bytes);
     }
+    let _ = stream.set_write_timeout(Some(remaining));
     if let Err(e) = stream.write_all(&framed) {
         return reporter.report_all(&slots, &io_outcome(&e, "TCP"));
     }
+    let all: Vec<Message> = queries.iter().map(|(_, query)| query.clone()).collect();
     let mut pending = queries;
+    let mut frames = Frames::default();
+    let mut chunk = vec![0u8; 16 * 1024];
     while !pending.is_empty() && !reporter.done() {
-        let wait = reporter
-            .deadline
-            .saturating_duration_since(Instant::now())
-            .clamp(Duration::from_millis(1), POLL);
-        let _ = stream.set_read_timeout(Some(wait));
-        let mut len = [0u8; 2];
-        match stream.read_exact(&mut len) {
-            Ok(()) => {}
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                ) =>
-            {
-                continue
+        if let Some(message) = frames.next() {
+            match matching(&all, &message) {
+                Ok((index, response)) => {
+                    let slot = slots.get(index).copied();
+                    if let Some(position) = pending.iter().position(|(s, _)| Some(*s) == slot) {
+                        let (slot, query) = pending.remove(position);
+                        reporter.report(slot, wire::outcome(&query, &response));
+                    }
+                }
+                Err(()) => reporter.unusable(),
             }
-            Err(e) => {
+            continue;
+        }
+        let _ = stream.set_read_timeout(Some(reporter.wait()));
+        match stream.read(&mut chunk) {
+            Ok(0) => {
                 let slots: Vec<usize> = pending.iter().map(|(slot, _)| *slot).collect();
-                let outcome = if e.kind() == io::ErrorKind::UnexpectedEof {
-                    QueryOutcome::Unreachable("TCP: closed without an answer".into())
-                } else {
-                    io_outcome(&e, "TCP")
-                };
+                let outcome = QueryOutcome::Unreachable("TCP: closed without an answer".into());
                 return reporter.report_all(&slots, &outcome);
             }
-        }
-        let mut body = vec![0u8; usize::from(u16::from_be_bytes(len))];
-        let _ = stream.set_read_timeout(Some(
-            reporter
-                .deadline
-                .saturating_duration_since(Instant::now())
-                .max(Duration::from_millis(1)),
-        ));
-        if let Err(e) = stream.read_exact(&mut body) {
-            let slots: Vec<usize> = pending.iter().map(|(slot, _)| *slot).collect();
-            return reporter.report_all(&slots, &io_outcome(&e, "TCP"));
-        }
-        let Ok(response) = Message::from_vec(&body) else {
-            continue;
-        };
-        if let Some(position) = pending
-            .iter()
-            .position(|(_, query)| wire::answers(query, &response))
-        {
-            let (slot, _) = pending.remove(position);
-            reporter.report(slot, wire::outcome(&response, RECORD_TYPES[slot]));
+            Ok(len) => frames.received.extend_from_slice(&chunk[..len]),
+            Err(e) if is_timeout(&e) => {}
+            Err(e) => {
+                let slots: Vec<usize> = pending.iter().map(|(slot, _)| *slot).collect();
+                return reporter.report_all(&slots, &io_outcome(&e, "TCP"));
+            }
         }
     }
 }
@@ -437,10 +507,8 @@ fn ask_tcp(server: SocketAddr, queries: Vec<(usize, Message)>, reporter: &Report
 fn ask_https(agent: ureq::Agent, url: url::Url, slot: usize, query: Message, reporter: Reporter) {
     let outcome = match wire::encode(&query) {
         Ok(bytes) => match doh::post(&agent, &url, &bytes) {
-            Ok(response) if wire::answers(&query, &response) => {
-                wire::outcome(&response, RECORD_TYPES[slot])
-            }
-            Ok(_) => QueryOutcome::Unreachable("the answer is for another question".into()),
+            Ok(response) if wire::answers(&query, &response) => wire::outcome(&query, &response),
+            Ok(_) | Err(doh::DohError::NotDns) => QueryOutcome::Unusable(1),
             Err(doh::DohError::TimedOut) => QueryOutcome::TimedOut,
             Err(doh::DohError::Unreachable(why)) => QueryOutcome::Unreachable(why),
         },
@@ -456,6 +524,8 @@ struct Row {
     fallback: bool,
     slots: [Option<QueryOutcome>; 2],
     first_answer: Option<Duration>,
+    /// Replies that answered none of the row's queries.
+    unusable: u32,
 }
 
 impl Row {
@@ -466,6 +536,7 @@ impl Row {
             fallback,
             slots: [None, None],
             first_answer: None,
+            unusable: 0,
         }
     }
 
@@ -480,14 +551,30 @@ impl Row {
             .any(QueryOutcome::speaks_of_the_name)
     }
 
+    /// Whether this resolver answered one query and not yet the other: it is
+    /// alive, so its other answer is waited for (and re-asked), not abandoned.
+    fn half_answered(&self) -> bool {
+        self.spoke() && !self.finished()
+    }
+
     fn into_answer(self, leftover: &QueryOutcome) -> ResolverAnswer {
+        let unusable = self.unusable;
+        // A query that got only unusable replies was not met with silence.
+        let settle = |slot: Option<QueryOutcome>| match slot.unwrap_or_else(|| leftover.clone()) {
+            QueryOutcome::TimedOut | QueryOutcome::Abandoned | QueryOutcome::Unreachable(_)
+                if unusable > 0 =>
+            {
+                QueryOutcome::Unusable(unusable)
+            }
+            outcome => outcome,
+        };
         let [a, aaaa] = self.slots;
         ResolverAnswer {
             server: self.server,
             transport: self.transport,
             fallback: self.fallback,
-            a: a.unwrap_or_else(|| leftover.clone()),
-            aaaa: aaaa.unwrap_or_else(|| leftover.clone()),
+            a: settle(a),
+            aaaa: settle(aaaa),
             first_answer: self.first_answer,
         }
     }
@@ -643,29 +730,48 @@ pub(super) fn query_resolvers(
             }
             continue;
         }
-        let mut until = grace_deadline.unwrap_or(deadline).min(deadline);
+        if now >= deadline {
+            break true;
+        }
+        // The grace is for the other resolvers: a resolver that answered one
+        // query is alive, and its other answer is waited for within the
+        // budget, unless another resolver has already answered both.
+        let grace_over = grace_deadline.is_some_and(|grace| now >= grace);
+        let complete = rows.iter().any(|row| row.finished() && row.spoke());
+        let half_answered = rows.iter().any(Row::half_answered);
+        if grace_over && (complete || !half_answered) {
+            break false;
+        }
+        let mut until = match grace_deadline {
+            Some(grace) if !grace_over => grace.min(deadline),
+            _ => deadline,
+        };
         // Wake up for the fallback only while it may still be needed.
-        if !fallback_started && !coordinator.rows.iter().any(Row::spoke) {
+        if !fallback_started && !rows.iter().any(Row::spoke) {
             until = until.min(started + FALLBACK_AFTER);
         }
-        let event = match receiver.recv_timeout(until.saturating_duration_since(now)) {
-            Ok(event) => event,
-            Err(_) if Instant::now() >= deadline => break true,
-            Err(_) if grace_deadline.is_some_and(|grace| Instant::now() >= grace) => break false,
-            Err(_) => continue,
+        let Ok(event) = receiver.recv_timeout(until.saturating_duration_since(now)) else {
+            continue;
         };
         let Some(row) = coordinator.rows.get_mut(event.row) else {
             continue;
         };
-        if event.outcome.speaks_of_the_name() {
+        let (slot, outcome) = match event.found {
+            Found::Outcome(slot, outcome) => (slot, outcome),
+            Found::Unusable => {
+                row.unusable = row.unusable.saturating_add(1);
+                continue;
+            }
+        };
+        if outcome.speaks_of_the_name() {
             let took = started.elapsed();
             row.first_answer.get_or_insert(took);
             if grace_deadline.is_none() {
                 grace_deadline = Some(Instant::now() + (took * 2).clamp(GRACE_MIN, GRACE_MAX));
             }
         }
-        if let Some(slot) = row.slots.get_mut(event.slot) {
-            slot.get_or_insert(event.outcome);
+        if let Some(slot) = row.slots.get_mut(slot) {
+            slot.get_or_insert(outcome);
         }
     };
     coordinator.stop.store(true, Ordering::SeqCst);
@@ -728,6 +834,56 @@ pub(super) mod tests {
         let details = both.details();
         assert_eq!(details["A"], "20.1.2.3");
         assert_eq!(details["ms"], 3);
+    }
+
+    #[test]
+    fn no_records_for_one_query_is_no_verdict_while_the_other_is_unanswered() {
+        for unanswered in [
+            QueryOutcome::TimedOut,
+            QueryOutcome::Abandoned,
+            QueryOutcome::Unusable(2),
+            QueryOutcome::ErrorCode("SERVFAIL".into()),
+        ] {
+            let half = answer("1.1.1.1:53", unanswered.clone(), QueryOutcome::NoRecords);
+            assert_eq!(half.outcome(), unanswered);
+            let mirrored = answer("1.1.1.1:53", QueryOutcome::NoRecords, unanswered.clone());
+            assert_eq!(mirrored.outcome(), unanswered);
+        }
+        let both = answer(
+            "1.1.1.1:53",
+            QueryOutcome::NoRecords,
+            QueryOutcome::NoRecords,
+        );
+        assert_eq!(both.outcome(), QueryOutcome::NoRecords);
+        assert_eq!(
+            QueryOutcome::Unusable(3).to_string(),
+            "answered 3 times, but not to this question"
+        );
+    }
+
+    #[test]
+    fn tcp_frames_survive_reads_that_end_anywhere() {
+        let mut frames = Frames::default();
+        let stream = [&[0u8, 3, b'a', b'b', b'c', 0][..], &[2, b'd', b'e']].concat();
+        let mut got = Vec::new();
+        // One byte per read: a length split over two reads included.
+        for byte in stream {
+            frames.received.push(byte);
+            got.extend(frames.next());
+        }
+        assert_eq!(got, vec![b"abc".to_vec(), b"de".to_vec()]);
+        assert!(frames.received.is_empty());
+    }
+
+    #[test]
+    fn a_row_that_got_only_unusable_replies_says_so() {
+        let mut row = Row::new("1.1.1.1:53".into(), Transport::Udp, false);
+        row.unusable = 4;
+        row.slots[1] = Some(QueryOutcome::Unreachable("UDP: refused".into()));
+        let answer = row.into_answer(&QueryOutcome::TimedOut);
+        assert_eq!(answer.a, QueryOutcome::Unusable(4));
+        assert_eq!(answer.aaaa, QueryOutcome::Unusable(4));
+        assert!(!answer.spoke());
     }
 
     #[test]
