@@ -180,13 +180,14 @@ pub fn entry(id: CheckId) -> Entry {
             &[Remedy::InternalHostName, Remedy::PublicAddress],
         ),
         DnsResolve => (
-            "Public resolvers (1.1.1.1, 8.8.8.8, 9.9.9.9 or `--dns-server`) answer with addresses. When none of the default resolvers answers on port 53, they are asked over TCP and over DNS over HTTPS (through `--proxy` when given); `details.resolvers` lists every resolver's outcome and transport. An answer of NXDOMAIN, SERVFAIL or no records is the target's DNS (`fail`); no answer at all, from any resolver, is this machine's network (`error`, `details.cause` `resolvers-unreachable`, exit code 3).",
+            "Public resolvers (1.1.1.1, 8.8.8.8, 9.9.9.9 or `--dns-server`) answer with addresses. When none of the default resolvers answers on port 53, they are asked over TCP and over DNS over HTTPS (through `--proxy` when given); `details.resolvers` lists every resolver's outcome and transport. An answer of NXDOMAIN, SERVFAIL or no records is the target's DNS (`fail`); no answer at all, from any resolver, is this machine's network (`error`, exit code 3; `details.cause` `no-route` when this machine has no route to any resolver: no network at all, else `resolvers-unreachable`); `details.outcomes` tells each distinct outcome once, with the resolvers that had it.",
             "The name exists only in the internal DNS, or its name servers do not answer; `error`: outbound DNS is blocked where the tool runs.",
             &[
                 Remedy::PublishDnsName,
                 Remedy::DnsUnanswered,
                 Remedy::DnsResolversUnreachable,
                 Remedy::DnsResolversGarbled,
+                Remedy::NoNetwork,
             ],
         ),
         DnsAddress => (

@@ -55,6 +55,8 @@ pub enum Remedy {
     DnsResolversGarbled,
     /// This machine has no route for the target's address family.
     NoRoute,
+    /// This machine has no network connection at all.
+    NoNetwork,
     /// The host has public IPv6 addresses only; SSI connects over IPv4.
     Ipv6Only,
     /// The host resolves only to non-public addresses.
@@ -198,6 +200,7 @@ impl Remedy {
             Remedy::DnsUnanswered => "Customer DNS admin: the public resolvers got no answer for this name; check that its authoritative name servers answer from the internet.",
             Remedy::DnsResolversUnreachable => "Your network: no public resolver could be reached from this machine (outbound DNS is blocked here), so nothing is known about the target's DNS. Name a resolver you can reach with --dns-server (ADDR, ADDR:PORT or a https://…/dns-query URL), or pin the address with --resolve HOST:PORT:ADDR.",
             Remedy::DnsResolversGarbled => "Your network or your resolver: the resolver replied, but never with an answer to the question asked (another id or question, or no DNS message at all: something on the path rewrites DNS, or the resolver is broken), so nothing is known about the target's DNS. Name another resolver with --dns-server (ADDR, ADDR:PORT or a https://…/dns-query URL), or pin the address with --resolve HOST:PORT:ADDR.",
+            Remedy::NoNetwork => "Your machine: it has no network connection (no route to any resolver), so nothing about the target could be checked and the customer's side is not judged. Connect this machine to a network, or run idtoken-doctor on one that reaches the internet.",
             Remedy::NoRoute => "Your network: this machine has no route for the target's address family (no IPv6 here, or no network at all), so the connection could not be tried. Run the check from a machine with that connectivity; SSI connects from the internet.",
             Remedy::Ipv6Only => "Customer DNS and network admins: the name has only IPv6 addresses in public DNS, and SSI connects from IPv4 addresses (every egress range in the KB article is IPv4). Publish an A record for the host on a public IPv4 address.",
             Remedy::PublicAddress => "Exchange and network admins: the name resolves only to internal addresses, which SSI cannot reach from the internet. Publish the Exchange metadata URL on a public address (reverse proxy or NAT) and in public DNS.",

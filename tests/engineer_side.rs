@@ -608,3 +608,73 @@ fn a_resolver_answering_other_questions_is_not_called_unreachable() {
     assert!(!remedy.contains("blocked"), "{resolve}");
     assert!(remedy.contains("--dns-server"), "{resolve}");
 }
+
+/// Runs the binary in a network namespace of its own, with not even loopback
+/// up: a machine with no network at all. `None` where namespaces cannot be
+/// made (not root); CI runs as root, so there it must work.
+#[cfg(target_os = "linux")]
+fn without_any_network(args: &[&str]) -> Option<std::process::Output> {
+    let output = std::process::Command::new("unshare")
+        .arg("--net")
+        .arg(env!("CARGO_BIN_EXE_idtoken-doctor"))
+        .args(args)
+        .env("COLUMNS", "100")
+        .env("NO_COLOR", "1")
+        .env_remove("IDTOKEN_DOCTOR_TIMEOUT")
+        .env_remove("IDTOKEN_DOCTOR_DNS_SERVER")
+        .env_remove("IDTOKEN_DOCTOR_TEST_DEFAULT_DNS")
+        .env_remove("HTTPS_PROXY")
+        .env_remove("https_proxy")
+        .output();
+    let usable =
+        matches!(&output, Ok(o) if !String::from_utf8_lossy(&o.stderr).contains("unshare:"));
+    if !usable {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must be able to run unshare --net: {output:?}"
+        );
+        eprintln!("not run: unshare --net needs root here ({output:?})");
+        return None;
+    }
+    output.ok()
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn with_no_network_at_all_the_report_says_so_briefly_and_blames_no_dns() {
+    let Some(human) = without_any_network(&["probe", "mail.contoso.com", "--timeout", "5"]) else {
+        return;
+    };
+    let text = String::from_utf8_lossy(&human.stdout);
+    assert_eq!(human.status.code(), Some(3), "{text}");
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines.len() <= 30, "{} lines:\n{text}", lines.len());
+    assert!(lines.iter().all(|l| l.chars().count() <= 100), "{text}");
+    assert!(text.contains("no network connection"), "{text}");
+    assert!(
+        !text.contains("--dns-server"),
+        "no resolver can help: {text}"
+    );
+    assert!(!text.contains("blocked"), "{text}");
+    // Each resolver is named once.
+    assert_eq!(text.matches("8.8.8.8:53 (udp)").count(), 1, "{text}");
+
+    let Some(json) = without_any_network(&[
+        "probe",
+        "mail.contoso.com",
+        "--timeout",
+        "5",
+        "--format",
+        "json",
+    ]) else {
+        return;
+    };
+    let report: Value = serde_json::from_slice(&json.stdout).expect("JSON");
+    let resolve = report["checks"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["id"] == "dns.resolve").cloned())
+        .expect("dns.resolve");
+    assert_eq!(resolve["status"], "error");
+    assert_eq!(resolve["details"]["cause"], "no-route");
+    assert_eq!(report["verdict"]["status"], "inconclusive");
+}

@@ -32,6 +32,8 @@ pub(super) enum DohError {
     TimedOut,
     /// No DNS answer: the endpoint, the proxy or the path to them failed.
     Unreachable(String),
+    /// This machine has no route to the endpoint (or to the proxy).
+    NoRoute(String),
     /// The endpoint replied 200, but with something that is no DNS message.
     NotDns,
 }
@@ -80,6 +82,9 @@ pub(super) fn post(agent: &Agent, url: &Url, query: &[u8]) -> Result<Message, Do
         .map_err(|e| match e {
             ureq::Error::Timeout(_) => DohError::TimedOut,
             ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::TimedOut => DohError::TimedOut,
+            ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::NetworkUnreachable => {
+                DohError::NoRoute(format!("io: {io}"))
+            }
             other => DohError::Unreachable(other.to_string()),
         })?;
     let status = response.status();

@@ -190,51 +190,7 @@ pub(super) fn judge_resolve(host: &str, answers: &[ResolverAnswer], budget: &Bud
     }
     let spoken: Vec<ResolverAnswer> = answers.iter().filter(|a| a.spoke()).cloned().collect();
     let Some((server, failure)) = worst_failure(&spoken) else {
-        // Nobody said anything about the name: this machine's network.
-        let outcomes: Vec<String> = answers
-            .iter()
-            .map(|a| format!("{}: {}", a.label(), a.outcome()))
-            .collect();
-        let garbled: Vec<String> = answers
-            .iter()
-            .filter(|a| matches!(a.outcome(), QueryOutcome::Unusable(_)))
-            .map(|a| format!("{} {}", a.label(), a.outcome()))
-            .collect();
-        if !garbled.is_empty() {
-            // Replies came back, so DNS is not blocked: they were no answers.
-            return Check::error(
-                id,
-                format!(
-                    "no public resolver gave a usable answer about {host}, so nothing is known about its DNS: {} ({})",
-                    listing(&garbled),
-                    outcomes.join("; ")
-                ),
-                Remedy::DnsResolversGarbled,
-            )
-            .with_detail("cause", "resolvers-unreachable")
-            .with_detail("resolvers", details);
-        }
-        let silent = answers.iter().all(|a| {
-            matches!(
-                a.outcome(),
-                QueryOutcome::TimedOut | QueryOutcome::Abandoned
-            )
-        });
-        let how = if silent {
-            format!("none answered within {}", budget.total_secs_text())
-        } else {
-            "none could be reached".to_string()
-        };
-        return Check::error(
-            id,
-            format!(
-                "no public resolver could be reached from this machine, so nothing is known about {host}'s DNS: {how} ({}); outbound DNS is probably blocked here",
-                outcomes.join("; ")
-            ),
-            Remedy::DnsResolversUnreachable,
-        )
-        .with_detail("cause", "resolvers-unreachable")
-        .with_detail("resolvers", details);
+        return unspoken(host, answers, budget, details);
     };
     let (summary, remedy) = match &failure {
         QueryOutcome::NxDomain => (
@@ -272,7 +228,86 @@ pub(super) fn judge_resolve(host: &str, answers: &[ResolverAnswer], budget: &Bud
     } else {
         format!("{summary}; {} gave no answer", listing(&silent))
     };
-    Check::fail(id, summary, remedy).with_detail("resolvers", details)
+    Check::fail(id, summary, remedy)
+        .with_detail("outcomes", grouped_outcomes(answers))
+        .with_detail("resolvers", details)
+}
+
+/// `dns.resolve` when no resolver said anything about the name: this
+/// machine's network (no network at all, DNS blocked, or replies that answer
+/// nothing). Each resolver's outcome is told once, in `outcomes`.
+fn unspoken(host: &str, answers: &[ResolverAnswer], budget: &Budget, details: Value) -> Check {
+    let id = CheckId::DnsResolve;
+    let outcomes = grouped_outcomes(answers);
+    let asked = answers.len();
+    let garbled: Vec<String> = answers
+        .iter()
+        .filter(|a| matches!(a.outcome(), QueryOutcome::Unusable(_)))
+        .map(|a| format!("{} {}", a.label(), a.outcome()))
+        .collect();
+    let (summary, remedy, cause) = if !garbled.is_empty() {
+        // Replies came back, so DNS is not blocked: they were no answers.
+        (
+            format!(
+                "no public resolver gave a usable answer about {host}, so nothing is known about its DNS: {}",
+                listing(&garbled)
+            ),
+            Remedy::DnsResolversGarbled,
+            "resolvers-unreachable",
+        )
+    } else if answers
+        .iter()
+        .all(|a| matches!(a.outcome(), QueryOutcome::NoRoute(_)))
+    {
+        (
+            format!("this machine has no network connection: it has no route to any of the {asked} resolvers asked, so nothing is known about {host}"),
+            Remedy::NoNetwork,
+            "no-route",
+        )
+    } else {
+        let silent = answers.iter().all(|a| {
+            matches!(
+                a.outcome(),
+                QueryOutcome::TimedOut | QueryOutcome::Abandoned
+            )
+        });
+        let how = if silent {
+            format!(
+                "none of the {asked} asked answered within {}",
+                budget.total_secs_text()
+            )
+        } else {
+            format!("none of the {asked} asked could be reached")
+        };
+        (
+            format!("no public resolver could be reached from this machine, so nothing is known about {host}'s DNS: {how}; outbound DNS is probably blocked here"),
+            Remedy::DnsResolversUnreachable,
+            "resolvers-unreachable",
+        )
+    };
+    Check::error(id, summary, remedy)
+        .with_detail("cause", cause)
+        .with_detail("outcomes", outcomes)
+        .with_detail("resolvers", details)
+}
+
+/// Each distinct outcome once, with the resolvers that had it:
+/// `{"outcome": "no answer in time", "resolvers": "1.1.1.1:53 (udp), 8.8.8.8:53 (udp)"}`.
+fn grouped_outcomes(answers: &[ResolverAnswer]) -> Value {
+    let mut groups: Vec<(String, Vec<String>)> = Vec::new();
+    for answer in answers {
+        let outcome = answer.outcome().to_string();
+        match groups.iter_mut().find(|(o, _)| *o == outcome) {
+            Some((_, labels)) => labels.push(answer.label()),
+            None => groups.push((outcome, vec![answer.label()])),
+        }
+    }
+    Value::Array(
+        groups
+            .into_iter()
+            .map(|(outcome, labels)| json!({"outcome": outcome, "resolvers": labels.join(", ")}))
+            .collect(),
+    )
 }
 
 /// How the addresses being judged were found, for summaries.
@@ -681,6 +716,62 @@ mod tests {
     }
 
     #[test]
+    fn no_route_to_any_resolver_is_no_network_here_and_each_outcome_is_told_once() {
+        let budget = Budget::new(Duration::from_secs(15));
+        let no_route = |why: &str| QueryOutcome::NoRoute(why.into());
+        let mut doh = answer(
+            "https://1.1.1.1/dns-query",
+            no_route("io: Network is unreachable (os error 101)"),
+            no_route("io: Network is unreachable (os error 101)"),
+        );
+        doh.transport = crate::dns::wire::Transport::Https;
+        let answers = [
+            answer(
+                "1.1.1.1:53",
+                no_route("UDP: unreachable"),
+                no_route("UDP: unreachable"),
+            ),
+            answer(
+                "8.8.8.8:53",
+                no_route("UDP: unreachable"),
+                no_route("UDP: unreachable"),
+            ),
+            doh,
+        ];
+        let check = judge_resolve("mail.contoso.test", &answers, &budget);
+        assert_eq!(
+            (check.status, check.remedy),
+            (Status::Error, Some(Remedy::NoNetwork))
+        );
+        assert_eq!(check.details["cause"], "no-route");
+        assert!(
+            check.summary.contains("no network connection"),
+            "{}",
+            check.summary
+        );
+        assert!(!check.summary.contains("8.8.8.8"), "{}", check.summary);
+        let outcomes = check.details["outcomes"].as_array().expect("outcomes");
+        assert_eq!(outcomes.len(), 2, "{outcomes:?}");
+        assert_eq!(
+            outcomes[0]["resolvers"],
+            "1.1.1.1:53 (udp), 8.8.8.8:53 (udp)"
+        );
+        assert!(!Remedy::NoNetwork.text().contains("--dns-server"));
+
+        // One resolver silent rather than unroutable: DNS may be blocked, not
+        // the whole network.
+        let mut mixed = answers.to_vec();
+        mixed.push(answer(
+            "9.9.9.9:53",
+            QueryOutcome::TimedOut,
+            QueryOutcome::TimedOut,
+        ));
+        let check = judge_resolve("mail.contoso.test", &mixed, &budget);
+        assert_eq!(check.details["cause"], "resolvers-unreachable");
+        assert_eq!(check.remedy, Some(Remedy::DnsResolversUnreachable));
+    }
+
+    #[test]
     fn dns_resolve_judgements() {
         let budget = Budget::new(Duration::from_secs(15));
         let host = "mail.contoso.test";
@@ -797,8 +888,11 @@ mod tests {
             (Status::Error, Some(Remedy::DnsResolversUnreachable))
         );
         assert_eq!(silent.details["cause"], "resolvers-unreachable");
+        // Each resolver's outcome is told once: in `outcomes`, not the summary.
+        let told = silent.details["outcomes"].to_string();
         for server in ["1.1.1.1:53", "8.8.8.8:53", "9.9.9.9:53"] {
-            assert!(silent.summary.contains(server), "{}", silent.summary);
+            assert!(told.contains(server), "{told}");
+            assert!(!silent.summary.contains(server), "{}", silent.summary);
         }
 
         // One SERVFAIL is an answer: the target's DNS, whatever the others did.

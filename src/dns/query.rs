@@ -66,6 +66,9 @@ pub(super) enum QueryOutcome {
     /// ICMP error), no route, or a DNS-over-HTTPS endpoint that gave no DNS
     /// answer. This machine's network, not the target's DNS.
     Unreachable(String),
+    /// This machine has no route to the resolver at all (the network is
+    /// unreachable from here: no network connection, or none for its family).
+    NoRoute(String),
     /// The query could not be made or its answer not read.
     Failed(String),
     /// No answer before the budget ran out.
@@ -101,7 +104,7 @@ impl QueryOutcome {
             QueryOutcome::NoRecords => 7,
             QueryOutcome::ErrorCode(_) => 6,
             QueryOutcome::Unusable(_) => 5,
-            QueryOutcome::Unreachable(_) => 4,
+            QueryOutcome::Unreachable(_) | QueryOutcome::NoRoute(_) => 4,
             QueryOutcome::Failed(_) => 3,
             QueryOutcome::TimedOut => 2,
             QueryOutcome::Abandoned => 1,
@@ -121,6 +124,7 @@ impl fmt::Display for QueryOutcome {
                 write!(f, "answered {n} times, but not to this question")
             }
             QueryOutcome::Unreachable(why) => write!(f, "unreachable: {why}"),
+            QueryOutcome::NoRoute(why) => write!(f, "no route: {why}"),
             QueryOutcome::Failed(why) => write!(f, "error: {why}"),
             QueryOutcome::TimedOut => f.write_str("no answer in time"),
             QueryOutcome::Abandoned => f.write_str("no answer yet when the others had answered"),
@@ -299,10 +303,10 @@ fn io_outcome(error: &io::Error, during: &str) -> QueryOutcome {
         io::ErrorKind::ConnectionRefused => {
             QueryOutcome::Unreachable(format!("{during}: refused ({error})"))
         }
+        io::ErrorKind::NetworkUnreachable => QueryOutcome::NoRoute(format!("{during}: {error}")),
         io::ErrorKind::ConnectionReset
         | io::ErrorKind::ConnectionAborted
         | io::ErrorKind::HostUnreachable
-        | io::ErrorKind::NetworkUnreachable
         | io::ErrorKind::AddrNotAvailable
         | io::ErrorKind::PermissionDenied => {
             QueryOutcome::Unreachable(format!("{during}: {error}"))
@@ -511,6 +515,7 @@ fn ask_https(agent: ureq::Agent, url: url::Url, slot: usize, query: Message, rep
             Ok(_) | Err(doh::DohError::NotDns) => QueryOutcome::Unusable(1),
             Err(doh::DohError::TimedOut) => QueryOutcome::TimedOut,
             Err(doh::DohError::Unreachable(why)) => QueryOutcome::Unreachable(why),
+            Err(doh::DohError::NoRoute(why)) => QueryOutcome::NoRoute(why),
         },
         Err(why) => QueryOutcome::Failed(why),
     };
@@ -561,7 +566,10 @@ impl Row {
         let unusable = self.unusable;
         // A query that got only unusable replies was not met with silence.
         let settle = |slot: Option<QueryOutcome>| match slot.unwrap_or_else(|| leftover.clone()) {
-            QueryOutcome::TimedOut | QueryOutcome::Abandoned | QueryOutcome::Unreachable(_)
+            QueryOutcome::TimedOut
+            | QueryOutcome::Abandoned
+            | QueryOutcome::Unreachable(_)
+            | QueryOutcome::NoRoute(_)
                 if unusable > 0 =>
             {
                 QueryOutcome::Unusable(unusable)

@@ -145,10 +145,7 @@ const PROOF: &[(CheckId, &[&str])] = &[
     (CheckId::TokenAudience, &["aud", "expected"]),
     // The summary names the suffix or the address: nothing to add.
     (CheckId::DnsName, &[]),
-    (
-        CheckId::DnsResolve,
-        &["resolvers.server", "resolvers.answer", "system_resolver"],
-    ),
+    (CheckId::DnsResolve, &["outcomes", "system_resolver"]),
     (
         CheckId::DnsAddress,
         &["addresses.address", "addresses.class", "cause", "families"],
