@@ -272,12 +272,9 @@ fn unspoken(host: &str, answers: &[ResolverAnswer], budget: &Budget, details: Va
             )
         });
         let how = if silent {
-            format!(
-                "none of the {asked} asked answered within {}",
-                budget.total_secs_text()
-            )
+            format!("none answered within {}", budget.total_secs_text())
         } else {
-            format!("none of the {asked} asked could be reached")
+            "none could be reached".to_string()
         };
         (
             format!("no public resolver could be reached from this machine, so nothing is known about {host}'s DNS: {how}; outbound DNS is probably blocked here"),
