@@ -591,6 +591,70 @@ fn a_batch_killed_midway_keeps_the_reports_it_finished() {
     }
 }
 
+/// A JUnit batch stopped by SIGTERM or Ctrl-C (SIGINT) while a target stalls:
+/// it starts no more targets, closes the document on the suites written, and
+/// exits 143 or 130, at once rather than after the stalled target's budget.
+#[cfg(unix)]
+#[test]
+fn a_junit_batch_stopped_by_a_signal_closes_its_document() {
+    let lab = Lab::new();
+    let silent: Vec<HttpsServer> = (0..4).map(|_| lab.server_in_mode(Mode::Silent)).collect();
+    // The first target fails at once (nothing listens on port 1); the others
+    // stall for their whole 30 s budget.
+    let closed = format!("https://{HOST}:1/autodiscover/metadata/json/1\n");
+    let list = file_with(&(closed + &silent.iter().map(|s| amurl(s) + "\n").collect::<String>()));
+    for (signal, code) in [(libc::SIGTERM, 143), (libc::SIGINT, 130)] {
+        let output = NamedTempFile::new().expect("output file");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_idtoken-doctor"))
+            .args(["probe", "--batch", &list.path().display().to_string()])
+            .args(["--jobs", "1", "--timeout", "30", "--format", "junit"])
+            .args(lab.args())
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null())
+            .stdout(output.reopen().expect("output"))
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the binary runs");
+        let text = || std::fs::read_to_string(output.path()).unwrap_or_default();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !text().contains("</testsuite>") {
+            assert!(child.try_wait().expect("wait").is_none(), "ended early");
+            assert!(Instant::now() < deadline, "no suite written in 60 s");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        // SAFETY: kill(2) on our own child's pid; no memory is involved.
+        unsafe {
+            libc::kill(child.id() as libc::pid_t, signal);
+        }
+        let until = Instant::now() + Duration::from_secs(10);
+        let status = loop {
+            if let Some(status) = child.try_wait().expect("wait") {
+                break status;
+            }
+            if Instant::now() > until {
+                let _ = child.kill();
+                panic!("signal {signal}: still running 10 s later");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        assert_eq!(status.code(), Some(code), "signal {signal}");
+        let document = text();
+        let parsed = roxmltree::Document::parse(&document)
+            .unwrap_or_else(|e| panic!("signal {signal}: not well-formed ({e}): {document}"));
+        let root = parsed.root_element();
+        assert_eq!(root.tag_name().name(), "testsuites");
+        let suites: Vec<_> = root
+            .children()
+            .filter(|n| n.has_tag_name("testsuite"))
+            .collect();
+        assert_eq!(suites.len(), 1, "{document}");
+        assert!(
+            suites[0].attribute("name").unwrap_or("").contains(":1/"),
+            "{document}"
+        );
+    }
+}
+
 /// The text of every format of `args`, for looking for what must not be there.
 fn every_format(args: &[String]) -> String {
     ["human", "json", "markdown", "junit"]

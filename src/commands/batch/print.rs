@@ -141,16 +141,23 @@ impl<'a> Printer<'a> {
         self.write(&text)
     }
 
-    /// Closes the batch: the summary table, or the end of the JUnit document.
+    /// Closes the batch: the summary table, or the end of the JUnit document
+    /// (a whole empty one when no target was written: a batch stopped early).
     pub fn finish(&mut self) {
         let text = match self.format {
             Format::Human => human_summary(&self.rows),
             Format::Markdown => markdown_summary(&self.rows),
+            Format::Junit if self.written == 0 => junit::open() + &junit::close(),
             Format::Junit => junit::close(),
             Format::Prometheus => std::mem::take(&mut self.exposition).finish(),
             Format::Json => return,
         };
         self.write(&text);
+    }
+
+    /// Removes the progress line, for a run that ends without returning.
+    pub fn clear_progress(&self) {
+        self.progress.finish();
     }
 
     /// `name`, held once however many rows have it (the tokens of one host).
