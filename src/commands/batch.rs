@@ -11,6 +11,7 @@
 
 mod print;
 mod read;
+mod spill;
 mod stop;
 
 use std::collections::{BTreeMap, HashMap};
