@@ -237,8 +237,8 @@ where
         drop(sender);
         let mut waiting: BTreeMap<usize, Done> = BTreeMap::new();
         loop {
-            if let Some(code) = stop::exit_code() {
-                stopped(&shared, &mut printer, written, code);
+            if let Some(signal_code) = stop::exit_code() {
+                stopped(&shared, &mut printer, written, signal_code);
             }
             let (index, done) = match finished.recv_timeout(SIGNAL_POLL) {
                 Ok(next) => next,

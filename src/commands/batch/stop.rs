@@ -13,16 +13,17 @@ static RECEIVED: AtomicI32 = AtomicI32::new(0);
 #[cfg(not(unix))]
 const SIGINT: i32 = 2;
 
-/// Catches Ctrl-C and SIGTERM for the rest of the run; `false` when they
-/// cannot be caught (they then end the run as before, a JSON line at a time).
-pub fn catch() -> bool {
+/// Catches Ctrl-C and SIGTERM for the rest of the run. Where they cannot be
+/// caught they end the run as they did before (the reports written stay whole
+/// in JSON; a JUnit document stays open).
+pub fn catch() {
     #[cfg(unix)]
     {
         extern "C" fn note(signal: libc::c_int) {
             // An atomic store is all a signal handler may safely do here.
             RECEIVED.store(signal, Ordering::SeqCst);
         }
-        [libc::SIGINT, libc::SIGTERM].into_iter().all(|signal| {
+        for signal in [libc::SIGINT, libc::SIGTERM] {
             // SAFETY: a zeroed sigaction with an empty mask and a handler that
             // only stores an atomic; SA_RESETHAND makes a second signal fatal.
             unsafe {
@@ -30,13 +31,13 @@ pub fn catch() -> bool {
                 action.sa_sigaction = note as extern "C" fn(libc::c_int) as libc::sighandler_t;
                 action.sa_flags = libc::SA_RESTART | libc::SA_RESETHAND;
                 libc::sigemptyset(&mut action.sa_mask);
-                libc::sigaction(signal, &action, std::ptr::null_mut()) == 0
+                libc::sigaction(signal, &action, std::ptr::null_mut());
             }
-        })
+        }
     }
     #[cfg(not(unix))]
     {
-        ctrlc::set_handler(|| RECEIVED.store(SIGINT, Ordering::SeqCst)).is_ok()
+        let _ = ctrlc::set_handler(|| RECEIVED.store(SIGINT, Ordering::SeqCst));
     }
 }
 
