@@ -246,6 +246,11 @@ fn seconds(text: &str) -> Result<f64, String> {
 #[derive(Debug, Clone, Args)]
 pub struct BatchArgs {
     /// One target per line (`-` for standard input; blank lines and # comments skipped).
+    ///
+    /// Reports are written in input order as each is ready. Ctrl-C or SIGTERM starts no more
+    /// targets, closes the output on those finished and exits 130 or 143. With --format
+    /// prometheus nothing is written before the end (the format groups each metric's samples),
+    /// so a run killed outright (SIGKILL, a power cut) writes nothing.
     #[arg(long, value_name = "FILE")]
     pub batch: Option<String>,
     /// With --batch: targets worked on at once.

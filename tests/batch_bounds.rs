@@ -96,3 +96,45 @@ fn an_endless_pipe_is_read_as_it_goes_and_refused() {
         children_peak_rss_kib()
     );
 }
+
+/// `--format prometheus` groups each metric's samples, so a batch writes its
+/// exposition at the end; what it keeps until then stays out of memory (in
+/// temporary files): 20,000 hosts inconclusive at once (no resolver answers)
+/// stay within the bound, and the exposition has every one of them.
+#[test]
+fn a_prometheus_batch_keeps_its_samples_out_of_memory() {
+    const HOSTS: usize = 20_000;
+    let list = tempfile::NamedTempFile::new().expect("list");
+    let text: String = (0..HOSTS)
+        .map(|i| format!("https://h{i}.contoso.test/autodiscover/metadata/json/1\n"))
+        .collect();
+    std::fs::write(list.path(), text).expect("write the list");
+    let path = list.path().display().to_string();
+    let output = doctor(&["probe", "--batch", &path, "--format", "prometheus"])
+        .args(["--jobs", "16", "--timeout", "2"])
+        .stdin(Stdio::null())
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(3), "{stderr}");
+    let exposition = String::from_utf8_lossy(&output.stdout);
+    let successes = exposition
+        .lines()
+        .filter(|l| l.starts_with("idtoken_doctor_success{"))
+        .count();
+    assert_eq!(successes, HOSTS);
+    for family in ["idtoken_doctor_success", "idtoken_doctor_check"] {
+        let groups = exposition
+            .lines()
+            .filter(|l| *l == format!("# TYPE {family} gauge"))
+            .count();
+        assert_eq!(groups, 1, "{family}: one group");
+    }
+    assert!(exposition.ends_with("\n"));
+    // Kept in memory, these samples took some 160 MB here.
+    assert!(
+        children_peak_rss_kib() < PEAK_KIB / 2,
+        "{} KiB",
+        children_peak_rss_kib()
+    );
+}

@@ -642,6 +642,106 @@ fn a_batch_killed_midway_keeps_the_reports_it_finished() {
     }
 }
 
+/// Runs a batch of one target that fails at once (nothing listens on port 1)
+/// then `silent` ones that stall for their whole 30 s budget, in `format`;
+/// sends `signal` once the first report is out (`written` says when), and
+/// returns the exit code and the output. The run must end within 10 s of it.
+#[cfg(unix)]
+fn stopped_batch(
+    lab: &Lab,
+    silent: &[HttpsServer],
+    format: &str,
+    signal: libc::c_int,
+    written: &dyn Fn(&str) -> bool,
+) -> (Option<i32>, String) {
+    let closed = format!("https://{HOST}:1/autodiscover/metadata/json/1\n");
+    let list = file_with(&(closed + &silent.iter().map(|s| amurl(s) + "\n").collect::<String>()));
+    let output = NamedTempFile::new().expect("output file");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_idtoken-doctor"))
+        .args(["probe", "--batch", &list.path().display().to_string()])
+        .args(["--jobs", "1", "--timeout", "30", "--format", format])
+        .args(lab.args())
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(output.reopen().expect("output"))
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the binary runs");
+    let text = || std::fs::read_to_string(output.path()).unwrap_or_default();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    // Prometheus writes nothing before the end: wait for the first target
+    // to be done (its DNS and TCP refusal take milliseconds).
+    while !written(&text()) {
+        assert!(child.try_wait().expect("wait").is_none(), "ended early");
+        assert!(Instant::now() < deadline, "nothing written in 60 s");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // SAFETY: kill(2) on our own child's pid; no memory is involved.
+    unsafe {
+        libc::kill(child.id() as libc::pid_t, signal);
+    }
+    let until = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if Instant::now() > until {
+            let _ = child.kill();
+            panic!("{format}, signal {signal}: still running 10 s later");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    (status.code(), text())
+}
+
+/// A JUnit batch stopped by SIGTERM or Ctrl-C (SIGINT) while a target stalls:
+/// it starts no more targets, closes the document on the suites written, and
+/// exits 143 or 130, at once rather than after the stalled target's budget.
+#[cfg(unix)]
+#[test]
+fn a_junit_batch_stopped_by_a_signal_closes_its_document() {
+    let lab = Lab::new();
+    let silent: Vec<HttpsServer> = (0..4).map(|_| lab.server_in_mode(Mode::Silent)).collect();
+    for (signal, code) in [(libc::SIGTERM, 143), (libc::SIGINT, 130)] {
+        let (status, document) = stopped_batch(&lab, &silent, "junit", signal, &|text| {
+            text.contains("</testsuite>")
+        });
+        assert_eq!(status, Some(code), "signal {signal}");
+        let suites = assert_junit(&document, PROBE_STAGES, Expect::Broken("tcp.connect", 30));
+        assert_eq!(suites, 1, "{document}");
+        assert!(document.contains(":1/autodiscover"), "{document}");
+    }
+}
+
+/// A Prometheus batch stopped by SIGTERM writes the exposition of the targets
+/// finished, each metric in one group, and exits 143.
+#[cfg(unix)]
+#[test]
+fn a_prometheus_batch_stopped_by_sigterm_writes_what_was_finished() {
+    let lab = Lab::new();
+    let silent: Vec<HttpsServer> = (0..2).map(|_| lab.server_in_mode(Mode::Silent)).collect();
+    // Nothing shows when the first target is done: give it a second.
+    let started = Instant::now();
+    let (status, exposition) = stopped_batch(&lab, &silent, "prometheus", libc::SIGTERM, &|_| {
+        started.elapsed() > Duration::from_secs(1)
+    });
+    assert_eq!(status, Some(143), "{exposition}");
+    let successes: Vec<&str> = exposition
+        .lines()
+        .filter(|l| l.starts_with("idtoken_doctor_success{"))
+        .collect();
+    assert_eq!(successes.len(), 1, "{exposition}");
+    assert!(successes[0].contains(":1/"), "{exposition}");
+    let types: Vec<&str> = exposition
+        .lines()
+        .filter(|l| l.starts_with("# TYPE "))
+        .collect();
+    let mut distinct = types.clone();
+    distinct.dedup();
+    assert_eq!(types, distinct, "each metric in one group: {exposition}");
+    assert!(exposition.ends_with('\n'));
+}
+
 /// The text of every format of `args`, for looking for what must not be there.
 fn every_format(args: &[String]) -> String {
     ["human", "json", "markdown", "junit"]

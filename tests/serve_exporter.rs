@@ -370,3 +370,143 @@ fn a_busy_listen_address_is_a_usage_error() {
     let run = doctor(["serve", "--listen", "not an address"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
 }
+
+/// Clients that hold connections open on purpose, from 127.0.0.2 (another
+/// address than the scrapers' 127.0.0.1). Linux: loopback answers on all of
+/// 127/8 there.
+#[cfg(target_os = "linux")]
+mod held {
+    use std::io::{Read, Write};
+    use std::net::{SocketAddr, TcpStream};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    use std::thread::{self, JoinHandle};
+    use std::time::{Duration, Instant};
+
+    use socket2::{Domain, Protocol, SockAddr, Socket, Type};
+
+    /// A connection to `addr` from 127.0.0.2.
+    pub fn connect_from_other_peer(addr: SocketAddr) -> TcpStream {
+        let socket = Socket::new(Domain::IPV4, Type::STREAM, Some(Protocol::TCP)).expect("socket");
+        let from: SocketAddr = "127.0.0.2:0".parse().expect("addr");
+        socket.bind(&SockAddr::from(from)).expect("bind 127.0.0.2");
+        socket
+            .connect_timeout(&SockAddr::from(addr), Duration::from_secs(10))
+            .expect("connect");
+        TcpStream::from(socket)
+    }
+
+    /// The status of the answer to `GET /metrics` on `stream`.
+    pub fn metrics_status(mut stream: TcpStream) -> u16 {
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .expect("timeout");
+        let _ = stream.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
+        let mut bytes = Vec::new();
+        let _ = stream.read_to_end(&mut bytes);
+        let text = String::from_utf8_lossy(&bytes);
+        text.split(' ')
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| panic!("no status in {text:?}"))
+    }
+
+    /// `count` clients from 127.0.0.2 that send a byte every 150 ms until
+    /// the exporter cuts them (or `stop`): half of them after a whole request
+    /// (so after its answer), half inside a head that never ends.
+    pub fn drippers(addr: SocketAddr, count: usize, stop: &Arc<AtomicBool>) -> Vec<JoinHandle<()>> {
+        (0..count)
+            .map(|i| {
+                let mut stream = connect_from_other_peer(addr);
+                let stop = Arc::clone(stop);
+                thread::spawn(move || {
+                    let start: &[u8] = if i % 2 == 0 {
+                        b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n"
+                    } else {
+                        b"GET /metrics HTTP/1.1\r\nX-Drip: "
+                    };
+                    if stream.write_all(start).is_err() {
+                        return;
+                    }
+                    while !stop.load(Ordering::SeqCst) && stream.write_all(b"a").is_ok() {
+                        thread::sleep(Duration::from_millis(150));
+                    }
+                })
+            })
+            .collect()
+    }
+
+    /// `GET /metrics` from 127.0.0.1: its status and how long it took.
+    pub fn timed_metrics(addr: SocketAddr) -> (u16, Duration) {
+        let started = Instant::now();
+        let stream = TcpStream::connect(addr).expect("connect");
+        let status = metrics_status(stream);
+        (status, started.elapsed())
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn quiet_serve() -> Serve {
+    Serve::start(&strings(&[
+        "--jobs",
+        "2",
+        "--timeout",
+        "10",
+        "--dns-server",
+        "127.0.0.1:1",
+        "--no-system-dns",
+    ]))
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn dripping_clients_keep_no_slot_and_never_hold_the_exporter() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+
+    let mut serve = quiet_serve();
+    let stop = Arc::new(AtomicBool::new(false));
+    let started = Instant::now();
+    // As many as the exporter has connections (--jobs 2 and 64 spare).
+    let drippers = held::drippers(serve.addr, 66, &stop);
+    thread::sleep(Duration::from_millis(500));
+    let (status, took) = held::timed_metrics(serve.addr);
+    assert_eq!(status, 200, "another address is still answered");
+    assert!(took < Duration::from_secs(2), "answered in {took:?}");
+
+    // Every connection is bounded in total time, however the client drips:
+    // the dripping address is served again once its connections are cut.
+    thread::sleep(Duration::from_secs(13).saturating_sub(started.elapsed()));
+    let again = held::metrics_status(held::connect_from_other_peer(serve.addr));
+    assert_eq!(again, 200, "the dripping clients still hold their slots");
+
+    let more = held::drippers(serve.addr, 66, &stop);
+    thread::sleep(Duration::from_millis(500));
+    assert_eq!(
+        serve.terminate(Duration::from_secs(5)),
+        Some(0),
+        "SIGTERM stops it within 5 s whatever the clients do"
+    );
+    stop.store(true, Ordering::SeqCst);
+    for dripper in drippers.into_iter().chain(more) {
+        dripper.join().expect("dripper");
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn idle_connections_never_hold_the_accept_loop_nor_stopping() {
+    let mut serve = quiet_serve();
+    let idle: Vec<_> = (0..150)
+        .map(|_| held::connect_from_other_peer(serve.addr))
+        .collect();
+    let (status, took) = held::timed_metrics(serve.addr);
+    assert_eq!(status, 200, "another address is still answered");
+    assert!(took < Duration::from_secs(2), "answered in {took:?}");
+    assert_eq!(
+        serve.terminate(Duration::from_secs(5)),
+        Some(0),
+        "SIGTERM stops it within 5 s whatever the clients do"
+    );
+    drop(idle);
+}

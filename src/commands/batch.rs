@@ -11,15 +11,17 @@
 
 mod print;
 mod read;
+mod spill;
+mod stop;
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::io::{self, Read};
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::mpsc;
+use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
 use std::thread;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::chain::{self, NetworkFindings};
 use crate::cli::OutputArgs;
@@ -30,6 +32,7 @@ use crate::report::{Check, CheckId, Report, Stage};
 use crate::settings::{Settings, UsageError};
 use crate::target::Target;
 
+use super::complain;
 use print::{Preparer, Printer};
 use read::{BatchReader, Entry};
 
@@ -38,6 +41,9 @@ use read::{BatchReader, Entry};
 /// list of a few hundred hosts, and a list of a million distinct hosts does not
 /// keep a million walks.
 const CACHE_CAPACITY: usize = 256;
+
+/// How often the writer looks for Ctrl-C or SIGTERM while no report arrives.
+const SIGNAL_POLL: Duration = Duration::from_millis(100);
 
 /// Network findings per metadata URL, shared by every target that names it
 /// (the [`CACHE_CAPACITY`] URLs used last).
@@ -195,7 +201,8 @@ struct Shared {
 /// each report in input order as soon as it is its turn; returns the exit code
 /// of the first target, in input order, whose verdict is not healthy (0 when
 /// all are). A list that cannot be read on is a usage error, after the reports
-/// already finished are written.
+/// already finished are written. Ctrl-C or SIGTERM ends the run at once (see
+/// [`stop`]), with what was finished written and the document closed.
 pub fn run<W>(job: &Job<'_>, output: &OutputArgs, work: W) -> Result<i32, UsageError>
 where
     W: Fn(&str) -> Report + Sync,
@@ -216,6 +223,7 @@ where
         wake: Condvar::new(),
     };
     let mut printer = Printer::new(output, job.progress);
+    stop::catch();
     let preparer = printer.preparer().clone();
     let mut code = 0;
     let mut written = 0;
@@ -228,7 +236,15 @@ where
         }
         drop(sender);
         let mut waiting: BTreeMap<usize, Done> = BTreeMap::new();
-        for (index, done) in finished {
+        loop {
+            if let Some(signal_code) = stop::exit_code() {
+                stopped(&shared, &mut printer, written, signal_code);
+            }
+            let (index, done) = match finished.recv_timeout(SIGNAL_POLL) {
+                Ok(next) => next,
+                Err(RecvTimeoutError::Timeout) => continue,
+                Err(RecvTimeoutError::Disconnected) => break,
+            };
             waiting.insert(index, done);
             while let Some(done) = waiting.remove(&written) {
                 if code == 0 {
@@ -262,6 +278,20 @@ where
         )));
     }
     Ok(code)
+}
+
+/// Ends a run stopped by a signal: no target started any more, the document
+/// closed on the reports written, the exit code the signal's. The targets under
+/// way are not waited for: their network budget may be long.
+fn stopped(shared: &Shared, printer: &mut Printer<'_>, written: usize, code: i32) -> ! {
+    lock(&shared.state).stop = true;
+    printer.finish();
+    printer.clear_progress();
+    complain(&format!(
+        "stopped by {}: {written} target(s) written, no more started",
+        stop::name(code)
+    ));
+    std::process::exit(code)
 }
 
 /// Takes targets in input order, while the window allows, and works on them.

@@ -14,7 +14,8 @@
 //! Every series carries `target`, the amurl. The format wants each metric's
 //! samples in one group after its `# HELP` and `# TYPE` lines, so the samples
 //! of several targets are gathered per metric ([`Exposition`]) and written at
-//! the end; only the sample lines are kept, never the reports.
+//! the end; only the sample lines are kept, never the reports (and a batch
+//! keeps them in temporary files, through [`Exposition::lines`]).
 //!
 //! Label values come from the report alone: the amurl (which a token or a
 //! server may have chosen), check ids, stages, statuses and certificate
@@ -23,8 +24,10 @@
 //! rule of `crate::text`), and then backslash, double quote and newline are
 //! escaped as the format requires.
 
+use std::collections::hash_map::DefaultHasher;
 use std::collections::HashSet;
 use std::fmt::Write as _;
+use std::hash::{Hash, Hasher};
 
 use serde_json::Value;
 
@@ -138,14 +141,24 @@ fn escape_label(value: &str) -> String {
     out
 }
 
+/// How many metrics a report has: the length of [`Exposition::lines`].
+pub const FAMILY_COUNT: usize = FAMILIES.len();
+
+/// The `# HELP` and `# TYPE` lines of each metric, in the order of
+/// [`Exposition::lines`].
+pub fn headers() -> [String; FAMILY_COUNT] {
+    FAMILIES.map(|family| family.header())
+}
+
 /// The metrics of several reports (one per target), gathered per metric so
 /// that each metric's samples stay in one group whatever the number of targets.
 #[derive(Debug, Default)]
 pub struct Exposition {
     /// Sample lines per entry of [`FAMILIES`].
-    samples: [Vec<String>; FAMILIES.len()],
-    /// The `target` labels given so far, to keep each target's series distinct.
-    targets: HashSet<String>,
+    samples: [String; FAMILY_COUNT],
+    /// Hashes of the `target` labels given so far, to keep each target's
+    /// series distinct (a collision only adds a position to a label).
+    targets: HashSet<u64>,
     /// How many reports were added.
     added: usize,
 }
@@ -159,43 +172,46 @@ impl Exposition {
     /// Adds the series of one report. A target already present (two lines of
     /// a batch naming one amurl) gets its position in the batch: `… #3`.
     pub fn add(&mut self, report: &Report) {
+        let lines = self.lines(report);
+        for (all, lines) in self.samples.iter_mut().zip(lines) {
+            all.push_str(&lines);
+        }
+    }
+
+    /// The sample lines of one report, per metric in the order of
+    /// [`headers`] (empty for a metric it has no sample of), with its target
+    /// made distinct as [`Exposition::add`] does; for a caller that keeps the
+    /// samples elsewhere until the end.
+    pub fn lines(&mut self, report: &Report) -> [String; FAMILY_COUNT] {
         self.added += 1;
+        let mut lines: [String; FAMILY_COUNT] = Default::default();
         let target = self.distinct_target(report);
         let verdict = report.verdict();
         let t = format!("target=\"{target}\"");
         let success = u8::from(verdict.exit_code() == 0);
-        self.samples[0].push(format!("{}{{{t}}} {success}\n", SUCCESS.name));
-        self.samples[1].push(format!(
-            "{}{{{t}}} {}\n",
-            EXIT_CODE.name,
-            verdict.exit_code()
-        ));
+        sample(&mut lines[0], SUCCESS.name, &t, success);
+        sample(&mut lines[1], EXIT_CODE.name, &t, verdict.exit_code());
         for check in report.checks() {
-            self.samples[2].push(format!(
-                "{}{{{t},check=\"{}\",stage=\"{}\",status=\"{}\"}} 1\n",
-                CHECK.name,
+            let labels = format!(
+                "{t},check=\"{}\",stage=\"{}\",status=\"{}\"",
                 check.id.as_str(),
                 check.id.stage().as_str(),
                 check.status.as_str()
-            ));
+            );
+            sample(&mut lines[2], CHECK.name, &labels, 1);
         }
         if let Some(elapsed) = report.elapsed {
-            self.samples[3].push(format!(
-                "{}{{{t}}} {:.3}\n",
-                DURATION.name,
-                elapsed.as_secs_f64()
-            ));
+            let seconds = format!("{:.3}", elapsed.as_secs_f64());
+            sample(&mut lines[3], DURATION.name, &t, seconds);
         }
         if let Some(not_after) = tls_not_after(report) {
-            self.samples[4].push(format!("{}{{{t}}} {not_after}\n", TLS_EXPIRY.name));
+            sample(&mut lines[4], TLS_EXPIRY.name, &t, not_after);
         }
         for (x5t, not_after) in auth_not_after(report) {
-            self.samples[5].push(format!(
-                "{}{{{t},x5t=\"{}\"}} {not_after}\n",
-                AUTH_EXPIRY.name,
-                label_value(&x5t)
-            ));
+            let labels = format!("{t},x5t=\"{}\"", label_value(&x5t));
+            sample(&mut lines[5], AUTH_EXPIRY.name, &labels, not_after);
         }
+        lines
     }
 
     /// The exposition text: each metric with samples, its `# HELP` and `# TYPE`
@@ -207,7 +223,7 @@ impl Exposition {
                 continue;
             }
             out.push_str(&family.header());
-            samples.iter().for_each(|line| out.push_str(line));
+            out.push_str(samples);
         }
         out
     }
@@ -221,13 +237,18 @@ impl Exposition {
             .unwrap_or_default();
         let mut label = label_value(&amurl);
         let mut suffix = self.added;
-        while self.targets.contains(&label) {
+        while !self.targets.insert(hash_of(&label)) {
             label = label_value(&format!("{amurl} #{suffix}"));
             suffix += 1;
         }
-        self.targets.insert(label.clone());
         label
     }
+}
+
+fn hash_of(label: &str) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    label.hash(&mut hasher);
+    hasher.finish()
 }
 
 /// `amurl` without the user name and password a URL may carry: they are

@@ -12,11 +12,11 @@ use std::sync::Arc;
 use crate::cli::{Format, OutputArgs};
 use crate::progress::Progress;
 use crate::render::batch::{human_block, human_summary, markdown_summary, SummaryRow};
-use crate::render::prometheus::Exposition;
 use crate::render::{self, junit, RenderOptions};
 use crate::report::Report;
 
-use super::super::output::{options, write_out};
+use super::super::output::{complain, options, write_out};
+use super::spill::Spill;
 use super::Done;
 
 /// What can be done to a finished target before its turn, on the thread that
@@ -61,8 +61,8 @@ pub struct Printer<'a> {
     preparer: Preparer,
     progress: &'a Progress,
     /// The Prometheus format groups every target's samples per metric, so a
-    /// batch's series are gathered and written at the end (sample lines only).
-    exposition: Exposition,
+    /// batch's series are gathered (in temporary files) and written at the end.
+    spill: Option<Spill>,
     /// How many reports were written.
     written: usize,
     rows: Vec<SummaryRow>,
@@ -87,7 +87,7 @@ impl<'a> Printer<'a> {
             },
             opts,
             progress,
-            exposition: Exposition::new(),
+            spill: (output.format == Format::Prometheus).then(Spill::new),
             written: 0,
             rows: Vec::new(),
             row_names: HashSet::new(),
@@ -122,7 +122,13 @@ impl<'a> Printer<'a> {
                 format!("{gap}{block}")
             }
             (Format::Prometheus, None) => {
-                self.exposition.add(report);
+                if let Some(Err(e)) = self.spill.as_mut().map(|spill| spill.add(report)) {
+                    complain(&format!(
+                        "cannot keep the Prometheus samples in a temporary file ({e}): stopping"
+                    ));
+                    self.spill = None;
+                    self.open = false;
+                }
                 return self.open;
             }
             (Format::Markdown, None) => {
@@ -141,16 +147,32 @@ impl<'a> Printer<'a> {
         self.write(&text)
     }
 
-    /// Closes the batch: the summary table, or the end of the JUnit document.
+    /// Closes the batch: the summary table, or the end of the JUnit document
+    /// (a whole empty one when no target was written: a batch stopped early).
     pub fn finish(&mut self) {
         let text = match self.format {
             Format::Human => human_summary(&self.rows, self.opts.width),
             Format::Markdown => markdown_summary(&self.rows),
+            Format::Junit if self.written == 0 => junit::open() + &junit::close(),
             Format::Junit => junit::close(),
-            Format::Prometheus => std::mem::take(&mut self.exposition).finish(),
+            Format::Prometheus => {
+                if let Some(spill) = self.spill.take() {
+                    if let Err(e) = spill.finish(&mut |piece| self.write(piece)) {
+                        complain(&format!(
+                            "cannot read back the Prometheus samples from a temporary file ({e}): the exposition is incomplete"
+                        ));
+                    }
+                }
+                return;
+            }
             Format::Json => return,
         };
         self.write(&text);
+    }
+
+    /// Removes the progress line, for a run that ends without returning.
+    pub fn clear_progress(&self) {
+        self.progress.finish();
     }
 
     /// `name`, held once however many rows have it (the tokens of one host).

@@ -5,6 +5,11 @@
 //! within [`HEAD_TIMEOUT`] and [`MAX_HEAD_BYTES`], with at most
 //! [`MAX_HEADERS`] headers, and parsed by `httparse` (the parser ureq already
 //! uses); a request with a body is refused. A scraper needs nothing more.
+//!
+//! Every bound is on the total time of a phase, never on one read or write: a
+//! client dripping a byte at a time gains nothing by it. A connection lasts at
+//! most [`HEAD_TIMEOUT`], then the probe's own budget, then [`WRITE_TIMEOUT`]
+//! and [`LINGER`].
 
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
@@ -16,10 +21,11 @@ pub(super) const MAX_HEAD_BYTES: usize = 8 * 1024;
 pub(super) const MAX_HEADERS: usize = 32;
 /// How long a client may take to send its request head.
 pub(super) const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
-/// How long writing an answer may take.
+/// How long writing an answer may take, in all.
 pub(super) const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
-/// How long, and how much, a closing connection is read for what the client still sends.
-const LINGER: Duration = Duration::from_millis(200);
+/// How long in all, and how much, a closing connection is read for what the
+/// client still sends.
+pub(super) const LINGER: Duration = Duration::from_millis(200);
 const LINGER_BYTES: u64 = 64 * 1024;
 
 /// The parts of a request `serve` looks at.
@@ -188,18 +194,61 @@ pub(super) fn parse_head(bytes: &[u8]) -> Result<Option<Request>, Answer> {
     }
 }
 
-/// Writes `answer` and closes the connection; errors are the client's loss.
+/// Writes `answer` and closes the connection, within [`WRITE_TIMEOUT`] and
+/// [`LINGER`] in all; errors are the client's loss.
 pub(super) fn send(stream: &mut TcpStream, answer: &Answer) {
-    let _ = stream.set_write_timeout(Some(WRITE_TIMEOUT));
-    let _ = stream
-        .write_all(&answer.to_bytes())
-        .and_then(|_| stream.flush());
+    let deadline = Instant::now() + WRITE_TIMEOUT;
+    let bytes = answer.to_bytes();
+    let mut sent = 0;
+    while sent < bytes.len() {
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        if remaining.is_zero() || stream.set_write_timeout(Some(remaining)).is_err() {
+            return;
+        }
+        match stream.write(&bytes[sent..]) {
+            Ok(0) => return,
+            Ok(n) => sent += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(_) => return,
+        }
+    }
     let _ = stream.shutdown(std::net::Shutdown::Write);
     // Closing with unread bytes (the rest of an oversized head) would reset
     // the connection and could destroy the answer before the client reads
-    // it: read a little of what is left first.
-    let _ = stream.set_read_timeout(Some(LINGER));
-    let _ = io::copy(&mut stream.take(LINGER_BYTES), &mut io::sink());
+    // it: read a little of what is left first, for a bounded time in all.
+    let until = Instant::now() + LINGER;
+    let mut chunk = [0u8; 4096];
+    let mut read = 0u64;
+    while read < LINGER_BYTES {
+        let remaining = until.saturating_duration_since(Instant::now());
+        if remaining.is_zero() || stream.set_read_timeout(Some(remaining)).is_err() {
+            return;
+        }
+        match stream.read(&mut chunk) {
+            Ok(0) => return,
+            Ok(n) => read += n as u64,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(_) => return,
+        }
+    }
+}
+
+/// Answers `answer` on the accept thread without waiting for the client:
+/// what the socket takes at once is sent, what the client already sent is
+/// read (so that closing does not reset the answer away), and nothing more.
+pub(super) fn refuse(stream: &mut TcpStream, answer: &Answer) {
+    if stream.set_nonblocking(true).is_err() {
+        return;
+    }
+    // A bounded read: a client that keeps sending does not keep the thread.
+    let mut chunk = [0u8; 4096];
+    for _ in 0..MAX_HEAD_BYTES / chunk.len() + 1 {
+        if !matches!(stream.read(&mut chunk), Ok(n) if n > 0) {
+            break;
+        }
+    }
+    let _ = stream.write(&answer.to_bytes());
+    let _ = stream.shutdown(std::net::Shutdown::Write);
 }
 
 fn reason(status: u16) -> &'static str {

@@ -7,7 +7,11 @@
 //!
 //! Bounded everywhere: at most `--jobs` probes at once (a 429 beyond), each
 //! within `--timeout` (or Prometheus's scrape timeout when shorter), a bounded
-//! number of connections, and bounded request heads (see [`http`]). Every rule
+//! number of connections (and fewer from any one address), each bounded in
+//! total time, and bounded request heads (see [`http`]). The accept loop never
+//! waits on a client: a connection beyond the limits is answered 503 with
+//! what the socket takes at once. Stopping waits for the probes under way,
+//! never for a client. Every rule
 //! of `probe` holds, since each request runs `probe` itself: no connection to
 //! a non-public address without `--allow-private`, no credentials, and never a
 //! token: a target holding one is refused with a 400 that does not echo it.
@@ -23,9 +27,10 @@
 mod counters;
 mod http;
 
+use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -47,6 +52,15 @@ use super::complain;
 /// Connections handled at once beyond `--jobs` (scrapes of `/metrics`, of `/`,
 /// requests still sending their head); one more is answered 503 at once.
 const SPARE_CONNECTIONS: usize = 64;
+
+/// Of the [`SPARE_CONNECTIONS`], how many one client address may take besides
+/// `--jobs`: one address cannot hold every connection, so `/metrics` and the
+/// other scrapers are still answered while it tries.
+const SPARE_PER_PEER: usize = SPARE_CONNECTIONS / 2;
+
+/// How long stopping waits, once no probe is under way, for the answers being
+/// written: a client still sending its head, or reading slowly, is not waited for.
+const STOP_GRACE: Duration = Duration::from_secs(1);
 
 /// How much of Prometheus's scrape timeout is left for the answer to travel:
 /// the blackbox exporter's offset.
@@ -76,6 +90,7 @@ pub fn run(args: &ServeArgs) -> Result<i32, UsageError> {
         jobs: usize::from(args.jobs),
         probes: AtomicUsize::new(0),
         connections: AtomicUsize::new(0),
+        peers: Mutex::default(),
         counters: Counters::default(),
     });
     let stopping = Arc::new(AtomicBool::new(false));
@@ -103,7 +118,7 @@ pub fn run(args: &ServeArgs) -> Result<i32, UsageError> {
             break;
         }
         match connection {
-            Ok(stream) => exporter.dispatch(stream),
+            Ok(stream) => Arc::clone(&exporter).dispatch(stream),
             // Out of file descriptors, or a connection reset before it was
             // accepted: wait a moment rather than spin.
             Err(_) => thread::sleep(Duration::from_millis(50)),
@@ -149,6 +164,8 @@ struct Exporter {
     probes: AtomicUsize,
     /// Connections being handled.
     connections: AtomicUsize,
+    /// Connections being handled, per client address (addresses with none are removed).
+    peers: Mutex<HashMap<IpAddr, usize>>,
     counters: Counters,
     /// How long stopping waits for the requests under way.
     drain_within: Duration,
@@ -178,28 +195,81 @@ fn slot(count: &AtomicUsize, limit: usize) -> Option<Release<'_>> {
     acquire(count, limit).then(|| Release(count))
 }
 
+/// A connection slot of one client address, given back when dropped.
+struct PeerSlot {
+    exporter: Arc<Exporter>,
+    peer: IpAddr,
+}
+
+impl Drop for PeerSlot {
+    fn drop(&mut self) {
+        let mut peers = lock(&self.exporter.peers);
+        if let Some(count) = peers.get_mut(&self.peer) {
+            *count -= 1;
+            if *count == 0 {
+                peers.remove(&self.peer);
+            }
+        }
+    }
+}
+
+/// A lock that a panic elsewhere does not make unusable (a count is updated
+/// in one step).
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 impl Exporter {
-    /// Hands a connection to a thread of its own, or answers 503 when too
-    /// many are being handled.
-    fn dispatch(self: &Arc<Self>, mut stream: TcpStream) {
+    /// Takes a connection slot of `peer`, if it holds fewer than `--jobs` and
+    /// [`SPARE_PER_PEER`].
+    fn peer_slot(self: &Arc<Self>, peer: IpAddr) -> Option<PeerSlot> {
+        let mut peers = lock(&self.peers);
+        let count = peers.entry(peer).or_default();
+        if *count >= self.jobs + SPARE_PER_PEER {
+            return None;
+        }
+        *count += 1;
+        drop(peers);
+        Some(PeerSlot {
+            exporter: Arc::clone(self),
+            peer,
+        })
+    }
+
+    /// Hands a connection to a thread of its own, or answers 503 (without
+    /// waiting on the client) when too many are being handled, in all or from
+    /// its address.
+    fn dispatch(self: Arc<Self>, mut stream: TcpStream) {
+        let peer = stream.peer_addr().map(|a| a.ip());
+        let Some(peer_slot) = peer.ok().and_then(|peer| self.peer_slot(peer)) else {
+            return self.refuse(&mut stream);
+        };
         let limit = self.jobs + SPARE_CONNECTIONS;
         if !acquire(&self.connections, limit) {
-            let answer = Answer::text(503, "too many connections: try again shortly")
-                .with_header("Retry-After", "1");
-            self.counters.answered(answer.status);
-            http::send(&mut stream, &answer);
-            return;
+            drop(peer_slot);
+            return self.refuse(&mut stream);
         }
         // The slot taken above is given back by the thread (or below, when no
         // thread could be started).
-        let exporter = Arc::clone(self);
+        let exporter = Arc::clone(&self);
         let started = thread::Builder::new().name("serve".into()).spawn(move || {
+            let _peer = peer_slot;
             let _release = Release(&exporter.connections);
             exporter.handle(stream);
         });
         if started.is_err() {
             self.connections.fetch_sub(1, Ordering::SeqCst);
         }
+    }
+
+    /// The 503 of a connection beyond the limits.
+    fn refuse(&self, stream: &mut TcpStream) {
+        let answer = Answer::text(503, "too many connections: try again shortly")
+            .with_header("Retry-After", "1");
+        self.counters.answered(answer.status);
+        http::refuse(stream, &answer);
     }
 
     /// Reads one request, answers it, closes the connection.
@@ -276,12 +346,18 @@ impl Exporter {
         net
     }
 
-    /// Waits (a bounded time) for the connections under way to be answered.
+    /// Waits (a bounded time) for the probes under way to be answered; what
+    /// clients do (a head never finished, an answer read slowly) is waited
+    /// for only [`STOP_GRACE`].
     fn drain(&self) {
-        let until = Instant::now() + self.drain_within;
-        while self.connections.load(Ordering::SeqCst) > 0 && Instant::now() < until {
-            thread::sleep(Duration::from_millis(20));
-        }
+        let wait_for = |count: &AtomicUsize, within: Duration| {
+            let until = Instant::now() + within;
+            while count.load(Ordering::SeqCst) > 0 && Instant::now() < until {
+                thread::sleep(Duration::from_millis(20));
+            }
+        };
+        wait_for(&self.probes, self.drain_within);
+        wait_for(&self.connections, STOP_GRACE);
     }
 }
 
@@ -395,6 +471,7 @@ mod tests {
             jobs: 1,
             probes: AtomicUsize::new(0),
             connections: AtomicUsize::new(0),
+            peers: Mutex::default(),
             counters: Counters::default(),
             drain_within: Duration::from_secs(1),
         };
