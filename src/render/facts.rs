@@ -138,7 +138,7 @@ const PROOF: &[(CheckId, &[&str])] = &[
         &["signature_bytes", "part", "problems"],
     ),
     (CheckId::TokenKind, &["kind"]),
-    (CheckId::TokenHeader, &["typ", "alg", "x5t"]),
+    (CheckId::TokenHeader, &["typ", "alg", "x5t", "thumbprint"]),
     (CheckId::TokenVersion, &["version", "appctx_form"]),
     (CheckId::TokenAmurl, &["amurl"]),
     (CheckId::TokenLifetime, &["nbf", "exp", "now"]),
@@ -192,8 +192,13 @@ const PROOF: &[(CheckId, &[&str])] = &[
     ),
     // The summary says why each published key was set aside.
     (CheckId::MetadataKeys, &[]),
-    (CheckId::KeyMatch, &["token_x5t", "published.computed_x5t"]),
-    (CheckId::KeyCertificate, &["x5t", "not_after"]),
+    // The summaries name the x5t values and the dates; the proof adds the hex
+    // thumbprints the admin looks certificates up by.
+    (
+        CheckId::KeyMatch,
+        &["token_thumbprint", "published.thumbprint"],
+    ),
+    (CheckId::KeyCertificate, &["thumbprint"]),
     (CheckId::KeySignature, &["key", "signature_bytes"]),
     (
         CheckId::EwsReachable,

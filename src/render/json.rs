@@ -112,6 +112,26 @@ struct CheckJson<'a> {
     remedy: Option<&'static str>,
     /// The facts that prove the judgement.
     details: &'a Map<String, Value>,
+    /// The remedy's commands, ready to paste, read-only ones first; only on a
+    /// fail or warn whose remedy names a cmdlet, a setting or a firewall change.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schemars(default)]
+    commands: Vec<CommandJson<'a>>,
+}
+
+/// One command of a remedy.
+#[derive(Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+struct CommandJson<'a> {
+    /// Where it runs.
+    #[schemars(extend("enum" = ["powershell", "exchange-management-shell", "sh"]))]
+    shell: &'static str,
+    /// The command line, whole, its values filled in.
+    run: &'a str,
+    /// What it shows or does.
+    purpose: &'static str,
+    /// Whether it changes configuration.
+    changes: bool,
 }
 
 /// The verdict of the report.
@@ -174,6 +194,16 @@ impl<'a> CheckJson<'a> {
             summary: &check.summary,
             remedy: check.remedy_text(),
             details: &check.details,
+            commands: check
+                .commands
+                .iter()
+                .map(|c| CommandJson {
+                    shell: c.shell.as_str(),
+                    run: &c.run,
+                    purpose: c.purpose,
+                    changes: c.changes,
+                })
+                .collect(),
         }
     }
 }

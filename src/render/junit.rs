@@ -2,7 +2,7 @@
 //! check, as Jenkins, GitLab and other CI systems read JUnit XML.
 
 use super::facts::fact_lines;
-use super::{broken_link, RenderOptions};
+use super::{broken_link, command_lines, RenderOptions};
 use crate::report::{Check, Report, Status};
 
 /// Renders the reports (one per target, in input order) as one JUnit XML
@@ -187,7 +187,11 @@ fn write_case(out: &mut String, report: &Report, check: &Check) {
     }
     out.push_str(">\n");
     let is_failure = report.counts_as_failure(check);
-    let remedy = check.remedy_text().unwrap_or_default();
+    let mut remedy = check.remedy_text().unwrap_or_default().to_string();
+    if !check.commands.is_empty() {
+        remedy = format!("{remedy}\n\n{}", command_lines(&check.commands).join("\n"));
+    }
+    let remedy = remedy.as_str();
     let mut output: Vec<String> = Vec::new();
     if check.status == Status::Error {
         out.push_str(&format!(

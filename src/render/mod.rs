@@ -32,6 +32,7 @@ pub use markdown::markdown;
 pub use prometheus::prometheus;
 pub use redact::redact;
 
+use crate::remedy::commands::{Command, Shell};
 use crate::report::{Report, Status, Verdict};
 
 /// A report format.
@@ -227,6 +228,29 @@ fn render_plain(reports: &[Report], format: Format, batch: bool, opts: &RenderOp
         Format::Markdown => join_with_rule(reports.iter().map(|r| markdown(r, opts)), "\n---\n\n"),
         Format::Prometheus => prometheus(reports),
     }
+}
+
+/// A remedy's commands as plain lines for a ticket or a CI log: before each
+/// command a `#` comment naming its shell and purpose (and saying when it
+/// changes configuration), then the command itself, whole. Both shells read
+/// the comment as a comment, so the lines can be pasted as they are.
+fn command_lines(commands: &[Command]) -> Vec<String> {
+    let mut lines = Vec::new();
+    for command in commands {
+        let shell = match command.shell {
+            Shell::ExchangeManagementShell => "Exchange Management Shell",
+            Shell::PowerShell => "PowerShell",
+            Shell::Sh => "sh",
+        };
+        let changes = if command.changes {
+            " (changes configuration)"
+        } else {
+            ""
+        };
+        lines.push(format!("# {shell}: {}{changes}", command.purpose));
+        lines.push(command.run.clone());
+    }
+    lines
 }
 
 /// Joins rendered reports, putting `rule` between two of them.
