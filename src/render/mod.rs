@@ -21,6 +21,7 @@ pub mod junit;
 mod markdown;
 pub mod prometheus;
 pub mod redact;
+mod reply;
 mod wrap;
 
 use std::ffi::OsStr;
@@ -31,6 +32,7 @@ pub use junit::junit;
 pub use markdown::markdown;
 pub use prometheus::prometheus;
 pub use redact::redact;
+pub use reply::reply;
 
 use crate::remedy::commands::{Command, Shell};
 use crate::report::{Report, Status, Verdict};
@@ -49,6 +51,9 @@ pub enum Format {
     Junit,
     /// The Prometheus text exposition format (for node_exporter's textfile collector).
     Prometheus,
+    /// The message a support engineer sends the customer (plain ASCII, short,
+    /// user identifiers always hidden).
+    Reply,
 }
 
 /// When to colour the human output.
@@ -227,8 +232,12 @@ fn render_plain(reports: &[Report], format: Format, batch: bool, opts: &RenderOp
         Format::Human => join_with_rule(reports.iter().map(|r| human(r, opts)), "\n"),
         Format::Markdown => join_with_rule(reports.iter().map(|r| markdown(r, opts)), "\n---\n\n"),
         Format::Prometheus => prometheus(reports),
+        Format::Reply => join_with_rule(reports.iter().map(reply), REPLY_RULE),
     }
 }
+
+/// What separates the customer messages of a batch: one per target.
+pub const REPLY_RULE: &str = "\n----------------------------------------------------------------------\n\n";
 
 /// A remedy's commands as plain lines for a ticket or a CI log: before each
 /// command a `#` comment naming its shell and purpose (and saying when it

@@ -125,6 +125,10 @@ impl<'a> Printer<'a> {
                 self.exposition.add(report);
                 return self.open;
             }
+            (Format::Reply, None) => {
+                let rule = if first { "" } else { render::REPLY_RULE };
+                format!("{rule}{}", render::reply(report))
+            }
             (Format::Markdown, None) => {
                 let rule = if first { "" } else { "\n---\n\n" };
                 let one = std::slice::from_ref(report);
@@ -148,7 +152,7 @@ impl<'a> Printer<'a> {
             Format::Markdown => markdown_summary(&self.rows),
             Format::Junit => junit::close(),
             Format::Prometheus => std::mem::take(&mut self.exposition).finish(),
-            Format::Json => return,
+            Format::Json | Format::Reply => return,
         };
         self.write(&text);
     }
