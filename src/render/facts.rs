@@ -465,9 +465,10 @@ mod tests {
             Remedy::KeyNotPublished,
         )
         .with_detail("token_x5t", "abc")
+        .with_detail("token_thumbprint", "ABC")
         .with_detail(
             "published",
-            json!([{"computed_x5t": "def", "subject": "CN=a"}, {"computed_x5t": "ghi"}]),
+            json!([{"computed_x5t": "def", "thumbprint": "DEF", "subject": "CN=a"}, {"thumbprint": "123"}]),
         )
         .with_detail("published_total", 2)
         .with_detail("cause", "renewed");
@@ -478,7 +479,11 @@ mod tests {
             .collect();
         assert_eq!(
             lines,
-            ["cause: renewed", "token_x5t: abc", "published: def, ghi"]
+            [
+                "cause: renewed",
+                "token_thumbprint: ABC",
+                "published: DEF, 123"
+            ]
         );
         // A check without an entry shows a few scalar details.
         let other = Check::warn(CheckId::TokenIssuer, "realms differ", Remedy::TokenIssuer)

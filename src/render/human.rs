@@ -609,7 +609,13 @@ mod tests {
         let remedy = Remedy::TlsSelfSigned.text();
         assert_eq!(text.matches("What to do:").count(), 1);
         assert!(text.contains("\nVerdict: broken at tls (tls.trust)\nWhat to do: "));
-        assert!(text.ends_with(&format!("What to do: {remedy}\n")));
+        // Then the remedy's commands, one a line after the shell's prompt.
+        assert!(text.contains(&format!(
+            "What to do: {remedy}\n  $ openssl s_client -connect mail.contoso.com:443 "
+        )));
+        assert!(text.ends_with(
+            "\n  [PS] Get-ExchangeCertificate | Format-List Thumbprint, Subject, CertificateDomains, Issuer, NotAfter, Services\n"
+        ));
         assert!(!text.contains("Exit code"));
         // The passing checks of the broken link are not listed one by one.
         assert!(!text.contains("tls.handshake"));
@@ -713,14 +719,20 @@ mod tests {
                     // Only under --verbose may a single word too long for any
                     // line overflow; the default view clips it.
                     let one_word = verbose && !line.trim().contains(' ');
-                    assert!(fits || one_word, "{width}: {line:?}");
+                    // A remedy's command is never wrapped: it could not be pasted.
+                    let command = ["[PS] ", "PS> ", "$ "]
+                        .iter()
+                        .any(|p| line.trim_start().starts_with(p));
+                    assert!(fits || one_word || command, "{width}: {line:?}");
                 }
             }
         }
         let narrow = with(&fixtures::broken_at_tls(), |o| o.width = Some(60));
+        // The remedy's lines, up to its commands.
         let remedy_lines: Vec<&str> = narrow
             .lines()
             .skip_while(|l| !l.starts_with("What to do:"))
+            .take_while(|l| !l.starts_with("  $ ") && !l.starts_with("  [PS] "))
             .collect();
         assert!(remedy_lines.len() > 1);
         assert!(remedy_lines[1..].iter().all(|l| l.starts_with("  ")));

@@ -353,11 +353,16 @@ mod tests {
         // Skipped checks are listed too.
         assert!(ids.contains(&"ews.reachable"));
         for check in checks {
+            // `commands` only where a remedy names some.
+            let mut expected = vec!["id", "stage", "status", "summary", "remedy", "details"];
+            if let Some(commands) = check.get("commands") {
+                assert!(!commands.as_array().expect("a list").is_empty());
+                assert!(["fail", "warn"].contains(&check["status"].as_str().expect("status")));
+                expected.push("commands");
+            }
             assert_eq!(
                 keys(check),
-                sorted(vec![
-                    "id", "stage", "status", "summary", "remedy", "details"
-                ])
+                sorted(expected)
             );
             let id = check["id"].as_str().expect("id");
             assert_eq!(check["stage"].as_str(), id.split('.').next());

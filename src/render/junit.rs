@@ -350,7 +350,12 @@ mod tests {
             "the server certificate CN=mail.contoso.com is self-signed"
         );
         assert_eq!(attribute(failure, "type"), "fail");
-        assert_eq!(failure.text(), Some(Remedy::TlsSelfSigned.text()));
+        // The remedy, then its commands, each after a comment naming its shell.
+        let text = failure.text().expect("failure text");
+        assert!(text.starts_with(&format!("{}\n\n# sh: ", Remedy::TlsSelfSigned.text())));
+        assert!(text.contains(
+            "\nopenssl s_client -connect mail.contoso.com:443 -servername mail.contoso.com -showcerts </dev/null\n"
+        ));
         let out = children(trust, "system-out").next().expect("facts");
         assert!(out
             .text()
