@@ -66,9 +66,8 @@ fn key_match_on_a_renewed_certificate_finds_the_tokens_certificate_by_its_hex_th
     let runs = runs(&listed);
     assert!(runs[0].starts_with("Get-AuthConfig"), "{runs:?}");
     assert!(
-        runs.iter().any(|r| r.starts_with(&format!(
-            "Get-ExchangeCertificate -Thumbprint {old} "
-        ))),
+        runs.iter()
+            .any(|r| r.starts_with(&format!("Get-ExchangeCertificate -Thumbprint {old} "))),
         "{runs:?}"
     );
     assert_eq!(listed[0]["shell"], "exchange-management-shell");
@@ -130,7 +129,10 @@ fn quoting_problem(shell: &str, run: &str) -> Option<String> {
 
 #[test]
 fn the_quoting_check_catches_what_it_must() {
-    assert_eq!(quoting_problem("powershell", "Get-X 'a''b' \"c`\"d\""), None);
+    assert_eq!(
+        quoting_problem("powershell", "Get-X 'a''b' \"c`\"d\""),
+        None
+    );
     assert!(quoting_problem("powershell", "Get-X 'a").is_some());
     assert!(quoting_problem("powershell", "Get-X 'a\"b'").is_some());
     assert!(quoting_problem("powershell", "Get-X \"a").is_some());

@@ -32,6 +32,15 @@ impl Shell {
             Shell::Sh => "sh",
         }
     }
+
+    /// The shell's name for a person: a comment before or after a command.
+    pub fn label(self) -> &'static str {
+        match self {
+            Shell::PowerShell => "PowerShell",
+            Shell::ExchangeManagementShell => "Exchange Management Shell",
+            Shell::Sh => "sh",
+        }
+    }
 }
 
 /// One command of a remedy, its values filled in.
@@ -280,16 +289,9 @@ fn names_for(remedy: Remedy) -> &'static [&'static str] {
             "appcmd-enable-anonymous",
         ],
         Remedy::FrontEndOwaForms => &["curl-head", "get-autodiscover-vdir-auth"],
-        Remedy::MetadataRedirect
-        | Remedy::MetadataNotFound
-        | Remedy::MetadataNotJson
-        | Remedy::FrontEndEntraAppProxy
-        | Remedy::FrontEndAdfs
-        | Remedy::FrontEndF5
-        | Remedy::FrontEndCloudflare
-        | Remedy::FrontEndTmg
-        | Remedy::FrontEndKemp
-        | Remedy::FrontEndNetscaler => FRONT_END,
+        // A named front end (Entra application proxy, AD FS, F5, ...) is set
+        // up in its own console: the report already shows what it answered.
+        Remedy::MetadataRedirect | Remedy::MetadataNotFound | Remedy::MetadataNotJson => FRONT_END,
         Remedy::ExchangeOnlineDeprecation | Remedy::FrontEndExchangeOnline => {
             &["get-legacy-token-status"]
         }
@@ -334,9 +336,7 @@ fn fill(template: &Template, facts: &Facts<'_>) -> Option<Command> {
         } else {
             format!("{host}:{port}")
         };
-        run = run
-            .replace("{hostport}", &hostport)
-            .replace("{host}", host);
+        run = run.replace("{hostport}", &hostport).replace("{host}", host);
     }
     if wanted("{port}") {
         run = run.replace("{port}", &facts.port.unwrap_or(443).to_string());

@@ -360,10 +360,7 @@ mod tests {
                 assert!(["fail", "warn"].contains(&check["status"].as_str().expect("status")));
                 expected.push("commands");
             }
-            assert_eq!(
-                keys(check),
-                sorted(expected)
-            );
+            assert_eq!(keys(check), sorted(expected));
             let id = check["id"].as_str().expect("id");
             assert_eq!(check["stage"].as_str(), id.split('.').next());
             let status = check["status"].as_str().expect("status");

@@ -1,8 +1,8 @@
 //! The renderers know nothing about how a check is made: they read a
-//! [`Report`] and write text. Five formats: [`human()`] for a terminal,
+//! [`Report`] and write text. Six formats: [`human()`] for a terminal,
 //! [`json()`] / [`json_line`] for scripts (the contract's report shape),
-//! [`markdown()`] for a ticket, [`junit()`] for CI systems and [`prometheus()`]
-//! for monitoring. [`redact()`] hides user
+//! [`markdown()`] for a ticket, [`junit()`] for CI systems, [`prometheus()`]
+//! for monitoring and [`reply()`] for the message to the customer. [`redact()`] hides user
 //! identifiers in a report before any of them runs, so every format inherits it.
 //!
 //! Everything a report holds may come from a hostile token or server (a claim,
@@ -34,7 +34,7 @@ pub use prometheus::prometheus;
 pub use redact::redact;
 pub use reply::reply;
 
-use crate::remedy::commands::{Command, Shell};
+use crate::remedy::commands::Command;
 use crate::report::{Report, Status, Verdict};
 
 /// A report format.
@@ -237,7 +237,8 @@ fn render_plain(reports: &[Report], format: Format, batch: bool, opts: &RenderOp
 }
 
 /// What separates the customer messages of a batch: one per target.
-pub const REPLY_RULE: &str = "\n----------------------------------------------------------------------\n\n";
+pub const REPLY_RULE: &str =
+    "\n----------------------------------------------------------------------\n\n";
 
 /// A remedy's commands as plain lines for a ticket or a CI log: before each
 /// command a `#` comment naming its shell and purpose (and saying when it
@@ -246,11 +247,7 @@ pub const REPLY_RULE: &str = "\n------------------------------------------------
 fn command_lines(commands: &[Command]) -> Vec<String> {
     let mut lines = Vec::new();
     for command in commands {
-        let shell = match command.shell {
-            Shell::ExchangeManagementShell => "Exchange Management Shell",
-            Shell::PowerShell => "PowerShell",
-            Shell::Sh => "sh",
-        };
+        let shell = command.shell.label();
         let changes = if command.changes {
             " (changes configuration)"
         } else {
@@ -374,6 +371,14 @@ mod tests {
             let text = render_reports(std::slice::from_ref(&report), format, false, &opts);
             assert!(text.is_ascii(), "{format:?}: {text}");
         }
+        // The customer's message is ASCII whatever the options say.
+        let reply = render_reports(
+            std::slice::from_ref(&report),
+            Format::Reply,
+            false,
+            &RenderOptions::default(),
+        );
+        assert!(reply.is_ascii(), "{reply}");
         let json_text = render_reports(&[report], Format::Json, false, &opts);
         let value: serde_json::Value = serde_json::from_str(&json_text).expect("valid JSON");
         assert_eq!(value["notes"][0], "Müller’s proxy → 😀");
@@ -490,6 +495,7 @@ mod tests {
             (Format::Junit, false),
             (Format::Json, false),
             (Format::Json, true),
+            (Format::Reply, false),
         ] {
             let text = render_reports(reports, format, batch, &opts);
             let raw: Vec<char> = text

@@ -9,7 +9,6 @@ use super::ascii::{fold, Escape};
 use super::redact::redact;
 use super::wrap::{wrap, LongWords};
 use crate::clock;
-use crate::remedy::commands::Shell;
 use crate::report::{Report, Stage, Verdict};
 use crate::text::escape_controls;
 
@@ -106,11 +105,7 @@ pub fn reply(report: &Report) -> String {
                 lines.push(String::new());
                 prose(&mut lines, "Commands, read-only ones first:");
                 for command in commands {
-                    let shell = match command.shell {
-                        Shell::ExchangeManagementShell => "Exchange Management Shell",
-                        Shell::PowerShell => "PowerShell",
-                        Shell::Sh => "sh",
-                    };
+                    let shell = command.shell.label();
                     let changes = if command.changes {
                         ", changes configuration"
                     } else {
