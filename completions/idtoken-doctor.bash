@@ -116,7 +116,7 @@ _idtoken__doctor() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "human json markdown junit prometheus" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json markdown junit prometheus reply" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -146,7 +146,7 @@ _idtoken__doctor() {
             fi
             case "${prev}" in
                 --format)
-                    COMPREPLY=($(compgen -W "human json markdown junit prometheus" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json markdown junit prometheus reply" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -184,7 +184,7 @@ _idtoken__doctor() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "human json markdown junit prometheus" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json markdown junit prometheus reply" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -394,7 +394,7 @@ _idtoken__doctor() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "human json markdown junit prometheus" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json markdown junit prometheus reply" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -452,7 +452,7 @@ _idtoken__doctor() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "human json markdown junit prometheus" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "human json markdown junit prometheus reply" -- "${cur}"))
                     return 0
                     ;;
                 --color)

@@ -40,7 +40,8 @@ complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand decode" -l
 json\t'One JSON object per target (the contract\'s report shape)'
 markdown\t'A heading, a table of checks and the verdict, for a ticket'
 junit\t'JUnit XML for CI systems'
-prometheus\t'The Prometheus text exposition format (for node_exporter\'s textfile collector)'"
+prometheus\t'The Prometheus text exposition format (for node_exporter\'s textfile collector)'
+reply\t'A short plain-text message for the customer: what is broken, who must do what, the commands'"
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand decode" -l color -d 'When to use colour (honours NO_COLOR)' -r -f -a "auto\t'Colour a terminal, unless `NO_COLOR` is set'
 always\t'Always colour'
 never\t'Never colour'"
@@ -57,7 +58,8 @@ complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand probe" -l 
 json\t'One JSON object per target (the contract\'s report shape)'
 markdown\t'A heading, a table of checks and the verdict, for a ticket'
 junit\t'JUnit XML for CI systems'
-prometheus\t'The Prometheus text exposition format (for node_exporter\'s textfile collector)'"
+prometheus\t'The Prometheus text exposition format (for node_exporter\'s textfile collector)'
+reply\t'A short plain-text message for the customer: what is broken, who must do what, the commands'"
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand probe" -l color -d 'When to use colour (honours NO_COLOR)' -r -f -a "auto\t'Colour a terminal, unless `NO_COLOR` is set'
 always\t'Always colour'
 never\t'Never colour'"
@@ -85,7 +87,8 @@ complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand keys" -l f
 json\t'One JSON object per target (the contract\'s report shape)'
 markdown\t'A heading, a table of checks and the verdict, for a ticket'
 junit\t'JUnit XML for CI systems'
-prometheus\t'The Prometheus text exposition format (for node_exporter\'s textfile collector)'"
+prometheus\t'The Prometheus text exposition format (for node_exporter\'s textfile collector)'
+reply\t'A short plain-text message for the customer: what is broken, who must do what, the commands'"
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand keys" -l color -d 'When to use colour (honours NO_COLOR)' -r -f -a "auto\t'Colour a terminal, unless `NO_COLOR` is set'
 always\t'Always colour'
 never\t'Never colour'"
@@ -111,7 +114,8 @@ complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand diagnose" 
 json\t'One JSON object per target (the contract\'s report shape)'
 markdown\t'A heading, a table of checks and the verdict, for a ticket'
 junit\t'JUnit XML for CI systems'
-prometheus\t'The Prometheus text exposition format (for node_exporter\'s textfile collector)'"
+prometheus\t'The Prometheus text exposition format (for node_exporter\'s textfile collector)'
+reply\t'A short plain-text message for the customer: what is broken, who must do what, the commands'"
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand diagnose" -l color -d 'When to use colour (honours NO_COLOR)' -r -f -a "auto\t'Colour a terminal, unless `NO_COLOR` is set'
 always\t'Always colour'
 never\t'Never colour'"
@@ -148,7 +152,8 @@ complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand demo" -l f
 json\t'One JSON object per target (the contract\'s report shape)'
 markdown\t'A heading, a table of checks and the verdict, for a ticket'
 junit\t'JUnit XML for CI systems'
-prometheus\t'The Prometheus text exposition format (for node_exporter\'s textfile collector)'"
+prometheus\t'The Prometheus text exposition format (for node_exporter\'s textfile collector)'
+reply\t'A short plain-text message for the customer: what is broken, who must do what, the commands'"
 complete -c idtoken-doctor -n "__fish_idtoken_doctor_using_subcommand demo" -l color -d 'When to use colour (honours NO_COLOR)' -r -f -a "auto\t'Colour a terminal, unless `NO_COLOR` is set'
 always\t'Always colour'
 never\t'Never colour'"

@@ -107,6 +107,7 @@ impl ValueEnum for Format {
             Format::Markdown,
             Format::Junit,
             Format::Prometheus,
+            Format::Reply,
         ]
     }
 
@@ -122,6 +123,9 @@ impl ValueEnum for Format {
             Format::Junit => PossibleValue::new("junit").help("JUnit XML for CI systems"),
             Format::Prometheus => PossibleValue::new("prometheus").help(
                 "The Prometheus text exposition format (for node_exporter's textfile collector)",
+            ),
+            Format::Reply => PossibleValue::new("reply").help(
+                "A short plain-text message for the customer: what is broken, who must do what, the commands",
             ),
         })
     }

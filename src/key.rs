@@ -162,7 +162,7 @@ fn x5t_details(check: Check, x5t: &str) -> Check {
     let hex = metadata::thumbprint_from_text(x5t).map(|t| metadata::hex_upper(&t));
     check
         .with_detail("token_x5t", excerpt(x5t, 200))
-        .with_detail("token_thumbprint_sha1_hex", hex)
+        .with_detail("token_thumbprint", hex)
 }
 
 /// `key.match` when a key was found.
@@ -304,7 +304,7 @@ fn certificate_check(key: &PublishedKey, now: OffsetDateTime) -> Check {
             .with_detail("not_after", clock::rfc3339(key.not_after))
             .with_detail("days_left", days_left)
             .with_detail("x5t", key.computed_x5t.clone())
-            .with_detail("thumbprint_sha1_hex", key.thumbprint_hex.clone())
+            .with_detail("thumbprint", key.thumbprint_hex.clone())
     };
     let name = format!("the auth certificate {}", excerpt(&key.subject, 80));
     if now > key.not_after {

@@ -220,7 +220,7 @@ impl PublishedKey {
             "expires": clock::relative(self.not_after, now),
             "declared_x5t": clipped(&self.declared_x5t),
             "computed_x5t": self.computed_x5t,
-            "thumbprint_sha1_hex": self.thumbprint_hex,
+            "thumbprint": self.thumbprint_hex,
             "sha256_hex": self.sha256_hex,
             "key_algorithm": self.key_algorithm,
         })

@@ -4,6 +4,8 @@
 //! Checks refer to a [`Remedy`] by name; the text lives only here, so the
 //! report, the docs (`docs/checks.md`) and the tests cannot drift apart.
 
+pub mod commands;
+
 /// A remedy for a failing or warning check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Remedy {

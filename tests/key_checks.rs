@@ -207,9 +207,7 @@ fn unpublished_x5t_fails_listing_the_published_certificates() {
         OTHER.x5t.as_str()
     );
     assert_eq!(fail.details["token_x5t"], CURRENT.x5t.as_str());
-    let hex = fail.details["token_thumbprint_sha1_hex"]
-        .as_str()
-        .expect("hex");
+    let hex = fail.details["token_thumbprint"].as_str().expect("hex");
     assert_eq!(hex.len(), 40);
     assert!(checks[2].summary.contains("key.match fails"));
 }

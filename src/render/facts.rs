@@ -138,7 +138,7 @@ const PROOF: &[(CheckId, &[&str])] = &[
         &["signature_bytes", "part", "problems"],
     ),
     (CheckId::TokenKind, &["kind"]),
-    (CheckId::TokenHeader, &["typ", "alg", "x5t"]),
+    (CheckId::TokenHeader, &["typ", "alg", "x5t", "thumbprint"]),
     (CheckId::TokenVersion, &["version", "appctx_form"]),
     (CheckId::TokenAmurl, &["amurl"]),
     (CheckId::TokenLifetime, &["nbf", "exp", "now"]),
@@ -183,8 +183,13 @@ const PROOF: &[(CheckId, &[&str])] = &[
     ),
     // The summary says why each published key was set aside.
     (CheckId::MetadataKeys, &[]),
-    (CheckId::KeyMatch, &["token_x5t", "published.computed_x5t"]),
-    (CheckId::KeyCertificate, &["x5t", "not_after"]),
+    // The summaries name the x5t values and the dates; the proof adds the hex
+    // thumbprints the admin looks certificates up by.
+    (
+        CheckId::KeyMatch,
+        &["token_thumbprint", "published.thumbprint"],
+    ),
+    (CheckId::KeyCertificate, &["thumbprint"]),
     (CheckId::KeySignature, &["key", "signature_bytes"]),
     (
         CheckId::EwsReachable,
@@ -451,9 +456,10 @@ mod tests {
             Remedy::KeyNotPublished,
         )
         .with_detail("token_x5t", "abc")
+        .with_detail("token_thumbprint", "ABC")
         .with_detail(
             "published",
-            json!([{"computed_x5t": "def", "subject": "CN=a"}, {"computed_x5t": "ghi"}]),
+            json!([{"computed_x5t": "def", "thumbprint": "DEF", "subject": "CN=a"}, {"thumbprint": "123"}]),
         )
         .with_detail("published_total", 2)
         .with_detail("cause", "renewed");
@@ -464,7 +470,11 @@ mod tests {
             .collect();
         assert_eq!(
             lines,
-            ["cause: renewed", "token_x5t: abc", "published: def, ghi"]
+            [
+                "cause: renewed",
+                "token_thumbprint: ABC",
+                "published: DEF, 123"
+            ]
         );
         // A check without an entry shows a few scalar details.
         let other = Check::warn(CheckId::TokenIssuer, "realms differ", Remedy::TokenIssuer)

@@ -13,6 +13,7 @@ use super::facts::{fact_lines, link_fact, proof, scalar_text, shorten};
 use super::wrap::{width_of, wrap, LongWords};
 use super::{broken_link, healthy_summary, RenderOptions};
 use crate::clock;
+use crate::remedy::commands::{Command, Shell};
 use crate::report::{Check, Report, Stage, Status, TokenFacts, Verdict};
 use crate::text::escape_controls;
 
@@ -470,8 +471,36 @@ fn write_check(w: &mut Writer, check: &Check, id_width: usize, is_broken: bool) 
             );
         }
     }
+    if !is_broken {
+        write_commands(w, &check.commands, FACT_INDENT);
+    }
     if check.status != Status::Skip {
         w.facts(&check.details, FACT_INDENT);
+    }
+}
+
+/// A remedy's commands, one a line, never wrapped (a wrapped command cannot be
+/// pasted), after the shell's prompt: `[PS]` is the Exchange Management
+/// Shell's, `PS>` PowerShell's, `$` a POSIX shell's. A command that changes
+/// configuration ends in a comment saying so, which both shells ignore.
+fn write_commands(w: &mut Writer, commands: &[Command], indent: usize) {
+    for command in commands {
+        let prompt = match command.shell {
+            Shell::ExchangeManagementShell => "[PS]",
+            Shell::PowerShell => "PS>",
+            Shell::Sh => "$",
+        };
+        let note = if command.changes {
+            "  # changes configuration"
+        } else {
+            ""
+        };
+        w.out.push_str(&format!(
+            "{}{} {}{note}\n",
+            " ".repeat(indent),
+            w.paint.dim(prompt),
+            escape_controls(&command.run)
+        ));
     }
 }
 
@@ -513,6 +542,12 @@ fn write_verdict(w: &mut Writer, report: &Report) {
             });
             let prefix = format!("{} ", w.paint.bold("What to do:"));
             w.wrapped(&prefix, 12, remedy, 2, Painter::plain);
+            let commands = verdict
+                .finding()
+                .and_then(|(id, _, _)| report.get(id))
+                .map(|c| c.commands.as_slice())
+                .unwrap_or_default();
+            write_commands(w, commands, 2);
         }
     }
 }
@@ -574,7 +609,13 @@ mod tests {
         let remedy = Remedy::TlsSelfSigned.text();
         assert_eq!(text.matches("What to do:").count(), 1);
         assert!(text.contains("\nVerdict: broken at tls (tls.trust)\nWhat to do: "));
-        assert!(text.ends_with(&format!("What to do: {remedy}\n")));
+        // Then the remedy's commands, one a line after the shell's prompt.
+        assert!(text.contains(&format!(
+            "What to do: {remedy}\n  $ openssl s_client -connect mail.contoso.com:443 "
+        )));
+        assert!(text.ends_with(
+            "\n  [PS] Get-ExchangeCertificate | Format-List Thumbprint, Subject, CertificateDomains, Issuer, NotAfter, Services\n"
+        ));
         assert!(!text.contains("Exit code"));
         // The passing checks of the broken link are not listed one by one.
         assert!(!text.contains("tls.handshake"));
@@ -697,14 +738,20 @@ mod tests {
                     // Only under --verbose may a single word too long for any
                     // line overflow; the default view clips it.
                     let one_word = verbose && !line.trim().contains(' ');
-                    assert!(fits || one_word, "{width}: {line:?}");
+                    // A remedy's command is never wrapped: it could not be pasted.
+                    let command = ["[PS] ", "PS> ", "$ "]
+                        .iter()
+                        .any(|p| line.trim_start().starts_with(p));
+                    assert!(fits || one_word || command, "{width}: {line:?}");
                 }
             }
         }
         let narrow = with(&fixtures::broken_at_tls(), |o| o.width = Some(60));
+        // The remedy's lines, up to its commands.
         let remedy_lines: Vec<&str> = narrow
             .lines()
             .skip_while(|l| !l.starts_with("What to do:"))
+            .take_while(|l| !l.starts_with("  $ ") && !l.starts_with("  [PS] "))
             .collect();
         assert!(remedy_lines.len() > 1);
         assert!(remedy_lines[1..].iter().all(|l| l.starts_with("  ")));

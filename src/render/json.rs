@@ -112,6 +112,26 @@ struct CheckJson<'a> {
     remedy: Option<&'static str>,
     /// The facts that prove the judgement.
     details: &'a Map<String, Value>,
+    /// The remedy's commands, ready to paste, read-only ones first; only on a
+    /// fail or warn whose remedy names a cmdlet, a setting or a firewall change.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schemars(default)]
+    commands: Vec<CommandJson<'a>>,
+}
+
+/// One command of a remedy.
+#[derive(Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+struct CommandJson<'a> {
+    /// Where it runs.
+    #[schemars(extend("enum" = ["powershell", "exchange-management-shell", "sh"]))]
+    shell: &'static str,
+    /// The command line, whole, its values filled in.
+    run: &'a str,
+    /// What it shows or does.
+    purpose: &'static str,
+    /// Whether it changes configuration.
+    changes: bool,
 }
 
 /// The verdict of the report.
@@ -174,6 +194,16 @@ impl<'a> CheckJson<'a> {
             summary: &check.summary,
             remedy: check.remedy_text(),
             details: &check.details,
+            commands: check
+                .commands
+                .iter()
+                .map(|c| CommandJson {
+                    shell: c.shell.as_str(),
+                    run: &c.run,
+                    purpose: c.purpose,
+                    changes: c.changes,
+                })
+                .collect(),
         }
     }
 }
@@ -323,12 +353,14 @@ mod tests {
         // Skipped checks are listed too.
         assert!(ids.contains(&"ews.reachable"));
         for check in checks {
-            assert_eq!(
-                keys(check),
-                sorted(vec![
-                    "id", "stage", "status", "summary", "remedy", "details"
-                ])
-            );
+            // `commands` only where a remedy names some.
+            let mut expected = vec!["id", "stage", "status", "summary", "remedy", "details"];
+            if let Some(commands) = check.get("commands") {
+                assert!(!commands.as_array().expect("a list").is_empty());
+                assert!(["fail", "warn"].contains(&check["status"].as_str().expect("status")));
+                expected.push("commands");
+            }
+            assert_eq!(keys(check), sorted(expected));
             let id = check["id"].as_str().expect("id");
             assert_eq!(check["stage"].as_str(), id.split('.').next());
             let status = check["status"].as_str().expect("status");

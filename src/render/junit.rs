@@ -2,7 +2,7 @@
 //! check, as Jenkins, GitLab and other CI systems read JUnit XML.
 
 use super::facts::fact_lines;
-use super::{broken_link, RenderOptions};
+use super::{broken_link, command_lines, RenderOptions};
 use crate::report::{Check, Report, Status};
 
 /// Renders the reports (one per target, in input order) as one JUnit XML
@@ -187,7 +187,11 @@ fn write_case(out: &mut String, report: &Report, check: &Check) {
     }
     out.push_str(">\n");
     let is_failure = report.counts_as_failure(check);
-    let remedy = check.remedy_text().unwrap_or_default();
+    let mut remedy = check.remedy_text().unwrap_or_default().to_string();
+    if !check.commands.is_empty() {
+        remedy = format!("{remedy}\n\n{}", command_lines(&check.commands).join("\n"));
+    }
+    let remedy = remedy.as_str();
     let mut output: Vec<String> = Vec::new();
     if check.status == Status::Error {
         out.push_str(&format!(
@@ -346,7 +350,12 @@ mod tests {
             "the server certificate CN=mail.contoso.com is self-signed"
         );
         assert_eq!(attribute(failure, "type"), "fail");
-        assert_eq!(failure.text(), Some(Remedy::TlsSelfSigned.text()));
+        // The remedy, then its commands, each after a comment naming its shell.
+        let text = failure.text().expect("failure text");
+        assert!(text.starts_with(&format!("{}\n\n# sh: ", Remedy::TlsSelfSigned.text())));
+        assert!(text.contains(
+            "\nopenssl s_client -connect mail.contoso.com:443 -servername mail.contoso.com -showcerts </dev/null\n"
+        ));
         let out = children(trust, "system-out").next().expect("facts");
         assert!(out
             .text()

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 use super::ascii::{symbols, Symbols};
 use super::facts::{fact_lines, link_fact};
-use super::{broken_link, healthy_summary, RenderOptions};
+use super::{broken_link, command_lines, healthy_summary, RenderOptions};
 use crate::clock;
 use crate::report::{Check, Report, Stage, Status, TokenFacts, Verdict};
 use crate::text::escape_controls;
@@ -185,6 +185,9 @@ fn write_details(out: &mut String, report: &Report, sym: &Symbols) {
         ));
         if let Some(remedy) = check.remedy_text() {
             out.push_str(&format!("**What to do:** {}\n\n", inline(remedy)));
+        }
+        if !check.commands.is_empty() {
+            out.push_str(&code_block("", &command_lines(&check.commands).join("\n")));
         }
         let lines: Vec<String> = fact_lines(&check.details, Some(MAX_VALUE_CHARS))
             .iter()

@@ -1,8 +1,8 @@
 //! The renderers know nothing about how a check is made: they read a
-//! [`Report`] and write text. Five formats: [`human()`] for a terminal,
+//! [`Report`] and write text. Six formats: [`human()`] for a terminal,
 //! [`json()`] / [`json_line`] for scripts (the contract's report shape),
-//! [`markdown()`] for a ticket, [`junit()`] for CI systems and [`prometheus()`]
-//! for monitoring. [`redact()`] hides user
+//! [`markdown()`] for a ticket, [`junit()`] for CI systems, [`prometheus()`]
+//! for monitoring and [`reply()`] for the message to the customer. [`redact()`] hides user
 //! identifiers in a report before any of them runs, so every format inherits it.
 //!
 //! Everything a report holds may come from a hostile token or server (a claim,
@@ -21,6 +21,7 @@ pub mod junit;
 mod markdown;
 pub mod prometheus;
 pub mod redact;
+mod reply;
 mod wrap;
 
 use std::ffi::OsStr;
@@ -31,7 +32,9 @@ pub use junit::junit;
 pub use markdown::markdown;
 pub use prometheus::prometheus;
 pub use redact::redact;
+pub use reply::reply;
 
+use crate::remedy::commands::Command;
 use crate::report::{Report, Status, Verdict};
 
 /// A report format.
@@ -48,6 +51,9 @@ pub enum Format {
     Junit,
     /// The Prometheus text exposition format (for node_exporter's textfile collector).
     Prometheus,
+    /// The message a support engineer sends the customer (plain ASCII, short,
+    /// user identifiers always hidden).
+    Reply,
 }
 
 /// When to colour the human output.
@@ -234,7 +240,31 @@ fn render_plain(reports: &[Report], format: Format, batch: bool, opts: &RenderOp
         Format::Human => join_with_rule(reports.iter().map(|r| human(r, opts)), "\n"),
         Format::Markdown => join_with_rule(reports.iter().map(|r| markdown(r, opts)), "\n---\n\n"),
         Format::Prometheus => prometheus(reports),
+        Format::Reply => join_with_rule(reports.iter().map(reply), REPLY_RULE),
     }
+}
+
+/// What separates the customer messages of a batch: one per target.
+pub const REPLY_RULE: &str =
+    "\n----------------------------------------------------------------------\n\n";
+
+/// A remedy's commands as plain lines for a ticket or a CI log: before each
+/// command a `#` comment naming its shell and purpose (and saying when it
+/// changes configuration), then the command itself, whole. Both shells read
+/// the comment as a comment, so the lines can be pasted as they are.
+fn command_lines(commands: &[Command]) -> Vec<String> {
+    let mut lines = Vec::new();
+    for command in commands {
+        let shell = command.shell.label();
+        let changes = if command.changes {
+            " (changes configuration)"
+        } else {
+            ""
+        };
+        lines.push(format!("# {shell}: {}{changes}", command.purpose));
+        lines.push(command.run.clone());
+    }
+    lines
 }
 
 /// Joins rendered reports, putting `rule` between two of them.
@@ -349,6 +379,14 @@ mod tests {
             let text = render_reports(std::slice::from_ref(&report), format, false, &opts);
             assert!(text.is_ascii(), "{format:?}: {text}");
         }
+        // The customer's message is ASCII whatever the options say.
+        let reply = render_reports(
+            std::slice::from_ref(&report),
+            Format::Reply,
+            false,
+            &RenderOptions::default(),
+        );
+        assert!(reply.is_ascii(), "{reply}");
         let json_text = render_reports(&[report], Format::Json, false, &opts);
         let value: serde_json::Value = serde_json::from_str(&json_text).expect("valid JSON");
         assert_eq!(value["notes"][0], "Müller’s proxy → 😀");
@@ -465,6 +503,7 @@ mod tests {
             (Format::Junit, false),
             (Format::Json, false),
             (Format::Json, true),
+            (Format::Reply, false),
         ] {
             let text = render_reports(reports, format, batch, &opts);
             let raw: Vec<char> = text

@@ -5,6 +5,7 @@ use std::fmt;
 use serde_json::{Map, Value};
 
 use super::CheckId;
+use crate::remedy::commands::Command;
 use crate::remedy::Remedy;
 
 /// The outcome of one check.
@@ -65,6 +66,9 @@ pub struct Check {
     pub remedy: Option<Remedy>,
     /// The facts that prove the judgement (addresses, certificate names, headers).
     pub details: Map<String, Value>,
+    /// The remedy's commands, ready to paste, read-only ones first; filled
+    /// in when the check joins a report (see [`super::Report::push`]).
+    pub commands: Vec<Command>,
 }
 
 impl Check {
@@ -80,6 +84,7 @@ impl Check {
             summary: summary.into(),
             remedy,
             details: Map::new(),
+            commands: Vec::new(),
         }
     }
 

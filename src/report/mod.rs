@@ -13,6 +13,8 @@ pub use ids::{CheckId, Stage};
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
+use crate::remedy::commands::{commands_for, Facts};
+
 /// Identifies the report format for scripts reading the JSON output.
 pub const SCHEMA: &str = "idtoken-doctor/report/v1";
 
@@ -156,10 +158,31 @@ impl Report {
     }
 
     /// Adds one check; a later check with the same id replaces an earlier one.
-    pub fn push(&mut self, check: Check) {
+    /// A failing or warning check gets its remedy's commands here, filled from
+    /// its details and the report's target (see [`crate::remedy::commands`]).
+    pub fn push(&mut self, mut check: Check) {
+        if check.commands.is_empty() && matches!(check.status, Status::Fail | Status::Warn) {
+            if let Some(remedy) = check.remedy {
+                check.commands = commands_for(remedy, &self.command_facts(&check));
+            }
+        }
         match self.checks.iter_mut().find(|c| c.id == check.id) {
             Some(existing) => *existing = check,
             None => self.checks.push(check),
+        }
+    }
+
+    /// What a check's commands are filled from: the target, and the
+    /// certificate the check names (for `key.match`, the token's).
+    fn command_facts<'a>(&'a self, check: &'a Check) -> Facts<'a> {
+        let thumbprint = ["token_thumbprint", "thumbprint"]
+            .iter()
+            .find_map(|key| check.details.get(*key).and_then(Value::as_str));
+        Facts {
+            host: self.target.as_ref().map(|t| t.host.as_str()),
+            port: self.target.as_ref().map(|t| t.port),
+            amurl: self.target.as_ref().map(|t| t.amurl.as_str()),
+            thumbprint,
         }
     }
 

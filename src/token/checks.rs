@@ -101,11 +101,15 @@ pub(crate) fn header(token: &Token) -> Check {
             check = check.with_detail(key, clipped(value));
         }
     }
+    // The admin finds certificates by the hex thumbprint Get-ExchangeCertificate
+    // lists, not by x5t: show both.
+    let thumbprint = token.x5t().and_then(thumbprint_bytes).map(|b| hex(&b));
+    if let Some(thumbprint) = &thumbprint {
+        check = check.with_detail("thumbprint", thumbprint.clone());
+    }
     // Exchange Online puts the same thumbprint in hex as kid; say whether it agrees.
-    if let (Some(Value::String(kid)), Some(x5t)) = (header.get("kid"), token.x5t()) {
-        if let Some(bytes) = thumbprint_bytes(x5t) {
-            check = check.with_detail("kid_matches_x5t", kid.eq_ignore_ascii_case(&hex(&bytes)));
-        }
+    if let (Some(Value::String(kid)), Some(thumbprint)) = (header.get("kid"), &thumbprint) {
+        check = check.with_detail("kid_matches_x5t", kid.eq_ignore_ascii_case(thumbprint));
     }
     check
 }

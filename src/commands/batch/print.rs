@@ -131,6 +131,10 @@ impl<'a> Printer<'a> {
                 }
                 return self.open;
             }
+            (Format::Reply, None) => {
+                let rule = if first { "" } else { render::REPLY_RULE };
+                format!("{rule}{}", render::reply(report))
+            }
             (Format::Markdown, None) => {
                 let rule = if first { "" } else { "\n---\n\n" };
                 let one = std::slice::from_ref(report);
@@ -165,7 +169,7 @@ impl<'a> Printer<'a> {
                 }
                 return;
             }
-            Format::Json => return,
+            Format::Json | Format::Reply => return,
         };
         self.write(&text);
     }
