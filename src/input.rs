@@ -208,6 +208,17 @@ fn bom_less_utf16(bytes: &[u8]) -> Option<usize> {
     })
 }
 
+/// Whether `c` is one of the invisible characters mail clients and chat tools
+/// put into long words so that they can break (zero-width space, non-joiner
+/// and joiner, word joiner, byte order mark, soft hyphen) or put in place of a
+/// space (no-break spaces). None is ever part of a token.
+pub fn is_pasted_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}' | '\u{00A0}' | '\u{202F}'
+    )
+}
+
 /// A JWT-shaped run of text found in the input: it starts with `eyJ` (the base64url
 /// of `{"`, how every JWT header begins) and runs over base64url characters and
 /// dots, joining line breaks that fall inside the token.
@@ -438,11 +449,28 @@ impl Scanned {
 /// or CI log. Nothing a usage error legitimately quotes (paths, host names,
 /// GUIDs of 36 characters, flag values) is that long without a break.
 pub fn hide_token_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    for span in token_text_spans(text) {
+        // Runs are ASCII, so their ends are character boundaries.
+        out.push_str(&text[copied..span.start]);
+        out.push_str(&format!("[token text hidden: {} characters]", span.len()));
+        copied = span.end;
+    }
+    out.push_str(&text[copied..]);
+    out
+}
+
+/// Where [`hide_token_text`] hides something: the byte ranges of every `eyJ…`
+/// run of 16 characters or more and every other base64url run of 40 or more,
+/// in order. For readers that must not look inside a token (`explain` takes
+/// no code from a signature).
+pub fn token_text_spans(text: &str) -> Vec<std::ops::Range<usize>> {
     const MIN_JWT_RUN: usize = 16;
     const MIN_PIECE_RUN: usize = 40;
     let bytes = text.as_bytes();
-    let mut out = String::with_capacity(text.len());
-    let (mut at, mut copied) = (0, 0);
+    let mut spans = Vec::new();
+    let mut at = 0;
     while at < bytes.len() {
         if !is_base64url(bytes[at]) {
             at += 1;
@@ -454,15 +482,11 @@ pub fn hide_token_text(text: &str) -> String {
             .take_while(|&&b| is_base64url(b) || (jwt && b == b'.'))
             .count();
         if run >= if jwt { MIN_JWT_RUN } else { MIN_PIECE_RUN } {
-            // Runs are ASCII, so `at` and `at + run` are character boundaries.
-            out.push_str(&text[copied..at]);
-            out.push_str(&format!("[token text hidden: {run} characters]"));
-            copied = at + run;
+            spans.push(at..at + run);
         }
         at += run;
     }
-    out.push_str(&text[copied..]);
-    out
+    spans
 }
 
 /// Whether `text` holds a JWT anywhere, even glued to other text or inside a

@@ -46,7 +46,7 @@ fn settings(
     })
 }
 
-fn read_token(arg: Option<&str>) -> Result<String, UsageError> {
+pub(super) fn read_token(arg: Option<&str>) -> Result<String, UsageError> {
     if arg == Some("-") {
         super::output::prompt_for_paste();
     }

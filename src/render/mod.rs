@@ -29,6 +29,7 @@ pub use human::human;
 pub use json::{json, json_line, report_schema};
 pub use junit::junit;
 pub use markdown::markdown;
+pub(crate) use markdown::{code_span, inline as markdown_inline};
 pub use prometheus::prometheus;
 pub use redact::redact;
 
