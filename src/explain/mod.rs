@@ -429,3 +429,6 @@ fn is_guid(text: &str) -> bool {
     groups.iter().map(|g| g.len()).eq([8, 4, 4, 4, 12])
         && groups.iter().all(|g| g.chars().all(|c| c.is_ascii_hexdigit()))
 }
+
+#[cfg(test)]
+mod tests;
