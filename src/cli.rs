@@ -437,7 +437,7 @@ impl ValueEnum for ExplainFormat {
 pub struct ExplainArgs {
     /// The ticket's text: text, `-` for standard input, `@PATH` for a file (default: piped standard input).
     ///
-    /// In PowerShell quote it, `'@ticket.txt'`: a bare `@` is PowerShell's splat operator.
+    /// In PowerShell quote it, `'@ticket.txt'` (as `'@token.txt'` for a token): a bare `@` is PowerShell's splat operator.
     pub text: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = ExplainFormat::Human)]

@@ -23,5 +23,9 @@ pub fn run(args: &ExplainArgs) -> Result<i32, UsageError> {
         ExplainFormat::Json => explain::json(&findings),
         ExplainFormat::Markdown => explain::markdown(&findings, characters),
     });
-    Ok(if findings.is_empty() { NOTHING_RECOGNISED } else { 0 })
+    Ok(if findings.is_empty() {
+        NOTHING_RECOGNISED
+    } else {
+        0
+    })
 }

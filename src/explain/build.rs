@@ -32,7 +32,10 @@ pub(super) fn find(spaced: &Folded) -> Option<(usize, Finding)> {
         .min_by_key(|(at, _, _)| *at);
     let version = text.match_indices("version ").find_map(|(at, p)| {
         let from = at + p.len();
-        let digits: String = text[from..].chars().take_while(char::is_ascii_digit).collect();
+        let digits: String = text[from..]
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
         let month = digits.get(2..).and_then(|m| m.parse::<u32>().ok());
         (digits.len() == 4 && month.is_some_and(|m| (1..=12).contains(&m)))
             .then(|| (at, from + 4, digits.parse::<u32>().unwrap_or_default()))
@@ -42,9 +45,15 @@ pub(super) fn find(spaced: &Folded) -> Option<(usize, Finding)> {
         .find(|c| c.phrases.iter().any(|p| text.contains(p)));
     // A bare "Version 2408" is Outlook's only where the text speaks of it.
     let about_outlook = build.is_some()
-        || ["outlook", "office", "click-to-run", "microsoft 365", "channel"]
-            .iter()
-            .any(|w| text.contains(w));
+        || [
+            "outlook",
+            "office",
+            "click-to-run",
+            "microsoft 365",
+            "channel",
+        ]
+        .iter()
+        .any(|w| text.contains(w));
     let version = version.filter(|_| about_outlook);
     if build.is_none() && version.is_none() && channel.is_none_or(|c| c.minimum.is_some()) {
         return None;
@@ -88,7 +97,10 @@ fn build_at(text: &str, from: usize) -> Option<(Build, usize)> {
     let after = rest.get(major.len()..)?.strip_prefix('.')?;
     let minor: String = after.chars().take_while(char::is_ascii_digit).collect();
     let end = from + major.len() + 1 + minor.len();
-    let alone = !text.as_bytes().get(end).is_some_and(|b| b.is_ascii_alphanumeric());
+    let alone = !text
+        .as_bytes()
+        .get(end)
+        .is_some_and(|b| b.is_ascii_alphanumeric());
     ((4..=5).contains(&major.len()) && (3..=5).contains(&minor.len()) && alone)
         .then(|| Some(((major.parse().ok()?, minor.parse().ok()?), end)))
         .flatten()

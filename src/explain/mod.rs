@@ -86,8 +86,8 @@ impl Finding {
     pub fn kind_words(&self) -> &'static str {
         Kind::ALL
             .into_iter()
-        .find(|k| k.id() == self.kind)
-        .map_or(self.kind, Kind::words)
+            .find(|k| k.id() == self.kind)
+            .map_or(self.kind, Kind::words)
     }
 }
 
@@ -107,7 +107,10 @@ pub fn explain(input: &str, now: OffsetDateTime) -> Vec<Finding> {
     found.extend(amurls(&scrubbed));
     found.extend(addresses(&scrubbed));
     // One message, one finding: the code said it more exactly.
-    if found.iter().any(|(_, f)| f.kind == Kind::OfficeJs.id() && f.code != "GenericTokenError") {
+    if found
+        .iter()
+        .any(|(_, f)| f.kind == Kind::OfficeJs.id() && f.code != "GenericTokenError")
+    {
         found.retain(|(_, f)| f.code != "GenericTokenError");
     }
     found.sort_by_key(|(at, _)| *at);
@@ -167,8 +170,10 @@ impl Folded {
     /// The original text behind folded bytes `start..end`, its whitespace
     /// collapsed.
     fn original<'a>(&self, original: &'a str, start: usize, end: usize) -> String {
-        let (Some(first), Some(last)) = (self.origin.get(start), self.origin.get(end.saturating_sub(1)))
-        else {
+        let (Some(first), Some(last)) = (
+            self.origin.get(start),
+            self.origin.get(end.saturating_sub(1)),
+        ) else {
             return String::new();
         };
         original
@@ -208,7 +213,9 @@ fn messages(compact: &Folded, input: &str, found: &mut Vec<(usize, Finding)>) {
 
 /// `[code]`: five letters and digits, at least one a digit, in brackets.
 fn signin_codes(compact: &Folded, input: &str, found: &mut Vec<(usize, Finding)>) {
-    let went_wrong = compact.text.contains(&fold_phrase(table::UNKNOWN_SIGNIN_CODE.phrases[0]));
+    let went_wrong = compact
+        .text
+        .contains(&fold_phrase(table::UNKNOWN_SIGNIN_CODE.phrases[0]));
     let bytes = compact.text.as_bytes();
     let mut seen: Vec<String> = Vec::new();
     for (at, _) in compact.text.match_indices('[') {
@@ -216,7 +223,9 @@ fn signin_codes(compact: &Folded, input: &str, found: &mut Vec<(usize, Finding)>
             continue;
         };
         let shaped = bytes.get(at + 6) == Some(&b']')
-            && code.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+            && code
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
             && code.bytes().any(|b| b.is_ascii_digit());
         if !shaped || seen.iter().any(|s| s == code) {
             continue;
@@ -245,11 +254,17 @@ fn aadsts(spaced: &Folded, original: &str, found: &mut Vec<(usize, Finding)>) {
         }
         let rest = &text[at + prefix.len()..];
         let gap = rest.len() - rest.trim_start_matches([' ', ':', '-']).len();
-        let digits: String = rest[gap..].chars().take_while(char::is_ascii_digit).collect();
+        let digits: String = rest[gap..]
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
         let end = at + prefix.len() + gap + digits.len();
         if digits.is_empty()
             || digits.len() > 8
-            || text.as_bytes().get(end).is_some_and(u8::is_ascii_alphanumeric)
+            || text
+                .as_bytes()
+                .get(end)
+                .is_some_and(u8::is_ascii_alphanumeric)
         {
             continue;
         }
@@ -302,7 +317,13 @@ fn office_js(spaced: &Folded, original: &str, found: &mut Vec<(usize, Finding)>)
 /// The token in the text, described and judged by kind, never quoted.
 fn token(input: &str, now: OffsetDateTime) -> Option<(usize, Finding)> {
     let candidate = find_token(input).filter(|c| c.parts() >= 2)?;
-    let analysis = analyze(input, &TokenContext { now, audience: None });
+    let analysis = analyze(
+        input,
+        &TokenContext {
+            now,
+            audience: None,
+        },
+    );
     let kind = analysis
         .check(CheckId::TokenKind)
         .and_then(|c| c.details.get("kind"))
@@ -344,7 +365,11 @@ fn token(input: &str, now: OffsetDateTime) -> Option<(usize, Finding)> {
 
 /// Characters that end a URL or an address in prose, logs and JSON.
 fn ends_word(c: char) -> bool {
-    c.is_whitespace() || matches!(c, '"' | '\'' | '<' | '>' | '(' | ')' | '[' | ']' | '{' | '}' | ',' | ';' | '`')
+    c.is_whitespace()
+        || matches!(
+            c,
+            '"' | '\'' | '<' | '>' | '(' | ')' | '[' | ']' | '{' | '}' | ',' | ';' | '`'
+        )
 }
 
 /// Every authentication metadata URL in the text.
@@ -352,14 +377,18 @@ fn amurls(scrubbed: &str) -> Vec<(usize, Finding)> {
     let lower = scrubbed.to_ascii_lowercase();
     let mut out: Vec<(usize, Finding)> = Vec::new();
     for (at, _) in lower.match_indices("http") {
-        let end = scrubbed[at..].find(ends_word).map_or(scrubbed.len(), |n| at + n);
+        let end = scrubbed[at..]
+            .find(ends_word)
+            .map_or(scrubbed.len(), |n| at + n);
         let url = scrubbed[at..end].trim_end_matches(['.', ':', '!', '?']);
         let lower_url = url.to_ascii_lowercase();
         let Some(path_at) = lower_url.find(crate::target::METADATA_PATH) else {
             continue;
         };
         let url = &url[..path_at + crate::target::METADATA_PATH.len()];
-        if url::Url::parse(url).is_err() || out.iter().any(|(_, f)| f.text.eq_ignore_ascii_case(url)) {
+        if url::Url::parse(url).is_err()
+            || out.iter().any(|(_, f)| f.text.eq_ignore_ascii_case(url))
+        {
             continue;
         }
         out.push((
@@ -381,7 +410,8 @@ fn amurls(scrubbed: &str) -> Vec<(usize, Finding)> {
 
 /// Every e-mail address in the text; `GUID@realm` (an issuer or msexchuid) is not one.
 fn addresses(scrubbed: &str) -> Vec<(usize, Finding)> {
-    let local_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '%' | '+' | '-');
+    let local_char =
+        |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '%' | '+' | '-');
     let domain_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-');
     let mut out: Vec<(usize, Finding)> = Vec::new();
     for (at, _) in scrubbed.match_indices('@') {
@@ -404,7 +434,11 @@ fn addresses(scrubbed: &str) -> Vec<(usize, Finding)> {
             && tld.chars().all(|c| c.is_ascii_alphabetic())
             && !is_guid(local);
         let address = format!("{local}@{domain}");
-        if !valid || out.iter().any(|(_, f)| f.text.eq_ignore_ascii_case(&address)) {
+        if !valid
+            || out
+                .iter()
+                .any(|(_, f)| f.text.eq_ignore_ascii_case(&address))
+        {
             continue;
         }
         out.push((
@@ -427,7 +461,9 @@ fn addresses(scrubbed: &str) -> Vec<(usize, Finding)> {
 fn is_guid(text: &str) -> bool {
     let groups: Vec<&str> = text.split('-').collect();
     groups.iter().map(|g| g.len()).eq([8, 4, 4, 4, 12])
-        && groups.iter().all(|g| g.chars().all(|c| c.is_ascii_hexdigit()))
+        && groups
+            .iter()
+            .all(|g| g.chars().all(|c| c.is_ascii_hexdigit()))
 }
 
 #[cfg(test)]

@@ -32,10 +32,7 @@ pub fn human(findings: &[Finding], characters: usize) -> String {
             "Nothing recognised in the text ({characters} characters). explain knows {KNOWN}.\n"
         );
     }
-    let mut out = format!(
-        "Recognised {} in the text:\n",
-        count(findings.len())
-    );
+    let mut out = format!("Recognised {} in the text:\n", count(findings.len()));
     for (i, f) in findings.iter().enumerate() {
         out.push_str(&format!(
             "\n{}. {} ({}, chain: {})\n",
@@ -107,4 +104,3 @@ pub fn markdown(findings: &[Finding], characters: usize) -> String {
     }
     out
 }
-

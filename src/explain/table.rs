@@ -21,8 +21,7 @@ const R19: &str =
 /// The NAA FAQ as of August 2025, with the channel builds.
 const R3B: &str = "[R3b] https://github.com/OfficeDev/office-js-docs-pr/blob/22733fd51fac2cde283dfd9ca2e45a48e34a3b87/docs/outlook/faq-nested-app-auth-outlook-legacy-tokens.md";
 /// Entra's AADSTS reference.
-const R21: &str =
-    "[R21] https://learn.microsoft.com/entra/identity-platform/reference-error-codes";
+const R21: &str = "[R21] https://learn.microsoft.com/entra/identity-platform/reference-error-codes";
 /// Enabling NAA in an add-in (redirect registration).
 const R6: &str =
     "[R6] https://learn.microsoft.com/office/dev/add-ins/develop/enable-nested-app-authentication-in-your-add-in";
@@ -407,13 +406,23 @@ pub struct Channel {
 pub const CHANNELS: &[Channel] = &[
     Channel {
         name: "Semi-Annual Enterprise Channel (Extended)",
-        phrases: &["semi-annual extended", "semi-annual enterprise channel (extended)", "semi annual extended", "extended channel"],
+        phrases: &[
+            "semi-annual extended",
+            "semi-annual enterprise channel (extended)",
+            "semi annual extended",
+            "extended channel",
+        ],
         minimum: Some((2408, (17928, 20604))),
         source: R3B,
     },
     Channel {
         name: "Semi-Annual Enterprise Channel",
-        phrases: &["semi-annual enterprise channel", "semi annual enterprise channel", "semi-annual channel", "semi annual channel"],
+        phrases: &[
+            "semi-annual enterprise channel",
+            "semi annual enterprise channel",
+            "semi-annual channel",
+            "semi annual channel",
+        ],
         minimum: Some((2408, (17928, 20392))),
         source: R3B,
     },
@@ -480,7 +489,8 @@ pub const TOKEN_LEGACY: &str = "An Exchange user identity token (the legacy chai
 pub const TOKEN_NAA: &str = "A Microsoft Entra ID token (nested app authentication): it is validated on the tenant's OpenID Connect document and keys.";
 
 /// What another JWT means.
-pub const TOKEN_OTHER: &str = "A JWT, but not the token SSI validates (see `idtoken-doctor decode` for what it is).";
+pub const TOKEN_OTHER: &str =
+    "A JWT, but not the token SSI validates (see `idtoken-doctor decode` for what it is).";
 
 /// What an amurl means.
 pub const AMURL_MEANING: &str = "An Exchange authentication metadata URL (the amurl): SSI downloads it from the internet, anonymously, to validate the identity token.";

@@ -84,15 +84,30 @@ fn case_and_spacing_do_not_matter() {
         "Unable to validate the clientidentity token",
     ] {
         let found = only(variant);
-        assert_eq!(found.code, "Unable to validate the client identity token", "{variant:?}");
+        assert_eq!(
+            found.code, "Unable to validate the client identity token",
+            "{variant:?}"
+        );
     }
-    for variant in ["SOMETHING WENT WRONG. [7Q6CK]", "Something went wrong [ 7q6ck ]"] {
+    for variant in [
+        "SOMETHING WENT WRONG. [7Q6CK]",
+        "Something went wrong [ 7q6ck ]",
+    ] {
         assert_eq!(codes(variant), ["7q6ck"], "{variant}");
     }
-    for variant in ["AADSTS700046", "aadsts700046", "AADSTS 700046", "AADSTS: 700046", "Error:AADSTS700046."] {
+    for variant in [
+        "AADSTS700046",
+        "aadsts700046",
+        "AADSTS 700046",
+        "AADSTS: 700046",
+        "Error:AADSTS700046.",
+    ] {
         assert_eq!(codes(variant), ["AADSTS700046"], "{variant}");
     }
-    assert_eq!(codes("you can\u{2019}t get there from here"), ["You can't get there from here"]);
+    assert_eq!(
+        codes("you can\u{2019}t get there from here"),
+        ["You can't get there from here"]
+    );
     assert_eq!(codes("generictokenerror"), ["GenericTokenError"]);
 }
 
@@ -116,7 +131,9 @@ fn an_unknown_aadsts_code_points_to_microsofts_lookup() {
     assert_eq!(found.code, "AADSTS123456");
     assert_eq!(found.kind, "aadsts");
     assert!(
-        found.next.contains("https://login.microsoftonline.com/error?code=123456"),
+        found
+            .next
+            .contains("https://login.microsoftonline.com/error?code=123456"),
         "{}",
         found.next
     );
@@ -183,7 +200,11 @@ fn the_outlook_build_of_the_brief_on_its_channel() {
         found.text,
         "Version 2408 (Build 17928.20392) Semi-Annual Enterprise Channel"
     );
-    assert!(found.meaning.contains("supports nested app authentication"), "{}", found.meaning);
+    assert!(
+        found.meaning.contains("supports nested app authentication"),
+        "{}",
+        found.meaning
+    );
 }
 
 #[test]
@@ -216,7 +237,10 @@ fn outlook_builds_are_judged_per_channel() {
     // Where the channel decides, the meaning says so and names both sides.
     let open = only("Build 17928.20392").meaning;
     assert!(open.contains("does not name"), "{open}");
-    assert!(open.contains("Semi-Annual Enterprise Channel (from"), "{open}");
+    assert!(
+        open.contains("Semi-Annual Enterprise Channel (from"),
+        "{open}"
+    );
     // The channel's own first version, without a build, cannot be told.
     let unsure = only("Version 2408 Semi-Annual Enterprise Channel (Extended)").meaning;
     assert!(unsure.contains("cannot be told"), "{unsure}");
@@ -259,9 +283,15 @@ fn a_token_is_described_never_quoted_and_nothing_is_read_inside_it() {
     assert_eq!(finding.kind, "token");
     assert_eq!(finding.code, "exchange-identity");
     assert_eq!(finding.chain, "legacy");
-    assert!(finding.next.contains("idtoken-doctor diagnose"), "{}", finding.next);
     assert!(
-        finding.meaning.contains("https://mail.contoso.com/autodiscover/metadata/json/1"),
+        finding.next.contains("idtoken-doctor diagnose"),
+        "{}",
+        finding.next
+    );
+    assert!(
+        finding
+            .meaning
+            .contains("https://mail.contoso.com/autodiscover/metadata/json/1"),
         "{}",
         finding.meaning
     );
@@ -273,9 +303,10 @@ fn a_token_is_described_never_quoted_and_nothing_is_read_inside_it() {
 
 #[test]
 fn the_json_document_has_the_contracts_shape() {
-    let value: serde_json::Value =
-        serde_json::from_str(&json(&findings("AADSTS65001 and [7q6ck] Something went wrong")))
-            .expect("JSON");
+    let value: serde_json::Value = serde_json::from_str(&json(&findings(
+        "AADSTS65001 and [7q6ck] Something went wrong",
+    )))
+    .expect("JSON");
     assert_eq!(value["schema"], SCHEMA);
     let list = value["findings"].as_array().expect("findings");
     assert_eq!(list.len(), 2);
