@@ -410,31 +410,10 @@ fn amurls(scrubbed: &str) -> Vec<(usize, Finding)> {
 
 /// Every e-mail address in the text; `GUID@realm` (an issuer or msexchuid) is not one.
 fn addresses(scrubbed: &str) -> Vec<(usize, Finding)> {
-    let local_char =
-        |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '%' | '+' | '-');
-    let domain_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-');
     let mut out: Vec<(usize, Finding)> = Vec::new();
-    for (at, _) in scrubbed.match_indices('@') {
-        let before = &scrubbed[..at];
-        let start = before
-            .char_indices()
-            .rev()
-            .take_while(|(_, c)| local_char(*c))
-            .last()
-            .map_or(at, |(i, _)| i);
-        let after = &scrubbed[at + 1..];
-        let len = after.find(|c: char| !domain_char(c)).unwrap_or(after.len());
-        let local = scrubbed[start..at].trim_start_matches('.');
-        let domain = after[..len].trim_end_matches(['.', '-']);
-        let tld = domain.rsplit('.').next().unwrap_or_default();
-        let valid = !local.is_empty()
-            && domain.contains('.')
-            && !domain.contains("..")
-            && tld.len() >= 2
-            && tld.chars().all(|c| c.is_ascii_alphabetic())
-            && !is_guid(local);
-        let address = format!("{local}@{domain}");
-        if !valid
+    for (span, address) in crate::render::redact::email_addresses(scrubbed) {
+        let local = address.split('@').next().unwrap_or_default();
+        if is_guid(local)
             || out
                 .iter()
                 .any(|(_, f)| f.text.eq_ignore_ascii_case(&address))
@@ -442,7 +421,7 @@ fn addresses(scrubbed: &str) -> Vec<(usize, Finding)> {
             continue;
         }
         out.push((
-            start,
+            span.start,
             Finding {
                 text: address.clone(),
                 kind: Kind::EmailAddress.id(),
