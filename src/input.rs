@@ -219,6 +219,57 @@ pub fn is_pasted_invisible(c: char) -> bool {
     )
 }
 
+/// Pasted text with the invisible characters of [`is_pasted_invisible`]
+/// taken out of the words they were put into.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cleaned {
+    /// The text as if pasted cleanly.
+    pub text: String,
+    /// How many invisible characters were removed from inside words.
+    pub removed: usize,
+}
+
+/// `text` with the invisible characters mail clients and chat tools put into
+/// long words removed, so that a token is read as if pasted cleanly. One that
+/// stands between words (a no-break space after `Bearer`) becomes a space;
+/// one inside a word (between two characters that are not whitespace) is
+/// removed and counted.
+pub fn clean_paste(text: &str) -> Cleaned {
+    if !text.chars().any(is_pasted_invisible) {
+        return Cleaned {
+            text: text.to_string(),
+            removed: 0,
+        };
+    }
+    let word = |c: Option<char>| c.is_some_and(|c| !c.is_whitespace());
+    let mut out = String::with_capacity(text.len());
+    let mut removed = 0;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if !is_pasted_invisible(c) {
+            out.push(c);
+            continue;
+        }
+        // A run of them is judged whole, by the characters around it.
+        let (mut run, mut spacing) = (1, c.is_whitespace());
+        while let Some(&n) = chars.peek().filter(|&&n| is_pasted_invisible(n)) {
+            run += 1;
+            spacing |= n.is_whitespace();
+            chars.next();
+        }
+        let inside = word(out.chars().next_back()) && word(chars.peek().copied());
+        // Before `eyJ` it separates a token from the word before it
+        // (`Bearer\u{A0}eyJ…`): a space, not a join.
+        let token_starts = chars.clone().take(3).eq("eyJ".chars());
+        if inside && !token_starts {
+            removed += run;
+        } else if (spacing || inside) && !out.ends_with(char::is_whitespace) {
+            out.push(' ');
+        }
+    }
+    Cleaned { text: out, removed }
+}
+
 /// A JWT-shaped run of text found in the input: it starts with `eyJ` (the base64url
 /// of `{"`, how every JWT header begins) and runs over base64url characters and
 /// dots, joining line breaks that fall inside the token.
@@ -380,20 +431,8 @@ fn unquote_email(text: &str) -> Option<String> {
 
 /// [`find_token`] without the e-mail unquoting.
 fn find_in(text: &str) -> Option<TokenCandidate> {
-    let bytes = text.as_bytes();
     let mut fallback: Option<(Scanned, usize)> = None;
-    let mut search_from = 0;
-    while let Some(found) = text[search_from..].find("eyJ") {
-        let start = search_from + found;
-        // `eyJ` in the middle of a longer base64 run, or right after a dot (the
-        // payload of a token whose header is glued to other text), is not the start
-        // of a token.
-        if start > 0 && (is_base64url(bytes[start - 1]) || bytes[start - 1] == b'.') {
-            search_from = start + 1;
-            continue;
-        }
-        let scanned = scan(text, start);
-        let end = scanned.end.max(start + 1);
+    for (start, scanned) in scans(text) {
         if scanned.is_complete() {
             return Some(scanned.into_candidate(text, start));
         }
@@ -404,9 +443,46 @@ fn find_in(text: &str) -> Option<TokenCandidate> {
         if better {
             fallback = Some((scanned, start));
         }
-        search_from = end;
     }
     fallback.map(|(scanned, start)| scanned.into_candidate(text, start))
+}
+
+/// The most complete JWTs [`complete_tokens`] returns: a "Copy as cURL" holds
+/// two or three; the bound keeps a paste of thousands linear.
+pub const MAX_TOKENS: usize = 16;
+
+/// Every complete JWT in `text` (three non-empty parts), in order, at most
+/// [`MAX_TOKENS`]: for an input that holds several, such as a request copied
+/// with its `Authorization` header and an identity token in its body.
+pub fn complete_tokens(text: &str) -> Vec<TokenCandidate> {
+    scans(text)
+        .filter(|(_, scanned)| scanned.is_complete())
+        .take(MAX_TOKENS)
+        .map(|(start, scanned)| scanned.into_candidate(text, start))
+        .collect()
+}
+
+/// Every run that starts at an `eyJ` (not one inside a longer base64 run,
+/// nor right after a dot), scanned, in order; each byte is scanned once.
+fn scans(text: &str) -> impl Iterator<Item = (usize, Scanned)> + '_ {
+    let bytes = text.as_bytes();
+    let mut search_from = 0;
+    std::iter::from_fn(move || {
+        while let Some(found) = text.get(search_from..)?.find("eyJ") {
+            let start = search_from + found;
+            // `eyJ` in the middle of a longer base64 run, or right after a dot (the
+            // payload of a token whose header is glued to other text), is not the
+            // start of a token.
+            if start > 0 && (is_base64url(bytes[start - 1]) || bytes[start - 1] == b'.') {
+                search_from = start + 1;
+                continue;
+            }
+            let scanned = scan(text, start);
+            search_from = scanned.end.max(start + 1);
+            return Some((start, scanned));
+        }
+        None
+    })
 }
 
 /// A candidate before its position in the input is worked out.
