@@ -901,6 +901,41 @@ mod tests {
     }
 
     #[test]
+    fn invisible_characters_inside_words_are_removed_and_counted() {
+        let t = jwt();
+        let (a, rest) = t.split_at(10);
+        let (b, c) = rest.split_at(200);
+        let pasted = format!("{a}\u{200B}\u{00AD}{b}\u{00A0}{c}\u{FEFF}");
+        let cleaned = clean_paste(&pasted);
+        assert_eq!(cleaned.text, t);
+        assert_eq!(cleaned.removed, 3);
+        // Between words, a no-break space is a space, also before a token.
+        let cleaned = clean_paste(&format!("Bearer\u{00A0}{t}"));
+        assert_eq!(cleaned.text, format!("Bearer {t}"));
+        assert_eq!(cleaned.removed, 0);
+        // Nothing to clean: the text comes back as it was.
+        assert_eq!(
+            clean_paste(&t),
+            Cleaned {
+                text: t.clone(),
+                removed: 0
+            }
+        );
+    }
+
+    #[test]
+    fn every_complete_token_is_found_in_order() {
+        let first = jwt();
+        let second = jwt().replace("eyJhIjoxfQ", "eyJhIjoyfQ");
+        let found = complete_tokens(&format!("a {first} b eyJhbGc.eyJh c\n{second}"));
+        let texts: Vec<&str> = found.iter().map(TokenCandidate::text).collect();
+        assert_eq!(texts, [first.as_str(), second.as_str()]);
+        assert_eq!(found[1].line(), 2);
+        let many = format!("{first} ").repeat(MAX_TOKENS + 5);
+        assert_eq!(complete_tokens(&many).len(), MAX_TOKENS);
+    }
+
+    #[test]
     fn a_short_lone_eyj_word_is_a_token_not_a_host() {
         assert!(holds_token("eyJhbGciOi"));
         assert!(holds_token("  eyJ0eXAi\n"));

@@ -15,7 +15,7 @@ pub mod table;
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use crate::input::{find_token, token_text_spans};
+use crate::input::{clean_paste, find_token, token_text_spans};
 use crate::report::CheckId;
 use crate::token::{analyze, TokenContext};
 use table::{Entry, Kind};
@@ -93,7 +93,11 @@ impl Finding {
 
 /// Everything recognised in `input`, in the order it appears. `now` is only
 /// for judging a pasted token (its kind; its lifetime is not reported here).
-pub fn explain(input: &str, now: OffsetDateTime) -> Vec<Finding> {
+pub fn explain(pasted: &str, now: OffsetDateTime) -> Vec<Finding> {
+    // Read as if pasted cleanly: invisible characters inside words would
+    // hide a code, and cut a token into pieces that are no longer blanked.
+    let cleaned = clean_paste(pasted);
+    let input = cleaned.text.as_str();
     let scrubbed = scrub(input);
     let compact = Folded::new(input, false);
     let spaced = Folded::new(&scrubbed, true);
@@ -103,7 +107,8 @@ pub fn explain(input: &str, now: OffsetDateTime) -> Vec<Finding> {
     aadsts(&spaced, &scrubbed, &mut found);
     office_js(&spaced, &scrubbed, &mut found);
     found.extend(build::find(&spaced));
-    found.extend(token(input, now));
+    // The token as pasted: its report says what was cleaned.
+    found.extend(token(pasted, now));
     found.extend(amurls(&scrubbed));
     found.extend(addresses(&scrubbed));
     // One message, one finding: the code said it more exactly.
@@ -128,8 +133,7 @@ fn scrub(input: &str) -> String {
     String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
-/// Text folded for matching: lower case, the invisible characters pasting
-/// adds removed, typographic apostrophes and hyphens made plain, and
+/// Text folded for matching (after [`clean_paste`]): lower case, typographic apostrophes and hyphens made plain, and
 /// whitespace either collapsed to one space or removed; each byte remembers
 /// the character of the original it came from.
 pub(crate) struct Folded {
@@ -143,9 +147,6 @@ impl Folded {
         let mut origin = Vec::with_capacity(original.len());
         for (at, c) in original.char_indices() {
             let range = (at, at + c.len_utf8());
-            if crate::input::is_pasted_invisible(c) && !c.is_whitespace() {
-                continue;
-            }
             if c.is_whitespace() {
                 if keep_spaces && !text.is_empty() && !text.ends_with(' ') {
                     text.push(' ');
@@ -314,9 +315,9 @@ fn office_js(spaced: &Folded, original: &str, found: &mut Vec<(usize, Finding)>)
     }
 }
 
-/// The token in the text, described and judged by kind, never quoted.
+/// The token in the text (the one `diagnose` would judge), described and
+/// judged by kind, never quoted.
 fn token(input: &str, now: OffsetDateTime) -> Option<(usize, Finding)> {
-    let candidate = find_token(input).filter(|c| c.parts() >= 2)?;
     let analysis = analyze(
         input,
         &TokenContext {
@@ -324,43 +325,78 @@ fn token(input: &str, now: OffsetDateTime) -> Option<(usize, Finding)> {
             audience: None,
         },
     );
-    let kind = analysis
-        .check(CheckId::TokenKind)
-        .and_then(|c| c.details.get("kind"))
-        .and_then(|k| k.as_str())
-        .unwrap_or("other-jwt")
-        .to_string();
-    let (chain, meaning, source) = match kind.as_str() {
-        "exchange-identity" | "exchange-callback" | "owa-download" => {
+    let input_check = analysis.check(CheckId::TokenInput)?;
+    let found = input_check.status == crate::report::Status::Pass;
+    if !found && analysis.token.is_none() {
+        return None;
+    }
+    let number = |name: &str| input_check.details.get(name).and_then(|v| v.as_u64());
+    let kind = if found {
+        analysis
+            .check(CheckId::TokenKind)
+            .and_then(|c| c.details.get("kind"))
+            .and_then(|k| k.as_str())
+            .unwrap_or("other-jwt")
+    } else {
+        "jwt-fragment"
+    };
+    let (chain, meaning, source) = match kind {
+        "exchange-identity" | "exchange-callback" | "owa-download" | "jwt-fragment" => {
             (Chain::Legacy, table::TOKEN_LEGACY, table::SSI_KB)
         }
         "entra" => (Chain::Naa, table::TOKEN_NAA, table::R23),
         _ => (Chain::None, table::TOKEN_OTHER, table::SSI_KB),
     };
-    let amurl = analysis
-        .token
-        .as_ref()
-        .and_then(|t| t.amurl())
-        .map(|u| format!(" Its amurl is {u}."))
-        .unwrap_or_default();
+    let text = match (number("line"), number("column"), number("characters")) {
+        (Some(line), Some(column), Some(characters)) if found => {
+            format!(
+                "a token of {characters} characters at line {line}, column {column} (not shown)"
+            )
+        }
+        _ => "part of a token whose header was lost in copying (not shown)".to_string(),
+    };
+    let mut said = vec![meaning.to_string()];
+    said.extend(
+        analysis
+            .token
+            .as_ref()
+            .and_then(|t| t.amurl())
+            .map(|u| format!("Its amurl is {u}.")),
+    );
+    said.extend(analysis.notes.iter().map(|n| format!("Note: {n}.")));
+    let remedy = if found {
+        "Check the whole chain it belongs to with the token itself.".to_string()
+    } else {
+        input_check
+            .remedy
+            .map(|r| r.text().to_string())
+            .unwrap_or_default()
+    };
     let finding = Finding {
-        text: format!(
-            "a token of {} characters at line {}, column {} (not shown)",
-            candidate.len(),
-            candidate.line(),
-            candidate.column()
-        ),
+        text,
         kind: Kind::Token.id(),
-        code: kind,
+        code: kind.to_string(),
         chain: chain.id(),
-        meaning: format!("{meaning}{amurl}"),
-        remedy: "Check the whole chain it belongs to with the token itself.".to_string(),
+        meaning: said.join(" "),
+        remedy,
         next: "Save the token in a file and run `idtoken-doctor diagnose @token.txt` (it never leaves this machine but for the amurl request).".to_string(),
         source: source.to_string(),
     };
-    // `offset` counts characters; findings are ordered by byte, close enough
-    // for the order a reader sees them in.
-    Some((candidate.offset().saturating_sub(1), finding))
+    let at = match (number("line"), number("column")) {
+        (Some(line), Some(column)) => byte_at(input, line, column),
+        _ => find_token(input).map_or(0, |c| c.offset().saturating_sub(1)),
+    };
+    Some((at, finding))
+}
+
+/// Roughly where line `line`, column `column` (both from 1) is, for ordering.
+fn byte_at(input: &str, line: u64, column: u64) -> usize {
+    let line_start = input
+        .split_inclusive('\n')
+        .take(usize::try_from(line.saturating_sub(1)).unwrap_or(usize::MAX))
+        .map(str::len)
+        .sum::<usize>();
+    line_start + usize::try_from(column.saturating_sub(1)).unwrap_or_default()
 }
 
 /// Characters that end a URL or an address in prose, logs and JSON.

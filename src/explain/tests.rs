@@ -334,3 +334,21 @@ fn quoted_text_cannot_drive_a_terminal_or_markup() {
     assert!(!text.contains('\u{1b}'), "{text}");
     assert!(!text.contains('\u{7}'), "{text}");
 }
+
+#[test]
+fn a_token_pasted_with_invisible_characters_is_still_one_token_and_unread() {
+    let token = token_with_codes_in_its_signature();
+    let (head, tail) = token.split_at(30);
+    let (middle, end) = tail.split_at(60);
+    let pasted = format!("token {head}\u{200B}{middle}\u{00AD}{end}");
+    let found = findings(&pasted);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].code, "exchange-identity");
+    assert!(
+        found[0]
+            .meaning
+            .contains("2 invisible characters were removed"),
+        "{}",
+        found[0].meaning
+    );
+}
