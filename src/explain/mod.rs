@@ -170,7 +170,7 @@ impl Folded {
 
     /// The original text behind folded bytes `start..end`, its whitespace
     /// collapsed.
-    fn original<'a>(&self, original: &'a str, start: usize, end: usize) -> String {
+    fn original(&self, original: &str, start: usize, end: usize) -> String {
         let (Some(first), Some(last)) = (
             self.origin.get(start),
             self.origin.get(end.saturating_sub(1)),
@@ -298,9 +298,10 @@ fn office_js(spaced: &Folded, original: &str, found: &mut Vec<(usize, Finding)>)
         let before = start.checked_sub(1).map(|i| bytes[i]);
         let after = bytes.get(end).copied();
         let after_next = bytes.get(end + 1).copied();
-        !before.is_some_and(|b| b.is_ascii_alphanumeric() || b == b'.')
-            && !after.is_some_and(|b| b.is_ascii_alphanumeric())
-            && !(after == Some(b'.') && after_next.is_some_and(|b| b.is_ascii_digit()))
+        let glued_before = before.is_some_and(|b| b.is_ascii_alphanumeric() || b == b'.');
+        let glued_after = after.is_some_and(|b| b.is_ascii_alphanumeric())
+            || (after == Some(b'.') && after_next.is_some_and(|b| b.is_ascii_digit()));
+        !glued_before && !glued_after
     };
     for entry in table::OFFICE_JS {
         let hit = spaced
