@@ -1,10 +1,12 @@
 //! `explain [TEXT]`: what a ticket's error text means, offline.
 
+use std::io::IsTerminal;
+
 use crate::cli::ExplainArgs;
 use crate::explain::{self, ExplainFormat};
 use crate::settings::UsageError;
 
-use super::output::{emit, open_output};
+use super::output::{emit, open_output, width};
 
 /// Exit code when nothing in the text was recognised.
 const NOTHING_RECOGNISED: i32 = 1;
@@ -19,7 +21,10 @@ pub fn run(args: &ExplainArgs) -> Result<i32, UsageError> {
     let findings = explain::explain(&text, time::OffsetDateTime::now_utc());
     let characters = text.chars().count();
     emit(&match args.format {
-        ExplainFormat::Human => explain::human(&findings, characters),
+        ExplainFormat::Human => {
+            let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+            explain::human(&findings, characters, width(to_terminal))
+        }
         ExplainFormat::Json => explain::json(&findings),
         ExplainFormat::Markdown => explain::markdown(&findings, characters),
     });

@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use super::Finding;
-use crate::render::{code_span, markdown_inline as md};
+use crate::render::{code_span, markdown_inline as md, wrap, LongWords};
 use crate::text::{escape_controls, escape_json_text};
 
 /// The JSON document's `schema`.
@@ -25,29 +25,59 @@ pub enum ExplainFormat {
 /// What explain knows, for the message when nothing was recognised.
 const KNOWN: &str = "SSI's add-in messages, Microsoft's sign-in pop-up codes ([7q6ck]), AADSTS codes, Office.js errors 9017/9018, Outlook versions and builds, tokens, amurls and e-mail addresses";
 
-/// The human format.
-pub fn human(findings: &[Finding], characters: usize) -> String {
-    if findings.is_empty() {
-        return format!(
-            "Nothing recognised in the text ({characters} characters). explain knows {KNOWN}.\n"
+/// The human format, wrapped to `width` columns (`None`: not wrapped); a
+/// word longer than a line (a URL, a command) stands whole on its own.
+pub fn human(findings: &[Finding], characters: usize, width: Option<usize>) -> String {
+    let mut out = String::new();
+    let mut put = |first: &str, text: &str, indent: usize| {
+        let lines = wrap(
+            text,
+            width,
+            first.chars().count(),
+            indent,
+            LongWords::Overflow,
         );
+        for (i, line) in lines.iter().enumerate() {
+            let lead = if i == 0 {
+                first.to_string()
+            } else {
+                " ".repeat(indent)
+            };
+            out.push_str(&format!("{lead}{line}\n"));
+        }
+    };
+    if findings.is_empty() {
+        put(
+            "",
+            &format!(
+                "Nothing recognised in the text ({characters} characters). explain knows {KNOWN}."
+            ),
+            0,
+        );
+        return out;
     }
-    let mut out = format!("Recognised {} in the text:\n", count(findings.len()));
+    put(
+        "",
+        &format!("Recognised {} in the text:", count(findings.len())),
+        0,
+    );
     for (i, f) in findings.iter().enumerate() {
-        out.push_str(&format!(
-            "\n{}. {} ({}, chain: {})\n",
-            i + 1,
+        put("", "", 0);
+        let number = format!("{}. ", i + 1);
+        let title = format!(
+            "{} ({}, chain: {})",
             escape_controls(&f.text),
             f.kind_words(),
             f.chain
-        ));
+        );
+        put(&number, &title, number.len());
         for (label, value) in [
             ("Meaning", &f.meaning),
             ("Remedy", &f.remedy),
             ("Next", &f.next),
             ("Source", &f.source),
         ] {
-            out.push_str(&format!("   {label:<8} {}\n", escape_controls(value)));
+            put(&format!("   {label:<8} "), &escape_controls(value), 12);
         }
     }
     out

@@ -295,7 +295,7 @@ fn a_token_is_described_never_quoted_and_nothing_is_read_inside_it() {
         "{}",
         finding.meaning
     );
-    let all = json(&found) + &human(&found, 0) + &markdown(&found, 0);
+    let all = json(&found) + &human(&found, 0, None) + &markdown(&found, 0);
     for part in token.split('.') {
         assert!(!all.contains(part), "a part of the token was echoed");
     }
@@ -330,7 +330,7 @@ fn the_json_document_has_the_contracts_shape() {
 #[test]
 fn quoted_text_cannot_drive_a_terminal_or_markup() {
     let found = findings("Failed to load \u{1b}]0;x\u{7}Identity token [7q6ck] *bold* <b>");
-    let text = human(&found, 0) + &markdown(&found, 0) + &json(&found);
+    let text = human(&found, 0, None) + &markdown(&found, 0) + &json(&found);
     assert!(!text.contains('\u{1b}'), "{text}");
     assert!(!text.contains('\u{7}'), "{text}");
 }
@@ -351,4 +351,25 @@ fn a_token_pasted_with_invisible_characters_is_still_one_token_and_unread() {
         "{}",
         found[0].meaning
     );
+}
+
+#[test]
+fn the_human_format_wraps_to_the_width_and_keeps_long_words_whole() {
+    let found = findings("AADSTS700046 and Version 2408 (Build 17928.20392) Current Channel");
+    let text = human(&found, 0, Some(72));
+    for line in text.lines() {
+        let long_word = line.split(' ').any(|w| w.chars().count() > 72 - 12);
+        assert!(line.chars().count() <= 72 || long_word, "{line}");
+    }
+    assert!(
+        text.contains("\n            "),
+        "continuation lines are indented: {text}"
+    );
+    // Unwrapped, each label is one line.
+    let flat = human(&found, 0, None);
+    assert_eq!(
+        flat.lines().filter(|l| l.starts_with("   Meaning")).count(),
+        2
+    );
+    assert_eq!(flat.lines().count(), 1 + 2 * 6);
 }

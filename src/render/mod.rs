@@ -32,6 +32,7 @@ pub use markdown::markdown;
 pub(crate) use markdown::{code_span, inline as markdown_inline};
 pub use prometheus::prometheus;
 pub use redact::redact;
+pub(crate) use wrap::{wrap, LongWords};
 
 use crate::report::{Report, Status, Verdict};
 
