@@ -31,6 +31,7 @@ Register-ArgumentCompleter -Native -CommandName 'idtoken-doctor', 'idtoken-docto
             [CompletionResult]::new('diagnose', 'diagnose', [CompletionResultType]::ParameterValue, 'Walk the whole chain for a token and give one verdict')
             [CompletionResult]::new('ssi-ips', 'ssi-ips', [CompletionResultType]::ParameterValue, 'The SSI egress IP ranges, for firewall allow-lists')
             [CompletionResult]::new('demo', 'demo', [CompletionResultType]::ParameterValue, 'Run `diagnose` against an in-process server on 127.0.0.1, one scenario per broken link')
+            [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'Say offline what a ticket''s error text means: messages, codes, Outlook builds')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to standard output')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'A Prometheus exporter: `GET /probe?target=AMURL|HOST` runs `probe` and answers its metrics')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -162,6 +163,15 @@ Register-ArgumentCompleter -Native -CommandName 'idtoken-doctor', 'idtoken-docto
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'idtoken-doctor;explain' {
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write to FILE (UTF-8, no byte-order mark) instead of standard output')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'idtoken-doctor;completions' {
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -194,6 +204,7 @@ Register-ArgumentCompleter -Native -CommandName 'idtoken-doctor', 'idtoken-docto
             [CompletionResult]::new('diagnose', 'diagnose', [CompletionResultType]::ParameterValue, 'Walk the whole chain for a token and give one verdict')
             [CompletionResult]::new('ssi-ips', 'ssi-ips', [CompletionResultType]::ParameterValue, 'The SSI egress IP ranges, for firewall allow-lists')
             [CompletionResult]::new('demo', 'demo', [CompletionResultType]::ParameterValue, 'Run `diagnose` against an in-process server on 127.0.0.1, one scenario per broken link')
+            [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'Say offline what a ticket''s error text means: messages, codes, Outlook builds')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to standard output')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'A Prometheus exporter: `GET /probe?target=AMURL|HOST` runs `probe` and answers its metrics')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -215,6 +226,9 @@ Register-ArgumentCompleter -Native -CommandName 'idtoken-doctor', 'idtoken-docto
             break
         }
         'idtoken-doctor;help;demo' {
+            break
+        }
+        'idtoken-doctor;help;explain' {
             break
         }
         'idtoken-doctor;help;completions' {

@@ -28,6 +28,9 @@ _idtoken__doctor() {
             idtoken__doctor,diagnose)
                 cmd="idtoken__doctor__subcmd__diagnose"
                 ;;
+            idtoken__doctor,explain)
+                cmd="idtoken__doctor__subcmd__explain"
+                ;;
             idtoken__doctor,help)
                 cmd="idtoken__doctor__subcmd__help"
                 ;;
@@ -55,6 +58,9 @@ _idtoken__doctor() {
             idtoken__doctor__subcmd__help,diagnose)
                 cmd="idtoken__doctor__subcmd__help__subcmd__diagnose"
                 ;;
+            idtoken__doctor__subcmd__help,explain)
+                cmd="idtoken__doctor__subcmd__help__subcmd__explain"
+                ;;
             idtoken__doctor__subcmd__help,help)
                 cmd="idtoken__doctor__subcmd__help__subcmd__help"
                 ;;
@@ -77,7 +83,7 @@ _idtoken__doctor() {
 
     case "${cmd}" in
         idtoken__doctor)
-            opts="-h -V --help --version decode probe keys diagnose ssi-ips demo completions serve help"
+            opts="-h -V --help --version decode probe keys diagnose ssi-ips demo explain completions serve help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -238,8 +244,30 @@ _idtoken__doctor() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        idtoken__subcmd__doctor__subcmd__explain)
+            opts="-h -V --format --output --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "human json markdown" -- "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         idtoken__subcmd__doctor__subcmd__help)
-            opts="decode probe keys diagnose ssi-ips demo completions serve help"
+            opts="decode probe keys diagnose ssi-ips demo explain completions serve help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -295,6 +323,20 @@ _idtoken__doctor() {
             return 0
             ;;
         idtoken__subcmd__doctor__subcmd__help__subcmd__diagnose)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        idtoken__subcmd__doctor__subcmd__help__subcmd__explain)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

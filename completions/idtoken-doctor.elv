@@ -28,6 +28,7 @@ set edit:completion:arg-completer[idtoken-doctor] = {|@words|
             cand diagnose 'Walk the whole chain for a token and give one verdict'
             cand ssi-ips 'The SSI egress IP ranges, for firewall allow-lists'
             cand demo 'Run `diagnose` against an in-process server on 127.0.0.1, one scenario per broken link'
+            cand explain 'Say offline what a ticket''s error text means: messages, codes, Outlook builds'
             cand completions 'Print a shell completion script to standard output'
             cand serve 'A Prometheus exporter: `GET /probe?target=AMURL|HOST` runs `probe` and answers its metrics'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -152,6 +153,14 @@ set edit:completion:arg-completer[idtoken-doctor] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'idtoken-doctor;explain'= {
+            cand --format 'Output format'
+            cand --output 'Write to FILE (UTF-8, no byte-order mark) instead of standard output'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'idtoken-doctor;completions'= {
             cand -h 'Print help'
             cand --help 'Print help'
@@ -182,6 +191,7 @@ set edit:completion:arg-completer[idtoken-doctor] = {|@words|
             cand diagnose 'Walk the whole chain for a token and give one verdict'
             cand ssi-ips 'The SSI egress IP ranges, for firewall allow-lists'
             cand demo 'Run `diagnose` against an in-process server on 127.0.0.1, one scenario per broken link'
+            cand explain 'Say offline what a ticket''s error text means: messages, codes, Outlook builds'
             cand completions 'Print a shell completion script to standard output'
             cand serve 'A Prometheus exporter: `GET /probe?target=AMURL|HOST` runs `probe` and answers its metrics'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -197,6 +207,8 @@ set edit:completion:arg-completer[idtoken-doctor] = {|@words|
         &'idtoken-doctor;help;ssi-ips'= {
         }
         &'idtoken-doctor;help;demo'= {
+        }
+        &'idtoken-doctor;help;explain'= {
         }
         &'idtoken-doctor;help;completions'= {
         }

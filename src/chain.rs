@@ -347,6 +347,7 @@ pub fn walk_token(report: &mut Report, input: &str, settings: &Settings) -> Opti
         audience: settings.audience.clone(),
     };
     let analysis = token::analyze(input, &ctx);
+    report.notes.extend(analysis.notes);
     report.extend(analysis.checks);
     if let Some(token) = &analysis.token {
         report.token = Some(token.facts());

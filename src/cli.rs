@@ -83,6 +83,11 @@ pub enum Command {
         after_help = "Examples:\n  idtoken-doctor demo\n  idtoken-doctor demo --list\n  idtoken-doctor demo auth-401 --format markdown"
     )]
     Demo(DemoArgs),
+    /// Say offline what a ticket's error text means: messages, codes, Outlook builds.
+    #[command(
+        after_help = "Examples:\n  idtoken-doctor explain \"Something went wrong. [7q6ck]\"\n  idtoken-doctor explain @ticket.txt --format markdown\n  Get-Clipboard | idtoken-doctor explain -        (PowerShell)\n\nExit codes: 0 something was recognised, 1 nothing was, 2 usage error or unreadable input."
+    )]
+    Explain(ExplainArgs),
     /// Print a shell completion script to standard output.
     #[command(
         after_help = "Examples:\n  idtoken-doctor completions bash > ~/.local/share/bash-completion/completions/idtoken-doctor\n  idtoken-doctor completions powershell >> $PROFILE"
@@ -411,6 +416,44 @@ pub struct DemoArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub output: OutputArgs,
+}
+
+pub use crate::explain::ExplainFormat;
+
+impl ValueEnum for ExplainFormat {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[
+            ExplainFormat::Human,
+            ExplainFormat::Json,
+            ExplainFormat::Markdown,
+        ]
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(match self {
+            ExplainFormat::Human => PossibleValue::new("human").help("Each finding in words"),
+            ExplainFormat::Json => PossibleValue::new("json")
+                .help("{\"schema\": \"idtoken-doctor/explain/v1\", \"findings\": [...]}"),
+            ExplainFormat::Markdown => {
+                PossibleValue::new("markdown").help("One section per finding, for a ticket")
+            }
+        })
+    }
+}
+
+/// Arguments of `explain`.
+#[derive(Debug, Clone, Args)]
+pub struct ExplainArgs {
+    /// The ticket's text: text, `-` for standard input, `@PATH` for a file (default: piped standard input).
+    ///
+    /// In PowerShell quote it, `'@ticket.txt'` (as `'@token.txt'` for a token): a bare `@` is PowerShell's splat operator.
+    pub text: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ExplainFormat::Human)]
+    pub format: ExplainFormat,
+    /// Write to FILE (UTF-8, no byte-order mark) instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 /// Arguments of `serve`.

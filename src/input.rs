@@ -208,6 +208,68 @@ fn bom_less_utf16(bytes: &[u8]) -> Option<usize> {
     })
 }
 
+/// Whether `c` is one of the invisible characters mail clients and chat tools
+/// put into long words so that they can break (zero-width space, non-joiner
+/// and joiner, word joiner, byte order mark, soft hyphen) or put in place of a
+/// space (no-break spaces). None is ever part of a token.
+pub fn is_pasted_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}' | '\u{00A0}' | '\u{202F}'
+    )
+}
+
+/// Pasted text with the invisible characters of [`is_pasted_invisible`]
+/// taken out of the words they were put into.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cleaned {
+    /// The text as if pasted cleanly.
+    pub text: String,
+    /// How many invisible characters were removed from inside words.
+    pub removed: usize,
+}
+
+/// `text` with the invisible characters mail clients and chat tools put into
+/// long words removed, so that a token is read as if pasted cleanly. One that
+/// stands between words (a no-break space after `Bearer`) becomes a space;
+/// one inside a word (between two characters that are not whitespace) is
+/// removed and counted.
+pub fn clean_paste(text: &str) -> Cleaned {
+    if !text.chars().any(is_pasted_invisible) {
+        return Cleaned {
+            text: text.to_string(),
+            removed: 0,
+        };
+    }
+    let word = |c: Option<char>| c.is_some_and(|c| !c.is_whitespace());
+    let mut out = String::with_capacity(text.len());
+    let mut removed = 0;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if !is_pasted_invisible(c) {
+            out.push(c);
+            continue;
+        }
+        // A run of them is judged whole, by the characters around it.
+        let (mut run, mut spacing) = (1, c.is_whitespace());
+        while let Some(&n) = chars.peek().filter(|&&n| is_pasted_invisible(n)) {
+            run += 1;
+            spacing |= n.is_whitespace();
+            chars.next();
+        }
+        let inside = word(out.chars().next_back()) && word(chars.peek().copied());
+        // Before `eyJ` it separates a token from the word before it
+        // (`Bearer\u{A0}eyJ…`): a space, not a join.
+        let token_starts = chars.clone().take(3).eq("eyJ".chars());
+        if inside && !token_starts {
+            removed += run;
+        } else if (spacing || inside) && !out.ends_with(char::is_whitespace) {
+            out.push(' ');
+        }
+    }
+    Cleaned { text: out, removed }
+}
+
 /// A JWT-shaped run of text found in the input: it starts with `eyJ` (the base64url
 /// of `{"`, how every JWT header begins) and runs over base64url characters and
 /// dots, joining line breaks that fall inside the token.
@@ -369,20 +431,8 @@ fn unquote_email(text: &str) -> Option<String> {
 
 /// [`find_token`] without the e-mail unquoting.
 fn find_in(text: &str) -> Option<TokenCandidate> {
-    let bytes = text.as_bytes();
     let mut fallback: Option<(Scanned, usize)> = None;
-    let mut search_from = 0;
-    while let Some(found) = text[search_from..].find("eyJ") {
-        let start = search_from + found;
-        // `eyJ` in the middle of a longer base64 run, or right after a dot (the
-        // payload of a token whose header is glued to other text), is not the start
-        // of a token.
-        if start > 0 && (is_base64url(bytes[start - 1]) || bytes[start - 1] == b'.') {
-            search_from = start + 1;
-            continue;
-        }
-        let scanned = scan(text, start);
-        let end = scanned.end.max(start + 1);
+    for (start, scanned) in scans(text) {
         if scanned.is_complete() {
             return Some(scanned.into_candidate(text, start));
         }
@@ -393,9 +443,46 @@ fn find_in(text: &str) -> Option<TokenCandidate> {
         if better {
             fallback = Some((scanned, start));
         }
-        search_from = end;
     }
     fallback.map(|(scanned, start)| scanned.into_candidate(text, start))
+}
+
+/// The most complete JWTs [`complete_tokens`] returns: a "Copy as cURL" holds
+/// two or three; the bound keeps a paste of thousands linear.
+pub const MAX_TOKENS: usize = 16;
+
+/// Every complete JWT in `text` (three non-empty parts), in order, at most
+/// [`MAX_TOKENS`]: for an input that holds several, such as a request copied
+/// with its `Authorization` header and an identity token in its body.
+pub fn complete_tokens(text: &str) -> Vec<TokenCandidate> {
+    scans(text)
+        .filter(|(_, scanned)| scanned.is_complete())
+        .take(MAX_TOKENS)
+        .map(|(start, scanned)| scanned.into_candidate(text, start))
+        .collect()
+}
+
+/// Every run that starts at an `eyJ` (not one inside a longer base64 run,
+/// nor right after a dot), scanned, in order; each byte is scanned once.
+fn scans(text: &str) -> impl Iterator<Item = (usize, Scanned)> + '_ {
+    let bytes = text.as_bytes();
+    let mut search_from = 0;
+    std::iter::from_fn(move || {
+        while let Some(found) = text.get(search_from..)?.find("eyJ") {
+            let start = search_from + found;
+            // `eyJ` in the middle of a longer base64 run, or right after a dot (the
+            // payload of a token whose header is glued to other text), is not the
+            // start of a token.
+            if start > 0 && (is_base64url(bytes[start - 1]) || bytes[start - 1] == b'.') {
+                search_from = start + 1;
+                continue;
+            }
+            let scanned = scan(text, start);
+            search_from = scanned.end.max(start + 1);
+            return Some((start, scanned));
+        }
+        None
+    })
 }
 
 /// A candidate before its position in the input is worked out.
@@ -438,11 +525,28 @@ impl Scanned {
 /// or CI log. Nothing a usage error legitimately quotes (paths, host names,
 /// GUIDs of 36 characters, flag values) is that long without a break.
 pub fn hide_token_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    for span in token_text_spans(text) {
+        // Runs are ASCII, so their ends are character boundaries.
+        out.push_str(&text[copied..span.start]);
+        out.push_str(&format!("[token text hidden: {} characters]", span.len()));
+        copied = span.end;
+    }
+    out.push_str(&text[copied..]);
+    out
+}
+
+/// Where [`hide_token_text`] hides something: the byte ranges of every `eyJ…`
+/// run of 16 characters or more and every other base64url run of 40 or more,
+/// in order. For readers that must not look inside a token (`explain` takes
+/// no code from a signature).
+pub fn token_text_spans(text: &str) -> Vec<std::ops::Range<usize>> {
     const MIN_JWT_RUN: usize = 16;
     const MIN_PIECE_RUN: usize = 40;
     let bytes = text.as_bytes();
-    let mut out = String::with_capacity(text.len());
-    let (mut at, mut copied) = (0, 0);
+    let mut spans = Vec::new();
+    let mut at = 0;
     while at < bytes.len() {
         if !is_base64url(bytes[at]) {
             at += 1;
@@ -454,15 +558,11 @@ pub fn hide_token_text(text: &str) -> String {
             .take_while(|&&b| is_base64url(b) || (jwt && b == b'.'))
             .count();
         if run >= if jwt { MIN_JWT_RUN } else { MIN_PIECE_RUN } {
-            // Runs are ASCII, so `at` and `at + run` are character boundaries.
-            out.push_str(&text[copied..at]);
-            out.push_str(&format!("[token text hidden: {run} characters]"));
-            copied = at + run;
+            spans.push(at..at + run);
         }
         at += run;
     }
-    out.push_str(&text[copied..]);
-    out
+    spans
 }
 
 /// Whether `text` holds a JWT anywhere, even glued to other text or inside a
@@ -798,6 +898,41 @@ mod tests {
         }
         // An ordinary paste is not marked.
         assert!(!find_token(&t).expect("found").unquoted());
+    }
+
+    #[test]
+    fn invisible_characters_inside_words_are_removed_and_counted() {
+        let t = jwt();
+        let (a, rest) = t.split_at(10);
+        let (b, c) = rest.split_at(200);
+        let pasted = format!("{a}\u{200B}\u{00AD}{b}\u{00A0}{c}\u{FEFF}");
+        let cleaned = clean_paste(&pasted);
+        assert_eq!(cleaned.text, t);
+        assert_eq!(cleaned.removed, 3);
+        // Between words, a no-break space is a space, also before a token.
+        let cleaned = clean_paste(&format!("Bearer\u{00A0}{t}"));
+        assert_eq!(cleaned.text, format!("Bearer {t}"));
+        assert_eq!(cleaned.removed, 0);
+        // Nothing to clean: the text comes back as it was.
+        assert_eq!(
+            clean_paste(&t),
+            Cleaned {
+                text: t.clone(),
+                removed: 0
+            }
+        );
+    }
+
+    #[test]
+    fn every_complete_token_is_found_in_order() {
+        let first = jwt();
+        let second = jwt().replace("eyJhIjoxfQ", "eyJhIjoyfQ");
+        let found = complete_tokens(&format!("a {first} b eyJhbGc.eyJh c\n{second}"));
+        let texts: Vec<&str> = found.iter().map(TokenCandidate::text).collect();
+        assert_eq!(texts, [first.as_str(), second.as_str()]);
+        assert_eq!(found[1].line(), 2);
+        let many = format!("{first} ").repeat(MAX_TOKENS + 5);
+        assert_eq!(complete_tokens(&many).len(), MAX_TOKENS);
     }
 
     #[test]

@@ -18,6 +18,7 @@ pub mod commands;
 pub mod dns;
 pub mod ews;
 pub mod exits;
+pub mod explain;
 pub mod http;
 pub mod input;
 pub mod key;

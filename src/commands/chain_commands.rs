@@ -46,7 +46,7 @@ fn settings(
     })
 }
 
-fn read_token(arg: Option<&str>) -> Result<String, UsageError> {
+pub(super) fn read_token(arg: Option<&str>) -> Result<String, UsageError> {
     if arg == Some("-") {
         super::output::prompt_for_paste();
     }
@@ -240,6 +240,7 @@ pub fn probe(args: &ProbeArgs) -> Result<i32, UsageError> {
     let text = if arg == "-" || arg.starts_with('@') {
         read_token(Some(arg))?
     } else {
+        refuse_file_path(arg)?;
         arg.to_string()
     };
     Ok(finish(
@@ -248,6 +249,29 @@ pub fn probe(args: &ProbeArgs) -> Result<i32, UsageError> {
         &progress,
         false,
     ))
+}
+
+/// A `probe` TARGET that is a file path (`C:\\…`, `./…`, `/…`, an existing
+/// file) is a usage error pointing to `@PATH`: taken for a host, its name
+/// would be looked up in public DNS, and the token in the file never read.
+fn refuse_file_path(arg: &str) -> Result<(), UsageError> {
+    let text = arg.trim();
+    let bytes = text.as_bytes();
+    let drive = bytes.len() >= 3
+        && bytes[0].is_ascii_alphabetic()
+        && bytes[1] == b':'
+        && matches!(bytes[2], b'\\' | b'/');
+    let path_like = ["./", "../", ".\\", "..\\", "~/", "~\\", "\\", "/"]
+        .iter()
+        .any(|prefix| text.starts_with(prefix));
+    let existing = !text.contains("://") && std::path::Path::new(text).is_file();
+    if drive || path_like || existing {
+        return Err(UsageError(format!(
+            "`{text}` is a file path, not a target: to read the token in a file, pass @{text} \
+             (in PowerShell '@{text}')"
+        )));
+    }
+    Ok(())
 }
 
 /// `keys`: the x5t, the certificate and the signature, offline with a saved document.

@@ -5,6 +5,7 @@ mod batch;
 mod chain_commands;
 mod completions;
 mod demo;
+mod explain;
 mod output;
 mod serve;
 
@@ -83,7 +84,9 @@ fn output_args(command: &Command) -> Option<&OutputArgs> {
         Command::Keys(args) => Some(&args.output),
         Command::Diagnose(args) => Some(&args.output),
         Command::Demo(args) => Some(&args.output),
-        Command::SsiIps(_) | Command::Completions(_) | Command::Serve(_) => None,
+        Command::SsiIps(_) | Command::Explain(_) | Command::Completions(_) | Command::Serve(_) => {
+            None
+        }
     }
 }
 
@@ -102,6 +105,7 @@ pub fn run(cli: Cli) -> i32 {
         Command::Diagnose(args) => chain_commands::diagnose(&args),
         Command::SsiIps(args) => Ok(crate::ssi_ips::run(&args.request(), &mut std::io::stdout())),
         Command::Demo(args) => demo::run(&args),
+        Command::Explain(args) => explain::run(&args),
         Command::Completions(args) => Ok(completions::run(args.shell)),
         Command::Serve(args) => serve::run(&args),
     };

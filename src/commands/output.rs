@@ -109,12 +109,6 @@ pub fn colour_for(choice: ColorChoice, is_terminal: bool) -> bool {
 /// Render options for the report's destination under the given flags.
 pub fn options(output: &OutputArgs) -> RenderOptions {
     let to_terminal = output.output.is_none() && io::stdout().is_terminal();
-    let measured = if to_terminal {
-        terminal_size::terminal_size_of(io::stdout()).map(|(w, _)| usize::from(w.0))
-    } else {
-        None
-    };
-    let columns = std::env::var_os("COLUMNS");
     RenderOptions {
         color: output.output.is_none() && colour_for(output.color, to_terminal),
         tool_version: env!("CARGO_PKG_VERSION"),
@@ -124,9 +118,21 @@ pub fn options(output: &OutputArgs) -> RenderOptions {
             Some(_) => output.ascii,
             None => render::use_ascii(output.ascii, to_terminal),
         },
-        width: render::report_width(columns.as_deref(), measured),
+        width: width(to_terminal),
         verbose: output.verbose,
     }
+}
+
+/// The width to wrap human text to: `COLUMNS`, else the terminal's when the
+/// text goes to one (`to_terminal`), else none.
+pub fn width(to_terminal: bool) -> Option<usize> {
+    let measured = if to_terminal {
+        terminal_size::terminal_size_of(io::stdout()).map(|(w, _)| usize::from(w.0))
+    } else {
+        None
+    };
+    let columns = std::env::var_os("COLUMNS");
+    render::report_width(columns.as_deref(), measured)
 }
 
 /// Renders reports in the chosen format (redacted under `--redact`). A batch

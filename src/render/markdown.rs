@@ -275,7 +275,7 @@ fn code_block(info: &str, content: &str) -> String {
 /// A code span of `text` (controls escaped, line breaks as spaces), delimited
 /// by more backticks than any run inside. In a table cell a pipe is escaped,
 /// as GitHub's tables split on it even inside code.
-fn code_span(text: &str, in_table: bool) -> String {
+pub(crate) fn code_span(text: &str, in_table: bool) -> String {
     let mut text = escape_controls(&text.replace(['\r', '\n'], " "));
     if in_table {
         text = text.replace('|', "\\|");
@@ -295,7 +295,7 @@ fn code_span(text: &str, in_table: bool) -> String {
 /// quote values between backticks (`` the token's x5t `abc` ``): when the
 /// backticks pair up, those spans become code spans rather than literal
 /// backticks.
-fn inline(text: &str) -> String {
+pub(crate) fn inline(text: &str) -> String {
     inline_in(text, false)
 }
 

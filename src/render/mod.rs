@@ -30,9 +30,11 @@ pub use human::human;
 pub use json::{json, json_line, report_schema};
 pub use junit::junit;
 pub use markdown::markdown;
+pub(crate) use markdown::{code_span, inline as markdown_inline};
 pub use prometheus::prometheus;
 pub use redact::redact;
 pub use reply::reply;
+pub(crate) use wrap::{wrap, LongWords};
 
 use crate::remedy::commands::Command;
 use crate::report::{Report, Status, Verdict};

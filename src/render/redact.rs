@@ -507,15 +507,30 @@ fn domain_end(text: &str, after: usize) -> Option<usize> {
     looks_like_mail_domain(domain).then_some(after + domain.len())
 }
 
-/// `text` with every e-mail-like address replaced by its pseudonym:
-/// `local@domain.tld` in any script, with an `xn--` TLD, an address literal
-/// (`alice@[203.0.113.5]`), a quoted local part, or the at-sign
-/// percent-encoded (`alice%40contoso.com`, as in a URL).
+/// `text` with every e-mail-like address replaced by its pseudonym (see
+/// [`email_addresses`] for what is taken for one).
+fn redact_emails(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    for (span, address) in email_addresses(text) {
+        out.push_str(&text[copied..span.start]);
+        out.push_str(&pseudonym("email", &address));
+        copied = span.end;
+    }
+    out.push_str(&text[copied..]);
+    out
+}
+
+/// Every e-mail-like address in `text`, in order: where it stands and the
+/// address (`local@domain`): `local@domain.tld` in any script, with an `xn--`
+/// TLD, an address literal (`alice@[203.0.113.5]`), a quoted local part, or
+/// the at-sign percent-encoded (`alice%40contoso.com`, as in a URL). A
+/// Microsoft application id before the `@` (`iss`) is not an address.
 ///
 /// Linear in the length of `text`: each at-sign looks at most a bounded
 /// number of characters back and ahead.
-fn redact_emails(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
+pub(crate) fn email_addresses(text: &str) -> Vec<(std::ops::Range<usize>, String)> {
+    let mut found = Vec::new();
     let mut copied = 0;
     let mut search_from = 0;
     while let Some(offset) = text[search_from..].find(['@', '%']) {
@@ -531,24 +546,22 @@ fn redact_emails(text: &str) -> String {
             search_from = at + 1;
             continue;
         };
-        let found = local_start(text, at, copied).and_then(|start| {
+        let span = local_start(text, at, copied).and_then(|start| {
             let local = &text[start..at];
             let end = domain_end(text, at + sign_len)?;
             (!is_first_party_app_id(local)).then_some((start, end))
         });
-        match found {
+        match span {
             Some((start, end)) => {
-                out.push_str(&text[copied..start]);
                 let address = format!("{}@{}", &text[start..at], &text[at + sign_len..end]);
-                out.push_str(&pseudonym("email", &address));
+                found.push((start..end, address));
                 copied = end;
                 search_from = end;
             }
             None => search_from = at + sign_len,
         }
     }
-    out.push_str(&text[copied..]);
-    out
+    found
 }
 
 #[cfg(test)]

@@ -18,7 +18,7 @@ pub(crate) fn width_of(text: &str) -> usize {
 
 /// What happens to a word longer than any line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum LongWords {
+pub(crate) enum LongWords {
     /// It stands alone on its line and overflows (`--verbose`).
     Overflow,
     /// It is cut to the line and ends in `…` (the default view).
@@ -29,7 +29,7 @@ pub(super) enum LongWords {
 /// wrapping). The first line starts after `first` columns already used, the
 /// others after `rest` columns of indentation; the lines come back without that
 /// indentation.
-pub(super) fn wrap(
+pub(crate) fn wrap(
     text: &str,
     width: Option<usize>,
     first: usize,

@@ -398,6 +398,38 @@ pub(crate) fn decode(text: &str) -> Decoded {
     }
 }
 
+/// Claims only a payload carries: a first part with one of them (and no
+/// `alg`) is a payload whose header was lost.
+const PAYLOAD_CLAIMS: [&str; 9] = [
+    "appctx", "aud", "iss", "exp", "nbf", "iat", "sub", "tid", "ver",
+];
+
+/// `payload.signature`: a token of two parts whose first decodes to claims,
+/// not a header, and whose second is no JSON (a signature). The header was
+/// lost in copying; the claims are still worth showing (amurl, lifetime).
+/// `None` for anything else.
+pub(crate) fn payload_first(text: &str) -> Option<Token> {
+    let (first, second) = text.split_once('.')?;
+    if second.contains('.') {
+        return None;
+    }
+    let (claims, _) = decode_json_part(first, 0).ok()?;
+    let is_payload =
+        !claims.contains_key("alg") && PAYLOAD_CLAIMS.iter().any(|name| claims.contains_key(*name));
+    if !is_payload || decode_json_part(second, first.len() + 1).is_ok() {
+        return None;
+    }
+    let (appctx, appctx_form) = read_appctx(&claims);
+    Some(Token {
+        header: Map::new(),
+        claims,
+        appctx,
+        appctx_form,
+        signing_input: String::new(),
+        signature: None,
+    })
+}
+
 fn part_count_problem(parts: usize) -> EncodingProblem {
     let summary = match parts {
         2 => "the token has 2 parts (header.payload): the signature part is missing, \

@@ -19,7 +19,7 @@ pub use looks_like::LooksLike;
 use serde_json::Map;
 use time::OffsetDateTime;
 
-use crate::input::{find_token, TokenCandidate};
+use crate::input::{clean_paste, complete_tokens, find_token, TokenCandidate};
 use crate::remedy::Remedy;
 use crate::report::{Check, CheckId, TokenFacts};
 
@@ -40,7 +40,11 @@ pub struct TokenAnalysis {
     /// The decoded token, when header and payload decoded to JSON objects: enough
     /// for the later stages to use its amurl, x5t and signature (which may still be
     /// missing or damaged: `token.encoding` says so, and [`Token::signature`] is `None`).
+    /// A token that lost its header has its payload's claims here and no header.
     pub token: Option<Token>,
+    /// What was done to the input to read it (invisible characters removed,
+    /// which of several tokens was judged), for the report's notes.
+    pub notes: Vec<String>,
 }
 
 impl TokenAnalysis {
@@ -75,8 +79,11 @@ const CONTENT_CHECKS: [CheckId; 8] = [
 /// but whose signature is missing or damaged fails `token.encoding` and is still
 /// judged, so that `decode` shows what it can.
 pub fn analyze(input: &str, ctx: &TokenContext) -> TokenAnalysis {
+    let cleaned = clean_paste(input);
+    let input = cleaned.text.as_str();
+    let mut notes = Vec::new();
     let mut checks = Vec::with_capacity(10);
-    let candidate = match find_token(input) {
+    let candidate = match choose_token(input, &mut notes) {
         Some(candidate) if candidate.parts() >= 2 => candidate,
         lone => {
             checks.push(input_not_found(input, lone.as_ref()));
@@ -93,9 +100,24 @@ pub fn analyze(input: &str, ctx: &TokenContext) -> TokenAnalysis {
             return TokenAnalysis {
                 checks,
                 token: None,
+                notes,
             };
         }
     };
+    if cleaned.removed > 0 {
+        notes.insert(0, invisible_note(cleaned.removed));
+    }
+    if let Some(token) = decode::payload_first(candidate.text()) {
+        checks.push(header_lost(&candidate, &token));
+        let reason = "the token's header is missing (see token.input)";
+        skip_all(&mut checks, &[CheckId::TokenEncoding], reason);
+        skip_all(&mut checks, &CONTENT_CHECKS, reason);
+        return TokenAnalysis {
+            checks,
+            token: Some(token),
+            notes,
+        };
+    }
     checks.push(input_found(&candidate));
 
     let decoded = decode::decode(candidate.text());
@@ -109,6 +131,7 @@ pub fn analyze(input: &str, ctx: &TokenContext) -> TokenAnalysis {
         return TokenAnalysis {
             checks,
             token: None,
+            notes,
         };
     };
     checks.extend([
@@ -124,7 +147,81 @@ pub fn analyze(input: &str, ctx: &TokenContext) -> TokenAnalysis {
     TokenAnalysis {
         checks,
         token: Some(token),
+        notes,
     }
+}
+
+/// The note for invisible characters taken out of the pasted token.
+fn invisible_note(removed: usize) -> String {
+    let what = if removed == 1 {
+        "1 invisible character was".to_string()
+    } else {
+        format!("{removed} invisible characters were")
+    };
+    format!(
+        "{what} removed from the pasted text (zero-width spaces, soft hyphens, no-break spaces \
+         and the like, which mail clients and chat tools put into long words); the token was \
+         judged as if pasted cleanly"
+    )
+}
+
+/// The token to judge: of several complete JWTs, the Exchange identity token
+/// wherever it stands (otherwise the first), with a note naming the kinds of
+/// the others; else what [`find_token`] finds.
+fn choose_token(input: &str, notes: &mut Vec<String>) -> Option<TokenCandidate> {
+    let all = complete_tokens(input);
+    if all.len() < 2 {
+        return find_token(input);
+    }
+    let kinds: Vec<&'static str> = all
+        .iter()
+        .map(|c| {
+            decode::decode(c.text())
+                .token
+                .map_or("undecodable", |t| classify(&t).id)
+        })
+        .collect();
+    let chosen = kinds
+        .iter()
+        .position(|k| *k == "exchange-identity")
+        .unwrap_or(0);
+    let others: Vec<String> = all
+        .iter()
+        .zip(&kinds)
+        .enumerate()
+        .filter(|(i, _)| *i != chosen)
+        .map(|(_, (c, kind))| format!("{kind} at {}", where_found(c)))
+        .collect();
+    notes.push(format!(
+        "the input holds {} JWTs: the one judged is the {} at {}; the others: {}",
+        all.len(),
+        kinds[chosen],
+        where_found(&all[chosen]),
+        others.join(", ")
+    ));
+    all.into_iter().nth(chosen)
+}
+
+/// `token.input` for `payload.signature`: the header was lost in copying.
+fn header_lost(candidate: &TokenCandidate, token: &Token) -> Check {
+    let names: Vec<&str> = token.claims().keys().map(String::as_str).take(6).collect();
+    let mut check = Check::fail(
+        CheckId::TokenInput,
+        format!(
+            "the input holds 2 parts of a token at {}, and the first is a payload (claims {}), \
+             not a header: the header part (eyJ…) before it was lost in copying, so the \
+             signature cannot be checked; the claims are shown below",
+            where_found(candidate),
+            names.join(", ")
+        ),
+        LooksLike::JwtFragment.remedy(),
+    );
+    let mut details = Map::new();
+    details.insert("looks_like".into(), LooksLike::JwtFragment.id().into());
+    details.insert("parts".into(), candidate.parts().into());
+    details.insert("missing".into(), "header".into());
+    check.details = details;
+    check
 }
 
 fn skip_all(checks: &mut Vec<Check>, ids: &[CheckId], reason: &str) {
@@ -170,8 +267,9 @@ fn input_found(candidate: &TokenCandidate) -> Check {
 
 /// What `input` (which holds no JWT) looks like: `token.input`'s `details.looks_like`.
 pub fn looks_like(input: &str) -> LooksLike {
-    let lone = find_token(input);
-    looks_like::classify(input, lone.as_ref())
+    let input = clean_paste(input).text;
+    let lone = find_token(&input);
+    looks_like::classify(&input, lone.as_ref())
 }
 
 fn input_not_found(input: &str, lone: Option<&TokenCandidate>) -> Check {
@@ -234,6 +332,13 @@ fn input_not_found(input: &str, lone: Option<&TokenCandidate>) -> Check {
             "no JWT in the input: {characters} characters of base64url with no eyJ start: \
              a piece of a token (its payload or signature) without its header"
         )
+    } else if is_email_address(input) {
+        format!(
+            "no JWT in the input: `{}` is an e-mail address, not a token; `idtoken-doctor probe \
+             {}` finds where that mailbox lives and checks its chain",
+            shown(),
+            shown()
+        )
     } else if looks_like_a_path(input) {
         format!(
             "no JWT in the input: `{}` looks like a file name; to read a file, pass @PATH",
@@ -251,6 +356,16 @@ fn input_not_found(input: &str, lone: Option<&TokenCandidate>) -> Check {
     let mut check = Check::fail(CheckId::TokenInput, summary, looks.remedy());
     check.details = details;
     check
+}
+
+/// One word that is an e-mail address (`probe` takes those), not a token.
+fn is_email_address(input: &str) -> bool {
+    let text = input.trim();
+    !text.contains(char::is_whitespace)
+        && matches!(
+            crate::target::Target::parse(text),
+            Err(crate::target::TargetError::EmailAddress)
+        )
 }
 
 /// A short single word with a dot or slash in it, such as `token.jwt`: a file
