@@ -593,35 +593,32 @@ mod tests {
         assert!(check.details.contains_key("hint"));
     }
 
+    fn refused(status: u16, status_line: &str, challenges: &[&str]) -> TunnelError {
+        TunnelError::Refused {
+            status,
+            status_line: status_line.into(),
+            challenges: challenges.iter().map(|c| c.to_string()).collect(),
+        }
+    }
+
     #[test]
     fn proxy_answers_are_charged_to_the_right_cause() {
         let budget = Budget::new(Duration::from_secs(60));
-        let gateway_timeout = TunnelError::Refused {
-            status: 504,
-            status_line: "HTTP/1.1 504 Gateway Timeout".into(),
-            challenges: vec![],
+        let judge = |error: &TunnelError, host: &str| {
+            judge_tunnel_error(error, "http://proxy:3128/", (host, "20.1.2.3:443"), &budget)
         };
-        let check = judge_tunnel_error(
-            &gateway_timeout,
-            "http://proxy:3128/",
-            ("mail.contoso.com", "20.1.2.3:443"),
-            &budget,
-        );
+        let host = "mail.contoso.com";
+        let check = judge(&refused(504, "HTTP/1.1 504 Gateway Timeout", &[]), host);
         assert_eq!(
             (check.status, check.remedy),
             (Status::Fail, Some(Remedy::FirewallAllowSsi))
         );
-        let auth = TunnelError::Refused {
-            status: 407,
-            status_line: "HTTP/1.1 407 Proxy Authentication Required".into(),
-            challenges: vec!["Negotiate".into()],
-        };
-        let check = judge_tunnel_error(
-            &auth,
-            "http://proxy:3128/",
-            ("mail.contoso.com", "20.1.2.3:443"),
-            &budget,
+        let auth = refused(
+            407,
+            "HTTP/1.1 407 Proxy Authentication Required",
+            &["Negotiate"],
         );
+        let check = judge(&auth, host);
         assert_eq!(
             (check.status, check.remedy),
             (Status::Error, Some(Remedy::ProxyFailed))
@@ -632,27 +629,15 @@ mod tests {
             "{}",
             check.summary
         );
-        let unreachable = TunnelError::TimedOut("connecting to the proxy".into());
-        let check = judge_tunnel_error(
-            &unreachable,
-            "http://proxy:3128/",
-            ("mail.contoso.com", "20.1.2.3:443"),
-            &budget,
+        let check = judge(
+            &TunnelError::TimedOut("connecting to the proxy".into()),
+            host,
         );
         assert_eq!(check.status, Status::Error);
         assert_eq!(check.details["cause"], "proxy");
         // A proxy that allow-lists names refuses the address: said so, with --resolve.
-        let forbidden = TunnelError::Refused {
-            status: 403,
-            status_line: "HTTP/1.1 403 Forbidden".into(),
-            challenges: vec![],
-        };
-        let check = judge_tunnel_error(
-            &forbidden,
-            "http://proxy:3128/",
-            ("mail.contoso.com", "20.1.2.3:443"),
-            &budget,
-        );
+        let forbidden = refused(403, "HTTP/1.1 403 Forbidden", &[]);
+        let check = judge(&forbidden, host);
         assert_eq!(
             (check.status, check.remedy),
             (Status::Error, Some(Remedy::ProxyFailed))
@@ -666,12 +651,7 @@ mod tests {
             check.summary
         );
         // A literal target has no name to blame.
-        let check = judge_tunnel_error(
-            &forbidden,
-            "http://proxy:3128/",
-            ("20.1.2.3", "20.1.2.3:443"),
-            &budget,
-        );
+        let check = judge(&forbidden, "20.1.2.3");
         assert!(!check.details.contains_key("proxy_refuses_addresses"));
     }
 

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use base64::Engine;
 use e2e_support::{amurl, closed_port, Lab, HOST};
 use idtoken_doctor::lab::dns::Zone;
+use idtoken_doctor::lab::https::HttpsServer;
 use net_support::{header, Addresses, ConnectProxy, DohServer};
 use serde_json::Value;
 
@@ -97,6 +98,15 @@ fn public_lab() -> Lab {
 /// A UDP port that receives queries and never answers.
 fn silent_resolver() -> UdpSocket {
     UdpSocket::bind("127.0.0.1:0").expect("silent resolver")
+}
+
+/// Probes `server`'s amurl in the public lab through `proxy` (a URL), with `extra` flags.
+fn probe_via(lab: &Lab, server: &HttpsServer, proxy: &str, extra: &[&str]) -> Run {
+    let mut line = args(&["probe", &amurl(server), "--proxy", proxy]);
+    line.extend(lab.public_args());
+    line.extend(args(extra));
+    line.extend(args(&["--timeout", "10"]));
+    doctor(&line, &[])
 }
 
 /// Every report format on main when this was written (add `prometheus` once it lands).
@@ -249,17 +259,12 @@ fn every_tunnel_goes_to_the_vetted_address_not_the_name() {
     let ews_server = lab.healthy_exchange();
     let proxy = ConnectProxy::start(None);
     let ews = ews_server.url(HOST, "/EWS/Exchange.asmx");
-    let mut line = args(&["probe", &amurl(&server), "--proxy", &proxy.url(None)]);
-    line.extend(lab.public_args());
-    line.extend(args(&[
-        "--ews-url",
-        &ews,
-        "--format",
-        "json",
-        "--timeout",
-        "10",
-    ]));
-    let run = doctor(&line, &[]);
+    let run = probe_via(
+        &lab,
+        &server,
+        &proxy.url(None),
+        &["--ews-url", &ews, "--format", "json"],
+    );
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     assert_eq!(
         run.check("tcp.connect")["details"]["tunnel_to"],
@@ -285,10 +290,12 @@ fn a_proxy_echoing_the_credentials_in_its_status_line_is_scrubbed_in_every_forma
     let server = lab.healthy_exchange();
     let proxy = ConnectProxy::with_policy(Some(ALICE), Addresses::RefusedEchoing);
     for format in FORMATS {
-        let mut line = args(&["probe", &amurl(&server), "--proxy", &proxy.url(Some(ALICE))]);
-        line.extend(lab.public_args());
-        line.extend(args(&["--format", format, "--timeout", "10"]));
-        let run = doctor(&line, &[]);
+        let run = probe_via(
+            &lab,
+            &server,
+            &proxy.url(Some(ALICE)),
+            &["--format", format],
+        );
         assert_eq!(run.code, 3, "{format}:\n{}", run.stdout);
         assert!(
             run.stdout.contains("Forbidden for"),
@@ -316,10 +323,7 @@ fn a_proxy_refusing_addresses_is_named_with_the_remedy_and_no_name_is_sent() {
     let lab = public_lab();
     let server = lab.healthy_exchange();
     let proxy = ConnectProxy::with_policy(None, Addresses::Refused);
-    let mut line = args(&["probe", &amurl(&server), "--proxy", &proxy.url(None)]);
-    line.extend(lab.public_args());
-    line.extend(args(&["--format", "json", "--timeout", "10"]));
-    let run = doctor(&line, &[]);
+    let run = probe_via(&lab, &server, &proxy.url(None), &["--format", "json"]);
     assert_eq!(run.code, 3, "{}", run.stdout);
     let tcp = run.check("tcp.connect");
     assert_eq!(tcp["status"], "error", "{tcp}");
