@@ -201,7 +201,7 @@ pub fn entry(id: CheckId) -> Entry {
             &[Remedy::SplitHorizon],
         ),
         TcpConnect => (
-            "The port accepts a TCP connection within the time budget (through `--proxy` when given). `error` (exit code 3) when the cause is on this machine's side: `details.cause` `proxy` (the proxy cannot be reached, refuses the tunnel or wants credentials: 407) or `no-route` (no route here for the target's address family).",
+            "The port accepts a TCP connection within the time budget (through `--proxy` when given: the tunnel is asked for the address the dns link vetted, `details.tunnel_to`, never for the name, which the proxy's own DNS could answer with an address inside its network; a proxy that refuses tunnels to addresses, 400 or 403, is named with `details.proxy_refuses_addresses` and `--resolve` in the summary). `error` (exit code 3) when the cause is on this machine's side: `details.cause` `proxy` (the proxy cannot be reached, refuses the tunnel or wants credentials: 407) or `no-route` (no route here for the target's address family).",
             "A firewall drops the connection (time-out): either it does not allow SSI's addresses, or it allows only them and drops this machine; or nothing listens (refused).",
             &[
                 Remedy::FirewallAllowSsi,

@@ -178,7 +178,8 @@ struct EwsProbe {
 }
 
 impl EwsProbe {
-    /// Starts asking EWS. `addresses` are the target's vetted addresses, used
+    /// Starts asking EWS. `addresses` are the target's vetted addresses (the
+    /// one the tcp link connected to first), used
     /// when the EWS URL is on the amurl's host and port (no second DNS
     /// lookup, with or without a proxy: behind one they are what the
     /// private-address rule was judged on); another host is resolved on the
@@ -253,7 +254,8 @@ impl Connection {
 }
 
 /// dns, tcp and tls for `target`; the connection to carry the GET when they
-/// held. `resolved` is called with the addresses as soon as DNS has held.
+/// held. `resolved` is called with the addresses, the one tcp connects to
+/// first, as soon as that one is known (after dns when it is the only one).
 fn connect_links(
     target: &Target,
     net: &NetSettings,
@@ -269,13 +271,31 @@ fn connect_links(
     if first_failure(checks).is_some() {
         return None;
     }
-    resolved(&found.addresses);
+    // EWS goes first to the address the tcp link connects to (a name may
+    // have more addresses than the HTTP client takes): known now when only
+    // one may be connected to, else once tcp has connected.
+    let mut resolved = Some(resolved);
+    let candidates = found
+        .addresses
+        .iter()
+        .filter(|ip| crate::net::connect_allowed(**ip, net.allow_private))
+        .count();
+    if candidates <= 1 {
+        if let Some(resolved) = resolved.take() {
+            resolved(&found.addresses);
+        }
+    }
     progress.stage(Stage::Tcp, &target.host);
     let connected = tcp::run(target, &found.addresses, net, budget);
     checks.extend(connected.checks);
-    let (Some(stream), Some(peer)) = (connected.stream, connected.peer) else {
+    let (Some(stream), Some(peer)) = (connected.stream, connected.reached) else {
         return None;
     };
+    if let Some(resolved) = resolved.take() {
+        let mut order = vec![peer.ip()];
+        order.extend(found.addresses.iter().filter(|ip| **ip != peer.ip()));
+        resolved(&order);
+    }
     if target.is_plain_http() {
         for id in CheckId::of_stage(Stage::Tls) {
             checks.push(Check::skip(*id, "the URL is plain http: no TLS"));

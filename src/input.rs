@@ -557,12 +557,71 @@ pub fn token_text_spans(text: &str) -> Vec<std::ops::Range<usize>> {
             .iter()
             .take_while(|&&b| is_base64url(b) || (jwt && b == b'.'))
             .count();
+        // A token glued to the text before it (`…/xeyJ…`) starts inside the run.
+        if !jwt && run < MIN_PIECE_RUN {
+            if let Some(glued) = text[at + 1..at + run].find("eyJ") {
+                at += 1 + glued;
+                continue;
+            }
+        }
         if run >= if jwt { MIN_JWT_RUN } else { MIN_PIECE_RUN } {
             spans.push(at..at + run);
         }
         at += run;
     }
     spans
+}
+
+/// `text` with its percent-escapes decoded (again, up to three times: a
+/// token may be escaped twice in a URL), when it has any: a token
+/// percent-encoded into a URL's host or path is screened as the token it is.
+pub fn percent_decoded(text: &str) -> Option<String> {
+    let mut decoded = text.to_string();
+    for _ in 0..3 {
+        let next = decode_percent_once(&decoded);
+        if next == decoded {
+            break;
+        }
+        decoded = next;
+    }
+    (decoded != text).then_some(decoded)
+}
+
+fn decode_percent_once(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut at = 0;
+    while at < bytes.len() {
+        let escaped = (bytes[at] == b'%')
+            .then(|| bytes.get(at + 1..at + 3))
+            .flatten()
+            .and_then(|hex| u8::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok());
+        match escaped {
+            Some(byte) => {
+                out.push(byte);
+                at += 3;
+            }
+            None => {
+                out.push(bytes[at]);
+                at += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The text to judge as a token when `text` holds one (see [`contains_jwt`]
+/// and [`holds_token`]): `text` itself, or its percent-decoding when only
+/// that holds one. Such a target is never resolved, fetched nor quoted.
+pub fn token_text(text: &str) -> Option<std::borrow::Cow<'_, str>> {
+    // `contains_jwt` first: it is the cheaper look, and true for any whole token.
+    let holds = |t: &str| contains_jwt(t) || holds_token(t);
+    if holds(text) {
+        return Some(std::borrow::Cow::Borrowed(text));
+    }
+    percent_decoded(text)
+        .filter(|decoded| holds(decoded))
+        .map(std::borrow::Cow::Owned)
 }
 
 /// Whether `text` holds a JWT anywhere, even glued to other text or inside a
@@ -982,9 +1041,34 @@ mod tests {
             "msexchuid 53e925fa-76ba-45e1-be0f-4ef08b59d389@contoso.com",
             "no scenario `eyJ` (or eyJhbGci)",
             "ünïcödé · eyJ",
+            "https://keyjam.contoso.com/autodiscover/metadata/json/1",
         ] {
             assert_eq!(hide_token_text(kept), kept);
         }
+        // Glued to the text before it, the token is hidden from its `eyJ` on.
+        assert_eq!(
+            hide_token_text(&format!("https://mail.contoso.com/x{token}")),
+            "https://mail.contoso.com/x[token text hidden: 44 characters]"
+        );
+    }
+
+    #[test]
+    fn a_percent_encoded_token_is_found_after_decoding() {
+        let token = "eyJhbGciOiJSUzI1NiJ9.eyJhIjoxfQ.c2lnbmF0dXJl";
+        let encoded: String = token.bytes().map(|b| format!("%{b:02X}")).collect();
+        let twice = encoded.replace('%', "%25");
+        for target in [
+            format!("https://mail.contoso.com/{encoded}"),
+            format!("https://mail.contoso.com/{twice}"),
+            format!("https://{encoded}/"),
+        ] {
+            assert!(!contains_jwt(&target) && !holds_token(&target));
+            let found = token_text(&target).expect("screened after decoding");
+            assert!(found.contains(token), "{found}");
+        }
+        assert_eq!(percent_decoded("mail.contoso.com"), None);
+        assert_eq!(percent_decoded("a%2"), None, "a broken escape stays");
+        assert!(token_text("https://mail.contoso.com/a%20b").is_none());
     }
     use std::io::Write;
 

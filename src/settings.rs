@@ -86,6 +86,15 @@ impl ProxySetting {
     /// (`Basic …`, sent pre-emptively as curl does), if it has any.
     pub fn authorization(&self) -> Option<String> {
         use base64::Engine;
+        let (user, password) = self.credentials()?;
+        Some(format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))
+        ))
+    }
+
+    /// The user name and password of the URL, decoded, if it has any.
+    fn credentials(&self) -> Option<(String, String)> {
         if self.url.username().is_empty() && self.url.password().is_none() {
             return None;
         }
@@ -95,15 +104,32 @@ impl ProxySetting {
                 .map(|(_, value)| value.into_owned())
                 .unwrap_or_default()
         };
-        let pair = format!(
-            "{}:{}",
+        Some((
             decode(self.url.username()),
-            decode(self.url.password().unwrap_or_default())
-        );
-        Some(format!(
-            "Basic {}",
-            base64::engine::general_purpose::STANDARD.encode(pair)
+            decode(self.url.password().unwrap_or_default()),
         ))
+    }
+
+    /// `text` (something the proxy sent back) without the credentials: the
+    /// `Basic` value, `user:password` and the password, as sent or as written
+    /// in the URL, each become `(hidden)`.
+    pub fn scrub(&self, text: &str) -> String {
+        let Some((_, password)) = self.credentials() else {
+            return text.to_string();
+        };
+        let basic = self.authorization().unwrap_or_default();
+        let value = basic.trim_start_matches("Basic ").to_string();
+        // Longest first: the password is part of the pair.
+        let mut secrets = vec![
+            value,
+            password,
+            self.url.password().unwrap_or_default().to_string(),
+        ];
+        secrets.retain(|s| !s.is_empty());
+        secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        secrets.iter().fold(text.to_string(), |shown, secret| {
+            shown.replace(secret.as_str(), "(hidden)")
+        })
     }
 }
 
@@ -536,6 +562,20 @@ mod tests {
             from_env: false,
         };
         assert_eq!(bare.authorization(), None);
+        assert_eq!(bare.scrub("HTTP/1.1 200 OK"), "HTTP/1.1 200 OK");
+    }
+
+    #[test]
+    fn what_a_proxy_echoes_is_shown_without_the_credentials() {
+        let setting = ProxySetting {
+            url: parse_proxy("http://alice:S3cr%40t@proxy.corp:3128").expect("url"),
+            from_env: false,
+        };
+        let echoed = "HTTP/1.1 403 denied alice:S3cr@t (Basic YWxpY2U6UzNjckB0, S3cr%40t)";
+        assert_eq!(
+            setting.scrub(echoed),
+            "HTTP/1.1 403 denied alice:(hidden) (Basic (hidden), (hidden))"
+        );
     }
 
     #[test]

@@ -28,6 +28,9 @@ pub struct TcpOutcome {
     pub stream: Option<TcpStream>,
     /// The address the connection goes to: the server, or the proxy with `--proxy`.
     pub peer: Option<SocketAddr>,
+    /// The target's address the connection reaches: `peer` when direct, the
+    /// far end of the tunnel with `--proxy`.
+    pub reached: Option<SocketAddr>,
 }
 
 impl TcpOutcome {
@@ -36,6 +39,7 @@ impl TcpOutcome {
             checks: vec![check],
             stream: None,
             peer: None,
+            reached: None,
         }
     }
 }
@@ -243,6 +247,7 @@ fn connect_direct(
                     checks: vec![check],
                     stream: Some(stream),
                     peer: Some(addr),
+                    reached: Some(addr),
                 };
             }
             Err(ConnectError::Io(failure, error)) => failed.push(Attempt {
@@ -270,7 +275,7 @@ fn connect_direct(
 fn judge_tunnel_error(
     error: &TunnelError,
     proxy_shown: &str,
-    destination: &str,
+    (host, destination): (&str, &str),
     budget: &Budget,
 ) -> Check {
     let id = CheckId::TcpConnect;
@@ -307,6 +312,17 @@ fn judge_tunnel_error(
                 ": give them in the URL, --proxy http://user:password@host:port"
             }
         )),
+        TunnelError::Refused { status_line, .. }
+            if proxy::refuses_addresses(error) && host.parse::<IpAddr>().is_err() =>
+        {
+            Check::error(
+                id,
+                proxy::address_refusal(proxy_shown, destination, host, status_line),
+                Remedy::ProxyFailed,
+            )
+            .with_detail("cause", "proxy")
+            .with_detail("proxy_refuses_addresses", true)
+        }
         TunnelError::Refused { status_line, .. } => proxy_error(format!(
             "the proxy {proxy_shown} did not open a tunnel to {destination} ({status_line})"
         )),
@@ -322,26 +338,29 @@ fn judge_tunnel_error(
         .with_detail("tunnel_to", destination)
 }
 
+/// Through the proxy: a tunnel to each of `order` in turn, named by the
+/// address vetted here (SNI and Host keep the name), never by the name, which
+/// the proxy's own resolver could answer with an address inside its network.
 fn connect_via_proxy(
     target: &Target,
+    order: &[IpAddr],
     proxy_setting: &ProxySetting,
-    net: &NetSettings,
     budget: &Budget,
 ) -> TcpOutcome {
     let id = CheckId::TcpConnect;
     let proxy_shown = proxy_setting.shown();
-    // A --resolve pin says which address to use; otherwise the proxy resolves
-    // the name, as it would for any client behind it.
-    let destination = match net.pinned(&target.host, target.port) {
-        Some(ip) => proxy::authority(&ip.to_string(), target.port),
-        None => target.authority(),
-    };
-    match proxy::open_tunnel(proxy_setting, &destination, budget.deadline()) {
-        Ok(tunnel) => {
+    let addresses: Vec<SocketAddr> = order
+        .iter()
+        .map(|ip| SocketAddr::new(*ip, target.port))
+        .collect();
+    match proxy::open_tunnel_to_any(proxy_setting, &addresses, budget.deadline()) {
+        Ok((tunnel, reached)) => {
+            let destination = reached.to_string();
             let check = Check::pass(
                 id,
                 format!(
-                    "connected to {destination} through the proxy {proxy_shown} ({}) in {} ms; SSI connects directly, so this does not show that SSI can reach it",
+                    "connected to {destination} ({}) through the proxy {proxy_shown} ({}) in {} ms; SSI connects directly, so this does not show that SSI can reach it",
+                    target.host,
                     tunnel.proxy_addr,
                     tunnel.connect_time.as_millis()
                 ),
@@ -357,12 +376,13 @@ fn connect_via_proxy(
                 checks: vec![check],
                 peer: Some(tunnel.proxy_addr),
                 stream: Some(tunnel.stream),
+                reached: Some(reached),
             }
         }
-        Err(error) => TcpOutcome::broken(judge_tunnel_error(
+        Err((destination, error)) => TcpOutcome::broken(judge_tunnel_error(
             &error,
             &proxy_shown,
-            &destination,
+            (&target.host, &destination),
             budget,
         )),
     }
@@ -396,7 +416,9 @@ pub fn run(
         );
     }
     let outcome = match &net.proxy {
-        Some(proxy_setting) => connect_via_proxy(target, proxy_setting, net, budget),
+        Some(proxy_setting) => {
+            connect_via_proxy(target, &connection_order(&allowed), proxy_setting, budget)
+        }
         None => connect_direct(target, &connection_order(&allowed), net, budget),
     };
     if refused.is_empty() {
@@ -407,6 +429,7 @@ pub fn run(
         mut checks,
         stream,
         peer,
+        reached,
     } = outcome;
     checks = checks
         .into_iter()
@@ -421,6 +444,7 @@ pub fn run(
         checks,
         stream,
         peer,
+        reached,
     }
 }
 
@@ -569,31 +593,32 @@ mod tests {
         assert!(check.details.contains_key("hint"));
     }
 
+    fn refused(status: u16, status_line: &str, challenges: &[&str]) -> TunnelError {
+        TunnelError::Refused {
+            status,
+            status_line: status_line.into(),
+            challenges: challenges.iter().map(|c| c.to_string()).collect(),
+        }
+    }
+
     #[test]
     fn proxy_answers_are_charged_to_the_right_cause() {
         let budget = Budget::new(Duration::from_secs(60));
-        let gateway_timeout = TunnelError::Refused {
-            status: 504,
-            status_line: "HTTP/1.1 504 Gateway Timeout".into(),
-            challenges: vec![],
+        let judge = |error: &TunnelError, host: &str| {
+            judge_tunnel_error(error, "http://proxy:3128/", (host, "20.1.2.3:443"), &budget)
         };
-        let check = judge_tunnel_error(
-            &gateway_timeout,
-            "http://proxy:3128/",
-            "mail.contoso.com:443",
-            &budget,
-        );
+        let host = "mail.contoso.com";
+        let check = judge(&refused(504, "HTTP/1.1 504 Gateway Timeout", &[]), host);
         assert_eq!(
             (check.status, check.remedy),
             (Status::Fail, Some(Remedy::FirewallAllowSsi))
         );
-        let auth = TunnelError::Refused {
-            status: 407,
-            status_line: "HTTP/1.1 407 Proxy Authentication Required".into(),
-            challenges: vec!["Negotiate".into()],
-        };
-        let check =
-            judge_tunnel_error(&auth, "http://proxy:3128/", "mail.contoso.com:443", &budget);
+        let auth = refused(
+            407,
+            "HTTP/1.1 407 Proxy Authentication Required",
+            &["Negotiate"],
+        );
+        let check = judge(&auth, host);
         assert_eq!(
             (check.status, check.remedy),
             (Status::Error, Some(Remedy::ProxyFailed))
@@ -604,15 +629,30 @@ mod tests {
             "{}",
             check.summary
         );
-        let unreachable = TunnelError::TimedOut("connecting to the proxy".into());
-        let check = judge_tunnel_error(
-            &unreachable,
-            "http://proxy:3128/",
-            "mail.contoso.com:443",
-            &budget,
+        let check = judge(
+            &TunnelError::TimedOut("connecting to the proxy".into()),
+            host,
         );
         assert_eq!(check.status, Status::Error);
         assert_eq!(check.details["cause"], "proxy");
+        // A proxy that allow-lists names refuses the address: said so, with --resolve.
+        let forbidden = refused(403, "HTTP/1.1 403 Forbidden", &[]);
+        let check = judge(&forbidden, host);
+        assert_eq!(
+            (check.status, check.remedy),
+            (Status::Error, Some(Remedy::ProxyFailed))
+        );
+        assert_eq!(check.details["proxy_refuses_addresses"], true);
+        assert!(
+            check
+                .summary
+                .contains("--resolve mail.contoso.com:PORT:ADDRESS"),
+            "{}",
+            check.summary
+        );
+        // A literal target has no name to blame.
+        let check = judge(&forbidden, "20.1.2.3");
+        assert!(!check.details.contains_key("proxy_refuses_addresses"));
     }
 
     #[test]

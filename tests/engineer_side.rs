@@ -14,7 +14,8 @@ use base64::Engine;
 use dns_support::{a_after_aaaa, nodata, response, wire, ScriptedDns};
 use e2e_support::{amurl, closed_port, Lab, HOST};
 use idtoken_doctor::lab::dns::Zone;
-use net_support::{header, ConnectProxy, DohServer};
+use idtoken_doctor::lab::https::HttpsServer;
+use net_support::{header, Addresses, ConnectProxy, DohServer};
 use serde_json::Value;
 
 const ALICE: (&str, &str) = ("alice", "S3cret");
@@ -101,6 +102,15 @@ fn silent_resolver() -> UdpSocket {
     UdpSocket::bind("127.0.0.1:0").expect("silent resolver")
 }
 
+/// Probes `server`'s amurl in the public lab through `proxy` (a URL), with `extra` flags.
+fn probe_via(lab: &Lab, server: &HttpsServer, proxy: &str, extra: &[&str]) -> Run {
+    let mut line = args(&["probe", &amurl(server), "--proxy", proxy]);
+    line.extend(lab.public_args());
+    line.extend(args(extra));
+    line.extend(args(&["--timeout", "10"]));
+    doctor(&line, &[])
+}
+
 /// Every report format on main when this was written (add `prometheus` once it lands).
 const FORMATS: [&str; 4] = ["human", "json", "markdown", "junit"];
 
@@ -134,8 +144,9 @@ fn proxy_credentials_go_with_every_connect_and_never_into_any_output() {
     // The tcp stage's tunnel, the GET and EWS at least: each run opens two or more.
     assert!(connects.len() >= 2 * runs, "{connects:?}");
     for head in &connects {
+        // The address the tool vetted, never the name the proxy would resolve.
         assert!(
-            head[0].starts_with(&format!("CONNECT {HOST}:{} ", server.port())),
+            head[0].starts_with(&format!("CONNECT 20.1.2.3:{} ", server.port())),
             "{head:?}"
         );
         assert_eq!(
@@ -232,10 +243,106 @@ fn a_private_target_behind_a_loopback_proxy_is_refused_before_any_connect() {
     );
     for head in &connects {
         assert!(
-            head[0].starts_with(&format!("CONNECT {HOST}:")),
+            head[0].starts_with("CONNECT 20.1.2.3:"),
             "only the public target was tunnelled to: {head:?}"
         );
     }
+}
+
+/// A name public to the tool's resolvers (20.1.2.3) that the proxy's own
+/// resolver puts inside its network (the lab on loopback): every tunnel,
+/// tcp's own and the HTTP client's for EWS on another port (resolved anew),
+/// names the address the tool vetted, so the proxy's answer for the name is
+/// never used.
+#[test]
+fn every_tunnel_goes_to_the_vetted_address_not_the_name() {
+    let lab = public_lab();
+    let server = lab.healthy_exchange();
+    let ews_server = lab.healthy_exchange();
+    let proxy = ConnectProxy::start(None);
+    let ews = ews_server.url(HOST, "/EWS/Exchange.asmx");
+    let run = probe_via(
+        &lab,
+        &server,
+        &proxy.url(None),
+        &["--ews-url", &ews, "--format", "json"],
+    );
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(
+        run.check("tcp.connect")["details"]["tunnel_to"],
+        format!("20.1.2.3:{}", server.port())
+    );
+    assert_eq!(run.check("ews.reachable")["status"], "pass");
+    let lines: Vec<String> = proxy.requests().iter().map(|h| h[0].clone()).collect();
+    for port in [server.port(), ews_server.port()] {
+        let expected = format!("CONNECT 20.1.2.3:{port} HTTP/1.1");
+        assert!(lines.contains(&expected), "{expected} in {lines:?}");
+    }
+    assert!(
+        lines.iter().all(|l| !l.contains("contoso")),
+        "a name reached the proxy: {lines:?}"
+    );
+}
+
+/// A proxy whose status line repeats `user:password` and the Basic value it
+/// received: no format shows either.
+#[test]
+fn a_proxy_echoing_the_credentials_in_its_status_line_is_scrubbed_in_every_format() {
+    let lab = public_lab();
+    let server = lab.healthy_exchange();
+    let proxy = ConnectProxy::with_policy(Some(ALICE), Addresses::RefusedEchoing);
+    for format in FORMATS {
+        let run = probe_via(
+            &lab,
+            &server,
+            &proxy.url(Some(ALICE)),
+            &["--format", format],
+        );
+        assert_eq!(run.code, 3, "{format}:\n{}", run.stdout);
+        assert!(
+            run.stdout.contains("Forbidden for"),
+            "{format}:\n{}",
+            run.stdout
+        );
+        for text in [&run.stdout, &run.stderr] {
+            assert!(
+                !text.contains("S3cret"),
+                "{format} shows the password:\n{text}"
+            );
+            assert!(
+                !text.contains(basic("alice", "S3cret").trim_start_matches("Basic ")),
+                "{format} shows the Basic value:\n{text}"
+            );
+        }
+    }
+    assert!(!proxy.requests().is_empty());
+}
+
+/// A proxy that allow-lists host names refuses every tunnel to an address:
+/// the report says so and names --resolve; the tool never falls back to the name.
+#[test]
+fn a_proxy_refusing_addresses_is_named_with_the_remedy_and_no_name_is_sent() {
+    let lab = public_lab();
+    let server = lab.healthy_exchange();
+    let proxy = ConnectProxy::with_policy(None, Addresses::Refused);
+    let run = probe_via(&lab, &server, &proxy.url(None), &["--format", "json"]);
+    assert_eq!(run.code, 3, "{}", run.stdout);
+    let tcp = run.check("tcp.connect");
+    assert_eq!(tcp["status"], "error", "{tcp}");
+    assert_eq!(tcp["details"]["cause"], "proxy");
+    assert_eq!(tcp["details"]["proxy_refuses_addresses"], true, "{tcp}");
+    let summary = tcp["summary"].as_str().unwrap_or_default();
+    assert!(summary.contains("403"), "{summary}");
+    assert!(
+        summary.contains(&format!("--resolve {HOST}:PORT:ADDRESS")),
+        "{summary}"
+    );
+    let lines: Vec<String> = proxy.requests().iter().map(|h| h[0].clone()).collect();
+    assert!(!lines.is_empty());
+    assert!(
+        lines.iter().all(|l| l.starts_with("CONNECT 20.1.2.3:")),
+        "no fallback to the name: {lines:?}"
+    );
 }
 
 #[test]

@@ -1,7 +1,9 @@
 //! The `ews` link against the lab server on 127.0.0.1: any HTTP answer passes,
 //! no answer fails.
 
-use std::net::{SocketAddr, TcpListener};
+mod e2e_support;
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener};
 use std::time::Duration;
 
 use idtoken_doctor::budget::Budget;
@@ -158,4 +160,42 @@ fn another_host_on_a_private_address_is_not_connected_to_without_allow_private()
         check.summary
     );
     assert_eq!(server.connections(), 0);
+}
+
+/// A name with 17 addresses, only the last reachable (127.0.0.2 to .17 all
+/// route to lo and nothing listens there): EWS tries the address `tcp.connect`
+/// connected to first, where the HTTP client would take only the first 16.
+#[test]
+fn ews_goes_first_to_the_address_tcp_connected_to() {
+    let mut ips: Vec<IpAddr> = (2..=17)
+        .map(|n| IpAddr::V4(Ipv4Addr::new(127, 0, 0, n)))
+        .collect();
+    ips.push(IpAddr::V4(Ipv4Addr::LOCALHOST));
+    let lab =
+        e2e_support::Lab::with_zone(idtoken_doctor::lab::dns::Zone::new().addresses(HOST, ips));
+    let server = lab.healthy_exchange();
+    let mut args = vec!["probe".to_string(), e2e_support::amurl(&server)];
+    args.extend(lab.args());
+    args.extend(["--format", "json", "--timeout", "10"].map(String::from));
+    let run = e2e_support::doctor(&args);
+    let report = run.json();
+    let check = |id: &str| {
+        report["checks"]
+            .as_array()
+            .and_then(|checks| checks.iter().find(|c| c["id"] == id).cloned())
+            .unwrap_or_else(|| panic!("{id} missing:\n{}", run.stdout))
+    };
+    let tcp = check("tcp.connect");
+    assert_eq!(tcp["status"], "pass", "{tcp}");
+    assert_eq!(
+        tcp["details"]["peer"],
+        format!("127.0.0.1:{}", server.port())
+    );
+    let ews = check("ews.reachable");
+    assert_eq!(ews["status"], "pass", "{ews}");
+    assert_eq!(
+        ews["details"]["connected_to"][0],
+        format!("127.0.0.1:{}", server.port()),
+        "{ews}"
+    );
 }

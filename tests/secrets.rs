@@ -488,6 +488,54 @@ fn assert_requests_clean_or_none(requests: &[RecordedRequest], secrets: &Secrets
     }
 }
 
+/// Every character of `text` as a percent-escape.
+fn percent_encoded(text: &str) -> String {
+    text.bytes().map(|b| format!("%{b:02X}")).collect()
+}
+
+#[test]
+fn a_token_glued_or_percent_encoded_into_a_target_is_never_resolved_nor_printed() {
+    let exchange = Exchange::start();
+    let token = &exchange.token;
+    let secrets = Secrets::of(token);
+    let base = exchange.lab.amurl(&exchange.server);
+    let (origin, _) = base.split_once("/autodiscover").expect("amurl");
+    let encoded = percent_encoded(token);
+    let cases = [
+        ("glued to a path", format!("{origin}/x{token}")),
+        ("percent-encoded in a path", format!("{origin}/{encoded}")),
+        ("percent-encoded as a host", format!("https://{encoded}/")),
+        (
+            "percent-encoded twice in a path",
+            format!("{origin}/{}", encoded.replace('%', "%25")),
+        ),
+    ];
+    for (case, target) in &cases {
+        for format in FORMATS {
+            let mut argv = args(["probe", target, "--format", format]);
+            argv.extend(exchange.net());
+            let out = run(&argv, None, Duration::from_secs(30));
+            let what = format!("probe of a token {case} ({format})");
+            assert!(!out.killed, "{what} hung");
+            let printed = printed(&out);
+            secrets.assert_absent(&printed, &what);
+            assert!(!printed.contains(&encoded[..60]), "{what}:\n{printed}");
+        }
+    }
+    // A token found is judged as one: only its own amurl may be asked.
+    for query in exchange.lab.dns.queries() {
+        secrets.assert_absent(&query, "a DNS query");
+    }
+    assert_requests_clean_or_none(&exchange.server.requests(), &secrets);
+    for request in exchange.server.requests() {
+        assert!(
+            !request.target.contains(&encoded[..60]),
+            "{}",
+            request.target
+        );
+    }
+}
+
 #[test]
 fn a_token_in_the_wrong_place_on_the_command_line_is_not_echoed() {
     // Usage errors quote what they did not understand; a token there would

@@ -145,10 +145,10 @@ pub(super) fn probe_one(
     // A damaged token is judged as a token: as a host name it would be looked
     // up. So is a token glued to other text or inside a URL: it is never
     // resolved, fetched nor printed.
-    // `contains_jwt` first: it is the cheaper look, and true for any whole token.
-    let target = if input::contains_jwt(text) || input::holds_token(text) {
+    // Percent-encoded into a URL, a token is judged as the token it is.
+    let target = if let Some(token_text) = input::token_text(text) {
         stages.insert(0, Stage::Token);
-        chain::walk_token(&mut report, text, settings)
+        chain::walk_token(&mut report, &token_text, settings)
             .and_then(|t| t.amurl().map(str::to_string))
             .and_then(|amurl| Target::from_url(&amurl).ok())
     } else {

@@ -4,8 +4,9 @@
 //! Both the `http` and the `ews` links (and `keys --metadata URL`) go through
 //! [`get`], so they send the same headers and obey the same rules.
 
-use std::io::{self, Read};
-use std::net::SocketAddr;
+use std::fmt;
+use std::io::{self, Read, Write};
+use std::net::{SocketAddr, TcpStream};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use rustls_pki_types::CertificateDer;
@@ -13,15 +14,17 @@ use ureq::config::{Config, ConfigBuilder};
 use ureq::http::Response;
 use ureq::tls::{Certificate, RootCerts, TlsConfig, TlsProvider};
 use ureq::typestate::AgentScope;
-use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
+use ureq::unversioned::resolver::{ResolvedSocketAddrs, Resolver};
 use ureq::unversioned::transport::{
-    Buffers, ConnectionDetails, Connector, DefaultConnector, LazyBuffers, NextTimeout, Transport,
+    Buffers, ConnectionDetails, Connector, LazyBuffers, NextTimeout, RustlsConnector, TcpConnector,
+    Transport,
 };
-use ureq::{Agent, Body, Proxy};
+use ureq::{Agent, Body};
 use url::Url;
 
 use crate::budget::Budget;
-use crate::settings::NetSettings;
+use crate::net::proxy::{self, TunnelError};
+use crate::settings::{NetSettings, ProxySetting};
 use crate::tls::Session;
 
 /// The most of a response body the tool reads: 1 MiB.
@@ -178,13 +181,13 @@ struct ReasonConnector {
     slot: ReasonSlot,
 }
 
-impl Connector<Box<dyn Transport>> for ReasonConnector {
-    type Out = ReasonReader<Box<dyn Transport>>;
+impl<In: Transport> Connector<In> for ReasonConnector {
+    type Out = ReasonReader<In>;
 
     fn connect(
         &self,
         _details: &ConnectionDetails,
-        chained: Option<Box<dyn Transport>>,
+        chained: Option<In>,
     ) -> Result<Option<Self::Out>, ureq::Error> {
         Ok(chained.map(|inner| ReasonReader {
             inner,
@@ -196,30 +199,25 @@ impl Connector<Box<dyn Transport>> for ReasonConnector {
 /// A resolver that answers only for the target host, with the vetted addresses.
 ///
 /// ureq would otherwise ask the system resolver, which may return a private
-/// address or a different one from what public DNS says. The only other name it
-/// resolves is the `--proxy` host, through the system resolver: the user chose it.
+/// address or a different one from what public DNS says. With `--proxy` too:
+/// the tunnel goes to these addresses ([`TunnelConnector`]), ureq never
+/// learns of the proxy.
 #[derive(Debug)]
 struct PinnedResolver {
     host: String,
     port: u16,
     addrs: Vec<SocketAddr>,
-    proxy: Option<(String, u16)>,
 }
 
 impl Resolver for PinnedResolver {
     fn resolve(
         &self,
         uri: &ureq::http::Uri,
-        config: &Config,
-        timeout: NextTimeout,
+        _config: &Config,
+        _timeout: NextTimeout,
     ) -> Result<ResolvedSocketAddrs, ureq::Error> {
         let host = host_key(uri.host().unwrap_or_default());
         let port = uri.port_u16();
-        if let Some((proxy_host, proxy_port)) = &self.proxy {
-            if &host == proxy_host && port.unwrap_or(80) == *proxy_port {
-                return DefaultResolver::default().resolve(uri, config, timeout);
-            }
-        }
         if host != self.host {
             // Never reached with redirects off; refuse rather than resolve anything else.
             return Err(ureq::Error::HostNotFound);
@@ -280,39 +278,146 @@ fn trust_anchors(extra: &[CertificateDer<'static>]) -> Arc<Vec<Certificate<'stat
 /// The agent every request of the tool goes through.
 ///
 /// `addrs` are the addresses to connect to for the URL's host (already vetted
-/// by the caller); they are ignored when a proxy is set, since the proxy
-/// resolves the target itself.
+/// by the caller): directly, or with `--proxy` through a tunnel to them.
 fn agent(
     destination: &Destination,
     addrs: &[SocketAddr],
     net: &NetSettings,
     budget: &Budget,
     slot: &ReasonSlot,
-) -> Result<Agent, String> {
+) -> Agent {
     let tls = TlsConfig::builder()
         .provider(TlsProvider::Rustls)
         .root_certs(RootCerts::Specific(trust_anchors(&net.extra_roots)))
         .unversioned_rustls_crypto_provider(Arc::new(rustls::crypto::ring::default_provider()))
         .build();
-    // ureq reads HTTPS_PROXY and friends by default; the contract ignores them
-    // unless `--proxy env` was given (then `net.proxy` holds it).
-    let proxy = match &net.proxy {
-        Some(setting) => Some(
-            Proxy::new(setting.url.as_str())
-                .map_err(|e| format!("proxy {}: {e}", setting.shown()))?,
-        ),
-        None => None,
-    };
-    let proxy_key = proxy.as_ref().map(|p| (host_key(p.host()), p.port()));
-    let config = request_config(budget).proxy(proxy).tls_config(tls).build();
+    // ureq reads HTTPS_PROXY and friends by default, and its own CONNECT
+    // names the host: no proxy for ureq, the tunnel is the first connector's.
+    let config = request_config(budget).proxy(None).tls_config(tls).build();
     let resolver = PinnedResolver {
         host: destination.host_key(),
         port: destination.port(),
         addrs: addrs.to_vec(),
-        proxy: proxy_key,
     };
-    let connector = DefaultConnector::new().chain(ReasonConnector { slot: slot.clone() });
-    Ok(Agent::with_parts(config, connector, resolver))
+    let connector = ()
+        .chain(TunnelConnector {
+            proxy: net.proxy.clone(),
+            budget: *budget,
+        })
+        .chain(TcpConnector::default())
+        .chain(RustlsConnector::default())
+        .chain(ReasonConnector { slot: slot.clone() });
+    Agent::with_parts(config, connector, resolver)
+}
+
+/// The first link of the connector chain with `--proxy`: a tunnel through the
+/// proxy to the first of the vetted addresses it reaches, named by address
+/// (the proxy's own resolver could answer with one inside its network); TLS
+/// and the request then ride it as they would a direct connection, SNI and
+/// Host keeping the name. Without a proxy it leaves the connecting to the next.
+#[derive(Debug)]
+struct TunnelConnector {
+    proxy: Option<ProxySetting>,
+    budget: Budget,
+}
+
+impl Connector<()> for TunnelConnector {
+    type Out = Tunnelled;
+
+    fn connect(
+        &self,
+        details: &ConnectionDetails,
+        _chained: Option<()>,
+    ) -> Result<Option<Self::Out>, ureq::Error> {
+        let Some(proxy) = &self.proxy else {
+            return Ok(None);
+        };
+        let addrs: Vec<SocketAddr> = details.addrs.iter().copied().collect();
+        let (tunnel, _) = proxy::open_tunnel_to_any(proxy, &addrs, self.budget.deadline())
+            .map_err(|(destination, error)| {
+                ureq::Error::Other(Box::new(TunnelFailure { destination, error }))
+            })?;
+        Ok(Some(Tunnelled {
+            stream: tunnel.stream,
+            buffers: LazyBuffers::new(
+                details.config.input_buffer_size(),
+                details.config.output_buffer_size(),
+            ),
+            budget: self.budget,
+        }))
+    }
+}
+
+/// Why [`TunnelConnector`] opened no tunnel, carried through ureq's error.
+#[derive(Debug)]
+struct TunnelFailure {
+    /// The address the CONNECT named.
+    destination: String,
+    error: TunnelError,
+}
+
+impl fmt::Display for TunnelFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} (CONNECT {})", self.error, self.destination)
+    }
+}
+
+impl std::error::Error for TunnelFailure {}
+
+/// A tunnel through the proxy as a ureq transport, every read and write
+/// bounded by the budget.
+#[derive(Debug)]
+struct Tunnelled {
+    stream: TcpStream,
+    buffers: LazyBuffers,
+    budget: Budget,
+}
+
+impl Tunnelled {
+    /// Bounds the next read and write by what is left of the budget.
+    fn bound(&self) -> Result<(), ureq::Error> {
+        let remaining = self.budget.remaining();
+        if remaining.is_zero() {
+            return Err(ureq::Error::Timeout(ureq::Timeout::Global));
+        }
+        self.stream
+            .set_read_timeout(Some(remaining))
+            .and_then(|()| self.stream.set_write_timeout(Some(remaining)))
+            .map_err(ureq::Error::Io)
+    }
+}
+
+impl Transport for Tunnelled {
+    fn buffers(&mut self) -> &mut dyn Buffers {
+        &mut self.buffers
+    }
+
+    fn transmit_output(&mut self, amount: usize, _timeout: NextTimeout) -> Result<(), ureq::Error> {
+        self.bound()?;
+        let output = &self.buffers.output()[..amount];
+        self.stream.write_all(output).map_err(transport_error)
+    }
+
+    fn await_input(&mut self, _timeout: NextTimeout) -> Result<bool, ureq::Error> {
+        self.bound()?;
+        let input = self.buffers.input_append_buf();
+        let read = loop {
+            match self.stream.read(input) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                other => break other.map_err(transport_error)?,
+            }
+        };
+        self.buffers.input_appended(read);
+        Ok(read > 0)
+    }
+
+    fn is_open(&mut self) -> bool {
+        true
+    }
+
+    fn is_tls(&self) -> bool {
+        false
+    }
 }
 
 /// What every request of the tool is: no redirects followed, statuses as
@@ -357,7 +462,6 @@ pub(crate) fn get_over(
         host: destination.host_key(),
         port: destination.port(),
         addrs: vec![peer],
-        proxy: None,
     };
     let slot = ReasonSlot::default();
     let connector = HandOver {
@@ -453,18 +557,19 @@ fn transport_error(e: io::Error) -> ureq::Error {
     }
 }
 
-/// An anonymous GET of `destination`, connecting only to `addrs` (or through the proxy).
+/// An anonymous GET of `destination`, connecting only to `addrs` (directly,
+/// or through the proxy's tunnel to them).
 pub(crate) fn get(
     destination: &Destination,
     addrs: &[SocketAddr],
     net: &NetSettings,
     budget: &Budget,
 ) -> Result<Answer, Failure> {
-    if net.proxy.is_none() && addrs.is_empty() {
+    if addrs.is_empty() {
         return Err(Failure::NoAddress);
     }
     let slot = ReasonSlot::default();
-    let agent = agent(destination, addrs, net, budget, &slot).map_err(Failure::Other)?;
+    let agent = agent(destination, addrs, net, budget, &slot);
     let response = agent
         .get(destination.url.as_str())
         .call()
@@ -545,6 +650,14 @@ pub(crate) enum Failure {
     },
     /// The proxy refused or failed the CONNECT.
     Proxy(String),
+    /// The proxy refused by its policy (400, 403) a tunnel to an address:
+    /// it may allow CONNECT by host name only.
+    ProxyRefusedAddress {
+        /// The address the CONNECT named.
+        destination: String,
+        /// The proxy's status line (credentials scrubbed).
+        status_line: String,
+    },
     /// Bytes came back, but not a valid HTTP answer (or a header block too large).
     Malformed(String),
     /// No address to connect to.
@@ -574,7 +687,26 @@ impl Failure {
                 Failure::Malformed(e.to_string())
             }
             ureq::Error::HostNotFound => Failure::NoAddress,
+            ureq::Error::Other(boxed) => match boxed.downcast::<TunnelFailure>() {
+                Ok(tunnel) => Self::from_tunnel(*tunnel),
+                Err(other) => Failure::Other(other.to_string()),
+            },
             other => Failure::Other(other.to_string()),
+        }
+    }
+
+    fn from_tunnel(failure: TunnelFailure) -> Self {
+        match failure.error {
+            TunnelError::TimedOut(_) => Failure::TimedOut,
+            TunnelError::Refused { status_line, .. }
+                if proxy::refuses_addresses(&failure.error) =>
+            {
+                Failure::ProxyRefusedAddress {
+                    destination: failure.destination,
+                    status_line,
+                }
+            }
+            _ => Failure::Proxy(failure.to_string()),
         }
     }
 
@@ -619,6 +751,7 @@ impl Failure {
             | Failure::NotAllowed(e)
             | Failure::Other(e) => Some(e),
             Failure::Tls { message, .. } => Some(message),
+            Failure::ProxyRefusedAddress { status_line, .. } => Some(status_line),
             Failure::TimedOut | Failure::NoAddress => None,
         }
     }
@@ -631,6 +764,10 @@ impl Failure {
             Failure::Reset(_) => "the server closed the connection without answering".to_string(),
             Failure::Tls { message, .. } => format!("TLS failed ({message})"),
             Failure::Proxy(e) => format!("the proxy failed the CONNECT ({e})"),
+            Failure::ProxyRefusedAddress {
+                destination,
+                status_line,
+            } => format!("the proxy refused a tunnel to the address {destination} ({status_line})"),
             Failure::Malformed(e) => format!("not a valid HTTP answer ({e})"),
             Failure::NoAddress => "no address to connect to".to_string(),
             Failure::NotAllowed(why) => why.clone(),
@@ -693,7 +830,6 @@ mod tests {
             host: destination.host_key(),
             port: destination.port(),
             addrs: vec!["127.0.0.1:443".parse().expect("addr")],
-            proxy: None,
         };
         let config = Agent::config_builder().build();
         let timeout = NextTimeout::default();

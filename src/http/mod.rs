@@ -44,50 +44,50 @@ pub struct HttpOutcome {
     pub handshake: Option<Check>,
 }
 
-/// Runs the `http` link: GETs `target.url` from `peer` (the address `tcp`
-/// connected to, already vetted), or through `net.proxy` when one is set.
+/// Runs the `http` link: GETs `target.url` from `reached` (the target's
+/// address `tcp` connected to, already vetted), through a tunnel to it when
+/// `net.proxy` is set.
 ///
 /// A plain-http target is fetched too (over http, to say what answers) but
 /// `http.access` fails: SSI fetches only https.
-pub fn run(target: &Target, peer: SocketAddr, net: &NetSettings, budget: &Budget) -> HttpOutcome {
-    run_via(target, peer, None, net, budget)
+pub fn run(
+    target: &Target,
+    reached: SocketAddr,
+    net: &NetSettings,
+    budget: &Budget,
+) -> HttpOutcome {
+    run_via(target, reached, None, net, budget)
 }
 
 /// Runs the `http` link like [`run`], over `session`: the TLS connection the
-/// `tls` link established to `peer` (the server, or the proxy whose tunnel it
-/// rides), so the GET costs no new connection or handshake.
+/// `tls` link established to `reached` (directly, or through the proxy's
+/// tunnel to it), so the GET costs no new connection or handshake.
 pub fn run_over(
     target: &Target,
-    peer: SocketAddr,
+    reached: SocketAddr,
     session: Session,
     net: &NetSettings,
     budget: &Budget,
 ) -> HttpOutcome {
-    run_via(target, peer, Some(session), net, budget)
+    run_via(target, reached, Some(session), net, budget)
 }
 
 fn run_via(
     target: &Target,
-    peer: SocketAddr,
+    reached: SocketAddr,
     session: Option<Session>,
     net: &NetSettings,
     budget: &Budget,
 ) -> HttpOutcome {
     let destination = Destination::new(&target.url);
-    // Behind a proxy the peer is the proxy, the user's own choice (used as
-    // given); the target behind it was judged by the dns stage.
-    let addrs = if net.proxy.is_some() {
-        Ok(Vec::new())
-    } else {
-        vetted(&[peer.ip()], peer.port(), net)
-    };
+    let addrs = vetted(&[reached.ip()], reached.port(), net);
     let record = session.as_ref().map(Session::record);
     let outcome = match (&addrs, session) {
         (Ok(_), Some(session)) => {
             let asked = record
                 .as_ref()
                 .is_some_and(|r| r.client_certificate_requested());
-            client::get_over(&destination, session, peer, budget).map(|answer| {
+            client::get_over(&destination, session, reached, budget).map(|answer| {
                 // An error page may say why a client certificate was wanted.
                 let read = |status: u16| {
                     (200..300).contains(&status) || (asked && matches!(status, 400 | 403))
@@ -197,7 +197,7 @@ pub fn fetch(
 /// The addresses to connect to for `url`'s host: `peer` when given, the
 /// literal when the host is an IP address, else what
 /// [`crate::dns::resolve_for_connect`] answers; always filtered through the
-/// `--allow-private` rule. With a proxy none are needed (the proxy resolves).
+/// `--allow-private` rule. With a proxy they are what the tunnel goes to.
 pub(crate) fn addresses(
     url: &Url,
     peer: Option<SocketAddr>,
@@ -205,11 +205,8 @@ pub(crate) fn addresses(
     budget: &Budget,
 ) -> Result<Vec<SocketAddr>, crate::dns::Unresolved> {
     let port = url.port_or_known_default().unwrap_or(443);
-    match peer {
-        // The peer is the proxy; the host was judged before the tunnel was opened.
-        Some(_) if net.proxy.is_some() => return Ok(Vec::new()),
-        Some(peer) => return Ok(vetted(&[peer.ip()], port, net)?),
-        None => {}
+    if let Some(peer) = peer {
+        return Ok(vetted(&[peer.ip()], port, net)?);
     }
     let ips = match url.host() {
         Some(Host::Ipv4(ip)) => vec![IpAddr::V4(ip)],
@@ -219,14 +216,7 @@ pub(crate) fn addresses(
         }
         None => return Err(format!("{url} names no host").into()),
     };
-    let allowed = vetted(&ips, port, net)?;
-    // Behind a proxy the proxy connects by name, once the name is judged
-    // here: the private-address rule holds for the target behind it too.
-    Ok(if net.proxy.is_some() {
-        Vec::new()
-    } else {
-        allowed
-    })
+    Ok(vetted(&ips, port, net)?)
 }
 
 /// The addresses the tool may connect to, or why none: never a non-public
@@ -326,6 +316,30 @@ pub(crate) fn proxy_failure(
     net: &NetSettings,
 ) -> Option<Check> {
     let proxy = net.proxy.as_ref()?;
+    if let Failure::ProxyRefusedAddress {
+        destination,
+        status_line,
+    } = failure
+    {
+        let host = url.host_str().unwrap_or_default();
+        return Some(
+            Check::error(
+                id,
+                format!(
+                    "GET {url}: {}",
+                    crate::net::proxy::address_refusal(
+                        &proxy.shown(),
+                        destination,
+                        host,
+                        &sanitize(status_line, 200)
+                    )
+                ),
+                Remedy::ProxyFailed,
+            )
+            .with_detail("cause", "proxy")
+            .with_detail("proxy_refuses_addresses", true),
+        );
+    }
     if !matches!(failure, Failure::Proxy(_) | Failure::Refused(_)) {
         return None;
     }
@@ -358,7 +372,9 @@ fn access_failure(url: &Url, failure: &Failure, budget: &Budget, net: &NetSettin
             certificate: true, ..
         } => Remedy::TlsChainUntrusted,
         Failure::Tls { .. } => Remedy::TlsHandshake,
-        Failure::Proxy(_) | Failure::NoAddress => Remedy::Unreachable,
+        Failure::Proxy(_) | Failure::ProxyRefusedAddress { .. } | Failure::NoAddress => {
+            Remedy::Unreachable
+        }
         Failure::NotAllowed(_) => Remedy::PublicAddress,
         Failure::Reset(_) | Failure::Malformed(_) | Failure::Other(_) => {
             Remedy::MetadataServerError
@@ -398,19 +414,15 @@ pub(crate) fn annotate(
     net: &NetSettings,
 ) {
     let details = &mut check.details;
-    match &net.proxy {
-        Some(proxy) => {
-            details.insert("proxy".into(), proxy.shown().into());
-            details.insert(
-                "proxy_note".into(),
-                "sent through the proxy, which resolved and connected to the host itself; SSI connects directly".into(),
-            );
-        }
-        None => {
-            let shown: Vec<String> = addrs.iter().map(SocketAddr::to_string).collect();
-            details.insert("connected_to".into(), serde_json::json!(shown));
-        }
+    if let Some(proxy) = &net.proxy {
+        details.insert("proxy".into(), proxy.shown().into());
+        details.insert(
+            "proxy_note".into(),
+            "sent through a tunnel to the address the tool resolved and vetted (the proxy resolved no name); SSI connects directly".into(),
+        );
     }
+    let shown: Vec<String> = addrs.iter().map(SocketAddr::to_string).collect();
+    details.insert("connected_to".into(), serde_json::json!(shown));
     if destination.had_credentials {
         details.insert(
             "credentials_dropped".into(),

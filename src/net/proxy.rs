@@ -123,6 +123,74 @@ fn connect_request(destination: &str, authorization: Option<&str>) -> String {
     request
 }
 
+/// Whether the proxy answered that it could not reach the destination
+/// (502, 503, 504): another address of the same host may still do.
+fn is_gateway_failure(error: &TunnelError) -> bool {
+    matches!(
+        error,
+        TunnelError::Refused {
+            status: 502..=504,
+            ..
+        }
+    )
+}
+
+/// Whether the proxy refused a tunnel to an address by its policy (400, 403):
+/// a proxy that allow-lists host names refuses every `CONNECT ADDRESS:PORT`.
+pub fn refuses_addresses(error: &TunnelError) -> bool {
+    matches!(
+        error,
+        TunnelError::Refused {
+            status: 400 | 403,
+            ..
+        }
+    )
+}
+
+/// Why the proxy refused a tunnel to `destination`, an address of `host`,
+/// for a summary: the tool tunnels to the address it vetted, never to the
+/// name, and never falls back to the name.
+pub fn address_refusal(
+    proxy_shown: &str,
+    destination: &str,
+    host: &str,
+    status_line: &str,
+) -> String {
+    format!(
+        "the proxy {proxy_shown} refused a tunnel to {destination}, the vetted address of {host} ({status_line}): \
+         it probably allows CONNECT by host name only. The tool tunnels to the address it resolved and checked, \
+         never to the name, since the proxy's own DNS could answer with an address inside its network; \
+         allow the address on the proxy, or pin one it allows with --resolve {host}:PORT:ADDRESS"
+    )
+}
+
+/// Opens a tunnel to the first of `addresses` the proxy reaches, in order:
+/// each is named by its address, never by the host's name (the proxy's own
+/// resolver could answer with an address inside its network). Only a
+/// gateway failure moves on to the next; the error comes with the address
+/// it concerns.
+pub fn open_tunnel_to_any(
+    proxy: &ProxySetting,
+    addresses: &[SocketAddr],
+    deadline: Instant,
+) -> Result<(Tunnel, SocketAddr), (String, TunnelError)> {
+    let mut last = None;
+    for addr in addresses {
+        let addr = super::over_its_own_family(*addr);
+        match open_tunnel(proxy, &addr.to_string(), deadline) {
+            Ok(tunnel) => return Ok((tunnel, addr)),
+            Err(error) if is_gateway_failure(&error) => last = Some((addr.to_string(), error)),
+            Err(error) => return Err((addr.to_string(), error)),
+        }
+    }
+    Err(last.unwrap_or_else(|| {
+        (
+            "no address".into(),
+            TunnelError::Protocol("no address to tunnel to".into()),
+        )
+    }))
+}
+
 /// Connects to the proxy and asks it for a tunnel to `destination`
 /// (`host:port`), all before `deadline`. The proxy is the user's own choice:
 /// its address may be private and is used as given.
@@ -165,8 +233,9 @@ pub fn open_tunnel(
         .write_all(request.as_bytes())
         .map_err(|e| io_failure(e, "sending CONNECT to the proxy"))?;
 
-    let head = read_head(&mut stream, deadline)?;
-    let (status, status_line, challenges) = parse_head(&head)?;
+    // A proxy may echo what it was sent: its answer never shows the credentials.
+    let head = proxy.scrub(&String::from_utf8_lossy(&read_head(&mut stream, deadline)?));
+    let (status, status_line, challenges) = parse_head(head.as_bytes())?;
     if !(200..300).contains(&status) {
         return Err(TunnelError::Refused {
             status,

@@ -275,7 +275,8 @@ pub fn looks_like(input: &str) -> LooksLike {
 fn input_not_found(input: &str, lone: Option<&TokenCandidate>) -> Check {
     let characters = input.chars().count();
     let looks = looks_like::classify(input, lone);
-    let shown = || decode::clip(input.trim(), 80);
+    // What the user typed may hold a token glued to it: quoted only screened.
+    let shown = || decode::clip(&crate::input::hide_token_text(input.trim()), 80);
     let summary = if input.is_empty() {
         "the input is empty: no token was given".to_string()
     } else if input.trim().is_empty() {

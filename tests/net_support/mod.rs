@@ -45,21 +45,39 @@ pub fn header<'a>(head: &'a [String], name: &str) -> Option<&'a str> {
     })
 }
 
-/// A CONNECT proxy on 127.0.0.1. Every name it is asked to tunnel to is
-/// connected to on 127.0.0.1 (its "resolver" knows only the lab), so tests
-/// can give the target a public-looking address in DNS and still reach the
-/// lab through the proxy. Its policy forbids hosts whose name starts with
-/// `denied.` (403), as a corporate proxy's category filter would.
+/// A CONNECT proxy on 127.0.0.1. Every name or address it is asked to
+/// tunnel to is connected to on 127.0.0.1 (its "resolver" knows only the
+/// lab: a split horizon), so tests can give the target a public-looking
+/// address in DNS and still reach the lab through the proxy. Its policy
+/// forbids `denied.` names and the address 20.1.2.4 (403), as a corporate
+/// proxy's category filter would.
 pub struct ConnectProxy {
     /// Where it listens.
     pub addr: SocketAddr,
     log: Arc<Mutex<Vec<Vec<String>>>>,
 }
 
+/// How a [`ConnectProxy`] treats a CONNECT to an IP address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Addresses {
+    /// Tunnelled like a name.
+    Allowed,
+    /// Refused with 403, as a proxy that allow-lists host names does.
+    Refused,
+    /// Refused with 403, the status line repeating the credentials received
+    /// (decoded `user:password` and the Basic value), as a careless proxy may.
+    RefusedEchoing,
+}
+
 impl ConnectProxy {
     /// A proxy that tunnels only with `Proxy-Authorization: Basic` for
     /// `user:password` (407 otherwise), or for anyone when `None`.
     pub fn start(credentials: Option<(&str, &str)>) -> ConnectProxy {
+        Self::with_policy(credentials, Addresses::Allowed)
+    }
+
+    /// A proxy like [`ConnectProxy::start`] that treats addresses as `addresses` says.
+    pub fn with_policy(credentials: Option<(&str, &str)>, addresses: Addresses) -> ConnectProxy {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("proxy listens");
         let addr = listener.local_addr().expect("addr");
         let expected = credentials.map(|(user, password)| {
@@ -73,7 +91,7 @@ impl ConnectProxy {
         thread::spawn(move || {
             for client in listener.incoming().flatten() {
                 let (log, expected) = (shared.clone(), expected.clone());
-                thread::spawn(move || serve_connect(client, &log, expected.as_deref()));
+                thread::spawn(move || serve_connect(client, &log, expected.as_deref(), addresses));
             }
         });
         ConnectProxy { addr, log }
@@ -93,7 +111,12 @@ impl ConnectProxy {
     }
 }
 
-fn serve_connect(mut client: TcpStream, log: &Mutex<Vec<Vec<String>>>, expected: Option<&str>) {
+fn serve_connect(
+    mut client: TcpStream,
+    log: &Mutex<Vec<Vec<String>>>,
+    expected: Option<&str>,
+    addresses: Addresses,
+) {
     let _ = client.set_read_timeout(Some(Duration::from_secs(10)));
     let Ok(head) = read_head(&mut client) else {
         return;
@@ -112,7 +135,28 @@ fn serve_connect(mut client: TcpStream, log: &Mutex<Vec<Vec<String>>>, expected:
         );
         return;
     }
-    if authority.starts_with("denied.") {
+    if addresses == Addresses::RefusedEchoing {
+        let value = header(&head, "proxy-authorization").unwrap_or_default();
+        let pair = value
+            .strip_prefix("Basic ")
+            .and_then(|b64| base64::engine::general_purpose::STANDARD.decode(b64).ok())
+            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+            .unwrap_or_default();
+        let _ = client.write_all(
+            format!("HTTP/1.1 403 Forbidden for {pair} ({value})\r\nContent-Length: 0\r\n\r\n")
+                .as_bytes(),
+        );
+        return;
+    }
+    let host = authority
+        .rsplit_once(':')
+        .map_or(authority, |(host, _)| host)
+        .trim_matches(['[', ']']);
+    let is_address = host.parse::<std::net::IpAddr>().is_ok();
+    if authority.starts_with("denied.")
+        || host == "20.1.2.4"
+        || (is_address && addresses != Addresses::Allowed)
+    {
         let _ = client.write_all(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n");
         return;
     }
