@@ -29,6 +29,16 @@ const PROBE_BATCH_STAGES: &[Stage] = &[
     Stage::Metadata,
     Stage::Ews,
 ];
+/// What `probe ADDRESS` covers on-premises: the mailbox, then the amurl's links.
+const ADDRESS_STAGES: &[Stage] = &[
+    Stage::Mailbox,
+    Stage::Dns,
+    Stage::Tcp,
+    Stage::Tls,
+    Stage::Http,
+    Stage::Metadata,
+    Stage::Ews,
+];
 
 fn settings(
     output: &OutputArgs,
@@ -134,6 +144,11 @@ pub(super) fn probe_one(
 ) -> Report {
     let started = Instant::now();
     let mut report = Report::new("probe", settings.now, settings.strict);
+    if let Some(address) = crate::mailbox::Address::parse(text) {
+        probe_address(&mut report, &address, settings, cache, progress);
+        report.elapsed = Some(started.elapsed());
+        return report;
+    }
     let mut stages = vec![
         Stage::Dns,
         Stage::Tcp,
@@ -200,6 +215,73 @@ pub(super) fn probe_one(
     chain::skip_the_rest(&mut report, &stages);
     report.elapsed = Some(started.elapsed());
     report
+}
+
+/// `probe ADDRESS`: the mailbox stage, then the chain it names, all within
+/// one budget.
+fn probe_address(
+    report: &mut Report,
+    address: &crate::mailbox::Address,
+    settings: &Settings,
+    cache: &Cache,
+    progress: &Progress,
+) {
+    use crate::mailbox::Next;
+    let Some(net) = &settings.net else {
+        return;
+    };
+    let budget = crate::budget::Budget::new(net.timeout);
+    let found = crate::mailbox::walk(address, net, &budget, progress);
+    report.extend(found.checks);
+    let mut stages = ADDRESS_STAGES.to_vec();
+    match &found.next {
+        Next::Legacy(target) => {
+            report.target = Some(target.info());
+            let rest = NetSettings {
+                timeout: budget.remaining(),
+                ..net.clone()
+            };
+            let findings = cache.findings(target, || {
+                chain::walk_network(
+                    target,
+                    &rest,
+                    settings,
+                    true,
+                    &MetadataSource::Amurl,
+                    progress,
+                )
+            });
+            chain::conclude(report, None, Some(&findings), false, settings);
+        }
+        Next::Entra(discovery) => {
+            report.target = Target::from_url(discovery.as_str()).ok().map(|t| t.info());
+            stages.insert(stages.len() - 1, Stage::Key);
+            naa_links(report, discovery);
+        }
+        Next::Nothing => {}
+    }
+    chain::skip_the_rest(report, &stages);
+}
+
+/// The NAA links for an Exchange Online mailbox: dns..metadata on the
+/// tenant's discovery document and its JWKS, key and ews skip. Entra's chain
+/// walks those documents; here they are marked for it.
+fn naa_links(report: &mut Report, discovery: &url::Url) {
+    let reason = format!(
+        "Exchange Online: the NAA links ({discovery} and its keys) are checked by the Entra chain"
+    );
+    for stage in [
+        Stage::Dns,
+        Stage::Tcp,
+        Stage::Tls,
+        Stage::Http,
+        Stage::Metadata,
+    ] {
+        report.skip_stage(stage, &reason);
+    }
+    for stage in [Stage::Key, Stage::Ews] {
+        report.skip_stage(stage, "skipped: not part of the NAA chain");
+    }
 }
 
 /// The progress line of a batch: `N/TOTAL done` when the list is a file
@@ -289,7 +371,7 @@ pub(super) fn token_chain(
     let mut stages: Vec<Stage> = if command == "keys" {
         KEYS_STAGES.to_vec()
     } else {
-        Stage::ALL.to_vec()
+        Stage::TOKEN_CHAIN.to_vec()
     };
     let target = token
         .as_ref()
@@ -321,7 +403,7 @@ pub(super) fn token_chain(
             (MetadataSource::File { .. }, None, _) => Some(offline_findings(source, settings)),
             (_, Some(net), Some(walked)) => {
                 if command == "keys" {
-                    stages = Stage::ALL[..Stage::ALL.len() - 1].to_vec();
+                    stages = Stage::TOKEN_CHAIN[..Stage::TOKEN_CHAIN.len() - 1].to_vec();
                 }
                 Some(cache.findings(walked, || {
                     chain::walk_network(walked, net, settings, probe_ews, source, progress)
@@ -373,7 +455,7 @@ pub fn diagnose(args: &DiagnoseArgs) -> Result<i32, UsageError> {
             source: list,
             jobs: args.batch.jobs,
             command: "diagnose",
-            stages: &Stage::ALL,
+            stages: &Stage::TOKEN_CHAIN,
             settings: &settings,
             progress: &progress,
         };
