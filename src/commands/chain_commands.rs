@@ -264,12 +264,11 @@ fn probe_address(
 }
 
 /// The NAA links for an Exchange Online mailbox: dns..metadata on the
-/// tenant's discovery document and its JWKS, key and ews skip. Entra's chain
-/// walks those documents; here they are marked for it.
+/// tenant's discovery document `discovery` and its JWKS, key and ews skip.
+/// Entra's chain walks those documents; here they are marked for it.
 fn naa_links(report: &mut Report, discovery: &url::Url) {
-    let reason = format!(
-        "Exchange Online: the NAA links ({discovery} and its keys) are checked by the Entra chain"
-    );
+    let reason = "Exchange Online: the NAA links (the tenant's discovery document and keys) are \
+                  checked by the Entra chain";
     for stage in [
         Stage::Dns,
         Stage::Tcp,
@@ -277,7 +276,9 @@ fn naa_links(report: &mut Report, discovery: &url::Url) {
         Stage::Http,
         Stage::Metadata,
     ] {
-        report.skip_stage(stage, &reason);
+        for id in CheckId::of_stage(stage) {
+            report.push(Check::skip(*id, reason).with_detail("discovery", discovery.as_str()));
+        }
     }
     for stage in [Stage::Key, Stage::Ews] {
         report.skip_stage(stage, "skipped: not part of the NAA chain");
