@@ -354,6 +354,15 @@ pub struct MailboxFindings {
     pub next: Next,
 }
 
+impl MailboxFindings {
+    /// Whether Exchange Online's answer put the mailbox there.
+    pub fn in_exchange_online(&self) -> bool {
+        self.checks.iter().any(|c| {
+            c.id == CheckId::MailboxLocation && c.details.get("location") == Some(&json!("exchange-online"))
+        })
+    }
+}
+
 /// The chain that follows the mailbox stage.
 #[derive(Debug, Clone)]
 pub enum Next {
@@ -372,7 +381,9 @@ fn ask(url: &Url, net: &NetSettings, budget: &Budget) -> Outcome {
         Ok(addrs) => addrs,
         Err(unresolved) => return Outcome::Unanswered(unresolved.why),
     };
-    match http::exchange(&destination, &addrs, net, budget, true) {
+    // Entra says in a 400's body why it knows no tenant.
+    let read = |status: u16| (200..300).contains(&status) || status == 400;
+    match http::exchange_reading(&destination, &addrs, net, budget, read) {
         Ok(facts) => Outcome::Answered(Box::new(facts)),
         Err(failure) => Outcome::Unanswered(failure.describe(&budget.total_secs_text())),
     }

@@ -232,8 +232,12 @@ fn probe_address(
     };
     let budget = crate::budget::Budget::new(net.timeout);
     let found = crate::mailbox::walk(address, net, &budget, progress);
-    report.extend(found.checks);
     let mut stages = ADDRESS_STAGES.to_vec();
+    // The NAA chain names the key link (skip) as the Entra token's does.
+    if found.in_exchange_online() {
+        stages.insert(stages.len() - 1, Stage::Key);
+    }
+    report.extend(found.checks);
     match &found.next {
         Next::Legacy(target) => {
             report.target = Some(target.info());
@@ -255,7 +259,6 @@ fn probe_address(
         }
         Next::Entra(discovery) => {
             report.target = Target::from_url(discovery.as_str()).ok().map(|t| t.info());
-            stages.insert(stages.len() - 1, Stage::Key);
             naa_links(report, discovery);
         }
         Next::Nothing => {}
