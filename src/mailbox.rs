@@ -550,7 +550,7 @@ fn exchange_online(
             Check::pass(
                 CheckId::MailboxTenant,
                 format!(
-                    "{} belongs to the Entra tenant {tenant_id} ({cloud} cloud)",
+                    "{}'s Entra tenant is {tenant_id} ({cloud} cloud)",
                     address.domain
                 ),
             )

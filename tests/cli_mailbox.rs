@@ -24,27 +24,8 @@ const ADDRESS: &str = "ann@contoso.test";
 const CUSTOMER_AUTODISCOVER: &str = "autodiscover.contoso.test";
 const DOMAIN: &str = "contoso.test";
 
-/// `probe ADDRESS` on-premises: the mailbox, then the amurl's links.
-const ON_PREMISES_STAGES: &[Stage] = &[
-    Stage::Mailbox,
-    Stage::Dns,
-    Stage::Tcp,
-    Stage::Tls,
-    Stage::Http,
-    Stage::Metadata,
-    Stage::Ews,
-];
-/// `probe ADDRESS` in Exchange Online: the key link is named (skip) too.
-const ONLINE_STAGES: &[Stage] = &[
-    Stage::Mailbox,
-    Stage::Dns,
-    Stage::Tcp,
-    Stage::Tls,
-    Stage::Http,
-    Stage::Metadata,
-    Stage::Key,
-    Stage::Ews,
-];
+const ON_PREMISES_STAGES: &[Stage] = &Stage::MAILBOX_ON_PREMISES;
+const ONLINE_STAGES: &[Stage] = &Stage::MAILBOX_ONLINE;
 
 /// One test at a time plays the hosts on 127.0.0.1:443.
 fn port_443() -> MutexGuard<'static, ()> {

@@ -29,16 +29,6 @@ const PROBE_BATCH_STAGES: &[Stage] = &[
     Stage::Metadata,
     Stage::Ews,
 ];
-/// What `probe ADDRESS` covers on-premises: the mailbox, then the amurl's links.
-const ADDRESS_STAGES: &[Stage] = &[
-    Stage::Mailbox,
-    Stage::Dns,
-    Stage::Tcp,
-    Stage::Tls,
-    Stage::Http,
-    Stage::Metadata,
-    Stage::Ews,
-];
 
 fn settings(
     output: &OutputArgs,
@@ -232,11 +222,11 @@ fn probe_address(
     };
     let budget = crate::budget::Budget::new(net.timeout);
     let found = crate::mailbox::walk(address, net, &budget, progress);
-    let mut stages = ADDRESS_STAGES.to_vec();
-    // The NAA chain names the key link (skip) as the Entra token's does.
-    if found.in_exchange_online() {
-        stages.insert(stages.len() - 1, Stage::Key);
-    }
+    let stages: &[Stage] = if found.in_exchange_online() {
+        &Stage::MAILBOX_ONLINE
+    } else {
+        &Stage::MAILBOX_ON_PREMISES
+    };
     report.extend(found.checks);
     match &found.next {
         Next::Legacy(target) => {
@@ -263,15 +253,14 @@ fn probe_address(
         }
         Next::Nothing => {}
     }
-    chain::skip_the_rest(report, &stages);
+    chain::skip_the_rest(report, stages);
 }
 
 /// The NAA links for an Exchange Online mailbox: dns..metadata on the
 /// tenant's discovery document `discovery` and its JWKS, key and ews skip.
 /// Entra's chain walks those documents; here they are marked for it.
 fn naa_links(report: &mut Report, discovery: &url::Url) {
-    let reason = "Exchange Online: the NAA links (the tenant's discovery document and keys) are \
-                  checked by the Entra chain";
+    let reason = "Exchange Online: the NAA links are checked by the Entra chain";
     for stage in [
         Stage::Dns,
         Stage::Tcp,
@@ -284,7 +273,7 @@ fn naa_links(report: &mut Report, discovery: &url::Url) {
         }
     }
     for stage in [Stage::Key, Stage::Ews] {
-        report.skip_stage(stage, "skipped: not part of the NAA chain");
+        report.skip_stage(stage, "not part of the NAA chain");
     }
 }
 

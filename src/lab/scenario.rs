@@ -19,6 +19,7 @@ use super::https::{Behaviour, HttpsServer, Route};
 use super::legacy_tls::{LegacyAnswer, LegacyTlsServer};
 use super::mint::TokenMint;
 use super::pki::Pki;
+use crate::report::Stage;
 use crate::settings::NetSettings;
 use crate::target::METADATA_PATH;
 
@@ -123,8 +124,8 @@ impl Scenario {
             Scenario::BadSignature => "the token's signature was damaged (one bit flipped)",
             Scenario::PreauthProxy => "Microsoft Entra application proxy pre-authenticates the metadata URL (a redirect to Entra ID sign-in)",
             Scenario::CallbackToken => "the add-in sent a callback token (getCallbackTokenAsync) instead of the identity token",
-            Scenario::MailboxOnPremises => "probe ann@contoso.test: Exchange Online redirects to the hybrid organisation's Autodiscover, whose EWS URL gives the amurl",
-            Scenario::MailboxExchangeOnline => "probe ann@contoso.test: the mailbox is in Exchange Online (a warning: NAA, no legacy token) and Entra names its tenant",
+            Scenario::MailboxOnPremises => "probe ann@contoso.test, an on-premises mailbox found through hybrid Autodiscover",
+            Scenario::MailboxExchangeOnline => "probe ann@contoso.test, an Exchange Online mailbox (NAA) of a tenant Entra knows",
         }
     }
 
@@ -133,6 +134,15 @@ impl Scenario {
         match self {
             Scenario::MailboxOnPremises | Scenario::MailboxExchangeOnline => Some(MAILBOX),
             _ => None,
+        }
+    }
+
+    /// The stages the scenario's report names.
+    pub fn stages(self) -> &'static [Stage] {
+        match self {
+            Scenario::MailboxOnPremises => &Stage::MAILBOX_ON_PREMISES,
+            Scenario::MailboxExchangeOnline => &Stage::MAILBOX_ONLINE,
+            _ => &Stage::TOKEN_CHAIN,
         }
     }
 

@@ -52,6 +52,31 @@ impl Stage {
         Stage::Ews,
     ];
 
+    /// What `probe ADDRESS` reports for an on-premises mailbox: the mailbox,
+    /// then the amurl's links as `probe` walks them.
+    pub const MAILBOX_ON_PREMISES: [Stage; 7] = [
+        Stage::Mailbox,
+        Stage::Dns,
+        Stage::Tcp,
+        Stage::Tls,
+        Stage::Http,
+        Stage::Metadata,
+        Stage::Ews,
+    ];
+
+    /// What `probe ADDRESS` reports for an Exchange Online mailbox: the NAA
+    /// chain names the key link too (skip, as for an Entra token).
+    pub const MAILBOX_ONLINE: [Stage; 8] = [
+        Stage::Mailbox,
+        Stage::Dns,
+        Stage::Tcp,
+        Stage::Tls,
+        Stage::Http,
+        Stage::Metadata,
+        Stage::Key,
+        Stage::Ews,
+    ];
+
     /// The stage's name as the contract spells it.
     pub fn as_str(self) -> &'static str {
         match self {
