@@ -130,6 +130,7 @@ pub fn entry(id: CheckId) -> Entry {
             &[
                 Remedy::PasteToken,
                 Remedy::ProbeTarget,
+                Remedy::ProbeAddress,
                 Remedy::BatchTokenPiece,
                 Remedy::InternalError,
             ],

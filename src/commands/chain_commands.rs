@@ -71,7 +71,9 @@ pub fn decode(args: &DecodeArgs) -> Result<i32, UsageError> {
     let text = read_token(args.token.as_deref())?;
     let started = Instant::now();
     let mut report = Report::new("decode", settings.now, settings.strict);
-    if let Some(token) = chain::walk_token(&mut report, &text, &settings) {
+    let token = chain::walk_token(&mut report, &text, &settings);
+    point_to_probe(&mut report, &text);
+    if let Some(token) = token {
         report.target = token
             .amurl()
             .and_then(|u| Target::from_url(u).ok())
@@ -85,6 +87,24 @@ pub fn decode(args: &DecodeArgs) -> Result<i32, UsageError> {
         &Progress::hidden(),
         false,
     ))
+}
+
+/// When the input is an e-mail address rather than a token, `token.input`
+/// says so and points to `probe ADDRESS`.
+fn point_to_probe(report: &mut Report, text: &str) {
+    let Some(address) = crate::mailbox::Address::parse(text) else {
+        return;
+    };
+    if report.get(CheckId::TokenInput).map(|c| c.status) == Some(crate::report::Status::Fail) {
+        report.push(
+            Check::fail(
+                CheckId::TokenInput,
+                format!("`{}` is an e-mail address, not a token", address.text),
+                Remedy::ProbeAddress,
+            )
+            .with_detail("looks_like", "text"),
+        );
+    }
 }
 
 /// Reads `--metadata FILE|URL`.
@@ -360,7 +380,14 @@ pub(super) fn token_chain(
 ) -> Report {
     let started = Instant::now();
     let mut report = Report::new(command, settings.now, settings.strict);
+    // `diagnose ADDRESS` (a `--batch` line, say) walks the mailbox's chain.
+    if let (Some(address), true) = (crate::mailbox::Address::parse(text), command != "keys") {
+        probe_address(&mut report, &address, settings, cache, progress);
+        report.elapsed = Some(started.elapsed());
+        return report;
+    }
     let token = chain::walk_token(&mut report, text, settings);
+    point_to_probe(&mut report, text);
     let mut stages: Vec<Stage> = if command == "keys" {
         KEYS_STAGES.to_vec()
     } else {
