@@ -238,19 +238,23 @@ pub fn judge_location(outcome: &Outcome) -> Location {
         };
     }
     match outcome {
-        Outcome::Answered(facts) if (300..400).contains(&facts.status) => facts
-            .location()
-            .map_or(Location::OnPremises, |l| {
+        Outcome::Answered(facts) if (300..400).contains(&facts.status) => {
+            facts.location().map_or(Location::OnPremises, |l| {
                 Location::OnPremisesRedirect(l.trim().to_string())
-            }),
+            })
+        }
         _ => Location::OnPremises,
     }
 }
 
 /// The amurl on the host (and port) of an EWS URL, or why there is none.
 pub fn amurl_from_ews(ews_url: &str) -> Result<Target, String> {
-    let url = Url::parse(ews_url.trim())
-        .map_err(|_| format!("the EWS URL `{}` is not a URL", http::sanitize(ews_url, 200)))?;
+    let url = Url::parse(ews_url.trim()).map_err(|_| {
+        format!(
+            "the EWS URL `{}` is not a URL",
+            http::sanitize(ews_url, 200)
+        )
+    })?;
     if url.scheme() != "https" {
         return Err(format!(
             "the EWS URL {} is not https, which SSI needs",
@@ -340,9 +344,10 @@ pub fn judge_tenant(status: u16, body: &[u8]) -> Tenant {
 
 fn is_guid(text: &str) -> bool {
     let groups: Vec<&str> = text.split('-').collect();
-    groups.iter().map(|g| g.len()).eq([8, 4, 4, 4, 12]) && groups
-        .iter()
-        .all(|g| g.bytes().all(|b| b.is_ascii_hexdigit()))
+    groups.iter().map(|g| g.len()).eq([8, 4, 4, 4, 12])
+        && groups
+            .iter()
+            .all(|g| g.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// What the mailbox stage found, and which chain follows.
@@ -358,7 +363,8 @@ impl MailboxFindings {
     /// Whether Exchange Online's answer put the mailbox there.
     pub fn in_exchange_online(&self) -> bool {
         self.checks.iter().any(|c| {
-            c.id == CheckId::MailboxLocation && c.details.get("location") == Some(&json!("exchange-online"))
+            c.id == CheckId::MailboxLocation
+                && c.details.get("location") == Some(&json!("exchange-online"))
         })
     }
 }
@@ -415,7 +421,7 @@ pub fn walk(
     let outcome = ask(&online_url, net, budget);
     attempts.push(attempt(&online_url, &outcome));
     let location = judge_location(&outcome);
-    let mut found: Option<(String, Url)> = None;
+    let mut found: Option<(String, Url, Target)> = None;
     let why = match &location {
         Location::Unknown(_) => {
             return MailboxFindings {
@@ -442,24 +448,24 @@ pub fn walk(
             return exchange_online(address, check, net, budget);
         }
         Location::OnPremisesWithUrl(url) => {
-            found = Some((url.clone(), online_url.clone()));
+            found = usable(Some(url.clone()), &online_url, &mut attempts);
             "Exchange Online names an on-premises EWS URL for it (hybrid)".to_string()
         }
         Location::OnPremisesRedirect(location) => {
             if let Some(hybrid) = Url::parse(location).ok().filter(|u| u.scheme() == "https") {
                 let outcome = ask(&hybrid, net, budget);
                 attempts.push(attempt(&hybrid, &outcome));
-                found = outcome
-                    .answer_200()
-                    .and_then(|a| a.url)
-                    .map(|url| (url, hybrid.clone()));
+                found = usable(
+                    outcome.answer_200().and_then(|a| a.url),
+                    &hybrid,
+                    &mut attempts,
+                );
             }
             "Exchange Online redirects to the organisation's own Autodiscover (hybrid)".to_string()
         }
-        Location::OnPremises => format!(
-            "Exchange Online has no mailbox for it ({})",
-            outcome.said()
-        ),
+        Location::OnPremises => {
+            format!("Exchange Online has no mailbox for it ({})", outcome.said())
+        }
     };
     let location_check = Check::pass(
         CheckId::MailboxLocation,
@@ -474,8 +480,12 @@ pub fn walk(
             };
             let outcome = ask(&url, net, budget);
             attempts.push(attempt(&url, &outcome));
-            if let Some(ews) = outcome.answer_200().and_then(|a| a.url) {
-                found = Some((ews, url));
+            found = usable(
+                outcome.answer_200().and_then(|a| a.url),
+                &url,
+                &mut attempts,
+            );
+            if found.is_some() {
                 break;
             }
         }
@@ -484,14 +494,8 @@ pub fn walk(
         CheckId::MailboxTenant,
         "on-premises: the legacy chain applies, not Entra's",
     );
-    let amurl = found
-        .as_ref()
-        .and_then(|(ews, source)| amurl_from_ews(ews).ok().map(|t| (ews, source, t)));
-    let Some((ews, source, target)) = amurl else {
-        let mut check = unavailable(CheckId::MailboxAmurl, address, &attempts);
-        if let Some((ews, _)) = &found {
-            check = check.with_detail("unusable_ews_url", http::sanitize(ews, 200));
-        }
+    let Some((ews, source, target)) = found else {
+        let check = unavailable(CheckId::MailboxAmurl, address, &attempts);
         return MailboxFindings {
             checks: vec![location_check, check, tenant_skip],
             next: Next::Nothing,
@@ -501,17 +505,35 @@ pub fn walk(
         CheckId::MailboxAmurl,
         format!(
             "the EWS URL {} gives the amurl {}; a token's own amurl stays the authority",
-            http::sanitize(ews, 200),
+            http::sanitize(&ews, 200),
             target.url
         ),
     )
     .with_detail("amurl", target.url.as_str())
-    .with_detail("ews_url", http::sanitize(ews, 300))
+    .with_detail("ews_url", http::sanitize(&ews, 300))
     .with_detail("source", source.as_str())
     .with_detail("attempts", Value::Array(attempts));
     MailboxFindings {
         checks: vec![location_check, amurl_check, tenant_skip],
         next: Next::Legacy(target),
+    }
+}
+
+/// The EWS URL an answer from `source` named, with its amurl; `None` when
+/// there is none or it gives no amurl (said in `attempts`, and the next
+/// Autodiscover is asked).
+fn usable(
+    ews: Option<String>,
+    source: &Url,
+    attempts: &mut Vec<Value>,
+) -> Option<(String, Url, Target)> {
+    let ews = ews?;
+    match amurl_from_ews(&ews) {
+        Ok(target) => Some((ews, source.clone(), target)),
+        Err(why) => {
+            attempts.push(json!({"url": source.as_str(), "outcome": format!("unusable: {why}")}));
+            None
+        }
     }
 }
 
@@ -700,7 +722,10 @@ mod tests {
             judge_location(&redirect),
             Location::OnPremisesRedirect("https://ad.contoso.com/x".into())
         );
-        assert_eq!(judge_location(&answered(404, &[], "")), Location::OnPremises);
+        assert_eq!(
+            judge_location(&answered(404, &[], "")),
+            Location::OnPremises
+        );
         assert_eq!(
             judge_location(&answered(200, &[], "<html>")),
             Location::OnPremises
@@ -713,15 +738,15 @@ mod tests {
 
     #[test]
     fn the_amurl_keeps_the_ews_host_and_port() {
-        let t = amurl_from_ews("https://mail.contoso.com:8443/EWS/Exchange.asmx?x=1")
-            .expect("amurl");
+        let t =
+            amurl_from_ews("https://mail.contoso.com:8443/EWS/Exchange.asmx?x=1").expect("amurl");
         assert_eq!(
             t.url.as_str(),
             "https://mail.contoso.com:8443/autodiscover/metadata/json/1"
         );
         assert_eq!(t.port, 8443);
-        let default = amurl_from_ews("https://u:p@Mail.Contoso.com:443/EWS/Exchange.asmx")
-            .expect("amurl");
+        let default =
+            amurl_from_ews("https://u:p@Mail.Contoso.com:443/EWS/Exchange.asmx").expect("amurl");
         assert_eq!(
             default.url.as_str(),
             "https://mail.contoso.com/autodiscover/metadata/json/1"
@@ -746,14 +771,19 @@ mod tests {
             }
         );
         let gov = br#"{"issuer":"https://login.microsoftonline.us/72f988bf-86f1-41af-91ab-2d7cd011db47/v2.0"}"#;
-        assert!(matches!(judge_tenant(200, gov), Tenant::Found { cloud, .. } if cloud == "us-government"));
+        assert!(
+            matches!(judge_tenant(200, gov), Tenant::Found { cloud, .. } if cloud == "us-government")
+        );
         let unknown = br#"{"error":"invalid_tenant","error_description":"AADSTS90002: Tenant 'nowhere.test' not found.\r\nTrace ID: 1"}"#;
         assert_eq!(
             judge_tenant(400, unknown),
             Tenant::Unknown("AADSTS90002: Tenant 'nowhere.test' not found.".into())
         );
         assert!(matches!(
-            judge_tenant(200, br#"{"issuer":"https://login.microsoftonline.com/{tenantid}/v2.0"}"#),
+            judge_tenant(
+                200,
+                br#"{"issuer":"https://login.microsoftonline.com/{tenantid}/v2.0"}"#
+            ),
             Tenant::Unusable(_)
         ));
         assert!(matches!(judge_tenant(503, b""), Tenant::Unusable(_)));

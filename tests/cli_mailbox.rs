@@ -11,8 +11,8 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use e2e_support::*;
 use idtoken_doctor::lab::autodiscover::{
-    autodiscover_path, ews_answer, no_tenant, openid_configuration, tenant_discovery_path,
-    Port443, LAB_TENANT_ID, LOGIN_HOST, ONLINE_HOST,
+    autodiscover_path, ews_answer, no_tenant, openid_configuration, tenant_discovery_path, Port443,
+    LAB_TENANT_ID, LOGIN_HOST, ONLINE_HOST,
 };
 use idtoken_doctor::lab::dns::Zone;
 use idtoken_doctor::lab::https::{Behaviour, HttpsServer, Route};
@@ -103,11 +103,13 @@ fn an_exchange_online_mailbox_warns_and_names_its_tenant() {
     );
     assert_eq!(detail(&report, "mailbox.tenant", "cloud"), "global");
     // The NAA links follow on the tenant's discovery document.
-    let discovery = format!(
-        "https://{LOGIN_HOST}/{LAB_TENANT_ID}/v2.0/.well-known/openid-configuration"
-    );
+    let discovery =
+        format!("https://{LOGIN_HOST}/{LAB_TENANT_ID}/v2.0/.well-known/openid-configuration");
     assert_eq!(report["target"]["amurl"], discovery.as_str());
-    assert_eq!(detail(&report, "http.access", "discovery"), discovery.as_str());
+    assert_eq!(
+        detail(&report, "http.access", "discovery"),
+        discovery.as_str()
+    );
     assert!(summary(&report, "http.access").contains("Entra chain"));
     assert_eq!(report["verdict"]["status"], "healthy");
     // Anonymous, and exactly the contract's URLs.
@@ -167,7 +169,11 @@ fn a_hybrid_mailbox_follows_exchange_onlines_redirect_once_to_the_on_premises_ew
 
     // Exchange Online may name the on-premises EWS URL itself.
     let direct = self::site_with_direct_answer(&lab, &exchange, site);
-    let report = assert_json(&probe(&lab, Some(&direct)), ON_PREMISES_STAGES, Expect::Healthy);
+    let report = assert_json(
+        &probe(&lab, Some(&direct)),
+        ON_PREMISES_STAGES,
+        Expect::Healthy,
+    );
     assert!(detail(&report, "mailbox.amurl", "source")
         .as_str()
         .is_some_and(|s| s.starts_with(&format!("https://{ONLINE_HOST}/"))));
@@ -233,7 +239,11 @@ fn no_autodiscover_answering_is_inconclusive_with_a_remedy_to_paste_a_token() {
     let _turn = port_443();
     let lab = Lab::new();
     // Nothing is pinned: the lab DNS knows none of the hosts.
-    let run = doctor(probe(&lab, None).into_iter().chain(strings(&["--format", "json"])));
+    let run = doctor(
+        probe(&lab, None)
+            .into_iter()
+            .chain(strings(&["--format", "json"])),
+    );
     assert_eq!(run.code, 3, "{}", run.stdout);
     let report = run.json();
     let location = check(&report, "mailbox.location");
@@ -247,14 +257,21 @@ fn no_autodiscover_answering_is_inconclusive_with_a_remedy_to_paste_a_token() {
 
     // Exchange Online answers (no mailbox), the customer's Autodiscover does not.
     let site = site(&lab, &[ONLINE_HOST], vec![online(Behaviour::status(404))]);
-    let run = doctor(probe(&lab, Some(&site)).into_iter().chain(strings(&["--format", "json"])));
+    let run = doctor(
+        probe(&lab, Some(&site))
+            .into_iter()
+            .chain(strings(&["--format", "json"])),
+    );
     assert_eq!(run.code, 3, "{}", run.stdout);
     let report = run.json();
     assert_eq!(status(&report, "mailbox.location"), "pass");
     let amurl = check(&report, "mailbox.amurl");
     assert_eq!(amurl["status"], "error", "{amurl:#}");
     assert_eq!(amurl["details"]["cause"], "autodiscover-unavailable");
-    assert_eq!(amurl["details"]["attempts"].as_array().map(Vec::len), Some(3));
+    assert_eq!(
+        amurl["details"]["attempts"].as_array().map(Vec::len),
+        Some(3)
+    );
 
     let human = doctor(probe(&lab, Some(&site)));
     assert_eq!(human.code, 3);
@@ -301,7 +318,10 @@ fn an_address_in_a_batch_is_probed_as_a_mailbox() {
     let list = tempfile::NamedTempFile::new().expect("list");
     std::fs::write(
         list.path(),
-        format!("# a ticket's address, then the host\n{ADDRESS}\n{}\n", amurl(&exchange)),
+        format!(
+            "# a ticket's address, then the host\n{ADDRESS}\n{}\n",
+            amurl(&exchange)
+        ),
     )
     .expect("write the list");
     let mut args = strings(&["probe", "--batch"]);
@@ -356,11 +376,69 @@ fn an_internal_ews_host_named_by_autodiscover_is_judged_and_never_connected_to()
         assert_eq!(status(&report, "tcp.connect"), "skip");
         drop(site);
     }
-    let tunnels: Vec<String> = proxy.requests().iter().map(|head| head[0].clone()).collect();
+    let tunnels: Vec<String> = proxy
+        .requests()
+        .iter()
+        .map(|head| head[0].clone())
+        .collect();
     assert!(
-        tunnels.iter().all(|line| line.contains(ONLINE_HOST)
-            || line.contains(CUSTOMER_AUTODISCOVER)),
+        tunnels
+            .iter()
+            .all(|line| line.contains(ONLINE_HOST) || line.contains(CUSTOMER_AUTODISCOVER)),
         "only the Autodiscover hosts were tunnelled to: {tunnels:?}"
     );
     assert_eq!(tunnels.len(), 6, "{tunnels:?}");
+}
+
+#[test]
+fn an_ews_url_that_gives_no_amurl_is_said_and_the_customers_autodiscover_asked() {
+    let _turn = port_443();
+    let lab = Lab::new();
+    let exchange = lab.healthy_exchange();
+    let site = site(
+        &lab,
+        &[ONLINE_HOST, CUSTOMER_AUTODISCOVER],
+        vec![
+            online(ews_answer(
+                "http://mail.contoso.test/EWS/Exchange.asmx",
+                None,
+            )),
+            customer(CUSTOMER_AUTODISCOVER, ews_answer(&ews_of(&exchange), None)),
+        ],
+    );
+    let report = assert_json(
+        &probe(&lab, Some(&site)),
+        ON_PREMISES_STAGES,
+        Expect::Healthy,
+    );
+    let attempts = detail(&report, "mailbox.amurl", "attempts").to_string();
+    assert!(attempts.contains("not https"), "{attempts}");
+    assert!(detail(&report, "mailbox.amurl", "source")
+        .as_str()
+        .is_some_and(|s| s.starts_with(&format!("https://{CUSTOMER_AUTODISCOVER}/"))));
+}
+
+#[test]
+fn redact_hides_the_address_in_every_url_of_the_report() {
+    let _turn = port_443();
+    let lab = Lab::new();
+    let site = site(
+        &lab,
+        &[ONLINE_HOST, LOGIN_HOST],
+        vec![
+            online(ews_answer(
+                "https://outlook.office365.com/EWS/Exchange.asmx",
+                Some("EURPRD10"),
+            )),
+            tenant(openid_configuration(LAB_TENANT_ID)),
+        ],
+    );
+    for format in ["json", "human", "markdown", "junit"] {
+        let mut args = probe(&lab, Some(&site));
+        args.extend(strings(&["--redact", "-v", "--format", format]));
+        let run = doctor(&args);
+        assert_eq!(run.code, 0, "{}", run.stdout);
+        assert!(!run.stdout.contains("ann@"), "{format}: {}", run.stdout);
+        assert!(run.stdout.contains("[redacted-email:"), "{format}");
+    }
 }

@@ -155,7 +155,7 @@ fn every_demo_scenario_gives_the_contracts_metrics_with_its_values() {
         );
         let (count, low, high) = match scenario {
             // The signing certificate: valid for three more years.
-            Scenario::Healthy | Scenario::BadSignature => {
+            Scenario::Healthy | Scenario::BadSignature | Scenario::MailboxOnPremises => {
                 (1, now() + 1000.0 * DAY, now() + 1100.0 * DAY)
             }
             // The renewed certificate: five more years.
