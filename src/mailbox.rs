@@ -630,19 +630,8 @@ mod tests {
     use super::*;
 
     fn answered(status: u16, headers: &[(&str, &str)], body: &str) -> Outcome {
-        Outcome::Answered(Box::new(HttpFacts {
-            url: Url::parse("https://outlook.office365.com/autodiscover/autodiscover.json")
-                .expect("url"),
-            version: "HTTP/1.1".into(),
-            status,
-            reason: String::new(),
-            sent_reason: None,
-            headers: headers
-                .iter()
-                .map(|(n, v)| (n.to_string(), v.to_string()))
-                .collect(),
-            body: BodyOutcome::Complete(body.as_bytes().to_vec()),
-        }))
+        let facts = crate::http::front_end::tests::facts(status, headers, Some(body));
+        Outcome::Answered(Box::new(facts))
     }
 
     #[test]

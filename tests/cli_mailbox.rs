@@ -50,6 +50,34 @@ fn tenant(behaviour: Behaviour) -> Route {
     Route::new(&tenant_discovery_path(DOMAIN), behaviour).on_host(LOGIN_HOST)
 }
 
+/// Exchange Online answering `exchange_online`, and the customer's
+/// Autodiscover naming `ews`.
+fn on_premises(lab: &Lab, exchange_online: Behaviour, ews: &str) -> Port443 {
+    site(
+        lab,
+        &[ONLINE_HOST, CUSTOMER_AUTODISCOVER],
+        vec![
+            online(exchange_online),
+            customer(CUSTOMER_AUTODISCOVER, ews_answer(ews, None)),
+        ],
+    )
+}
+
+/// Exchange Online's answer for a mailbox of its own, and Entra's for the domain.
+fn online_mailbox(lab: &Lab, entra: Behaviour) -> Port443 {
+    site(
+        lab,
+        &[ONLINE_HOST, LOGIN_HOST],
+        vec![
+            online(ews_answer(
+                "https://outlook.office365.com/EWS/Exchange.asmx",
+                Some("EURPRD10"),
+            )),
+            tenant(entra),
+        ],
+    )
+}
+
 fn ews_of(server: &HttpsServer) -> String {
     server.url(HOST, EWS_PATH)
 }
@@ -70,17 +98,7 @@ fn detail<'a>(report: &'a Value, id: &str, key: &str) -> &'a Value {
 fn an_exchange_online_mailbox_warns_and_names_its_tenant() {
     let _turn = port_443();
     let lab = Lab::new();
-    let site = site(
-        &lab,
-        &[ONLINE_HOST, LOGIN_HOST],
-        vec![
-            online(ews_answer(
-                "https://outlook.office365.com/EWS/Exchange.asmx",
-                Some("EURPRD10"),
-            )),
-            tenant(openid_configuration(LAB_TENANT_ID)),
-        ],
-    );
+    let site = online_mailbox(&lab, openid_configuration(LAB_TENANT_ID));
     let report = assert_all_formats(&probe(&lab, Some(&site)), ONLINE_STAGES, Expect::Healthy);
     assert_eq!(status(&report, "mailbox.location"), "warn");
     assert_eq!(
@@ -132,14 +150,7 @@ fn a_hybrid_mailbox_follows_exchange_onlines_redirect_once_to_the_on_premises_ew
         "https://{CUSTOMER_AUTODISCOVER}{}?Protocol=EWS",
         autodiscover_path(ADDRESS)
     );
-    let site = site(
-        &lab,
-        &[ONLINE_HOST, CUSTOMER_AUTODISCOVER],
-        vec![
-            online(Behaviour::redirect(&hybrid)),
-            customer(CUSTOMER_AUTODISCOVER, ews_answer(&ews_of(&exchange), None)),
-        ],
-    );
+    let site = on_premises(&lab, Behaviour::redirect(&hybrid), &ews_of(&exchange));
     let report = assert_all_formats(
         &probe(&lab, Some(&site)),
         ON_PREMISES_STAGES,
@@ -282,17 +293,7 @@ fn no_autodiscover_answering_is_inconclusive_with_a_remedy_to_paste_a_token() {
 fn a_domain_entra_does_not_know_fails_mailbox_tenant() {
     let _turn = port_443();
     let lab = Lab::new();
-    let site = site(
-        &lab,
-        &[ONLINE_HOST, LOGIN_HOST],
-        vec![
-            online(ews_answer(
-                "https://outlook.office365.com/EWS/Exchange.asmx",
-                Some("EURPRD10"),
-            )),
-            tenant(no_tenant(DOMAIN)),
-        ],
-    );
+    let site = online_mailbox(&lab, no_tenant(DOMAIN));
     let report = assert_all_formats(
         &probe(&lab, Some(&site)),
         ONLINE_STAGES,
@@ -307,14 +308,7 @@ fn an_address_in_a_batch_is_probed_as_a_mailbox() {
     let _turn = port_443();
     let lab = Lab::new();
     let exchange = lab.healthy_exchange();
-    let site = site(
-        &lab,
-        &[ONLINE_HOST, CUSTOMER_AUTODISCOVER],
-        vec![
-            online(Behaviour::status(404)),
-            customer(CUSTOMER_AUTODISCOVER, ews_answer(&ews_of(&exchange), None)),
-        ],
-    );
+    let site = on_premises(&lab, Behaviour::status(404), &ews_of(&exchange));
     let list = tempfile::NamedTempFile::new().expect("list");
     std::fs::write(
         list.path(),
@@ -360,14 +354,7 @@ fn an_internal_ews_host_named_by_autodiscover_is_judged_and_never_connected_to()
         ("https://10.0.0.5/EWS/Exchange.asmx", "dns.name"),
         ("https://mail.contoso.test/EWS/Exchange.asmx", "dns.address"),
     ] {
-        let site = site(
-            &lab,
-            &[ONLINE_HOST, CUSTOMER_AUTODISCOVER],
-            vec![
-                online(Behaviour::status(404)),
-                customer(CUSTOMER_AUTODISCOVER, ews_answer(ews, None)),
-            ],
-        );
+        let site = on_premises(&lab, Behaviour::status(404), ews);
         let mut args = strings(&["probe", ADDRESS, "--proxy", &proxy.url(None)]);
         args.extend(lab.public_args());
         args.extend(strings(&["--timeout", "10"]));
@@ -395,16 +382,10 @@ fn an_ews_url_that_gives_no_amurl_is_said_and_the_customers_autodiscover_asked()
     let _turn = port_443();
     let lab = Lab::new();
     let exchange = lab.healthy_exchange();
-    let site = site(
+    let site = on_premises(
         &lab,
-        &[ONLINE_HOST, CUSTOMER_AUTODISCOVER],
-        vec![
-            online(ews_answer(
-                "http://mail.contoso.test/EWS/Exchange.asmx",
-                None,
-            )),
-            customer(CUSTOMER_AUTODISCOVER, ews_answer(&ews_of(&exchange), None)),
-        ],
+        ews_answer("http://mail.contoso.test/EWS/Exchange.asmx", None),
+        &ews_of(&exchange),
     );
     let report = assert_json(
         &probe(&lab, Some(&site)),
@@ -422,17 +403,7 @@ fn an_ews_url_that_gives_no_amurl_is_said_and_the_customers_autodiscover_asked()
 fn redact_hides_the_address_in_every_url_of_the_report() {
     let _turn = port_443();
     let lab = Lab::new();
-    let site = site(
-        &lab,
-        &[ONLINE_HOST, LOGIN_HOST],
-        vec![
-            online(ews_answer(
-                "https://outlook.office365.com/EWS/Exchange.asmx",
-                Some("EURPRD10"),
-            )),
-            tenant(openid_configuration(LAB_TENANT_ID)),
-        ],
-    );
+    let site = online_mailbox(&lab, openid_configuration(LAB_TENANT_ID));
     for format in ["json", "human", "markdown", "junit"] {
         let mut args = probe(&lab, Some(&site));
         args.extend(strings(&["--redact", "-v", "--format", format]));

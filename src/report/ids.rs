@@ -41,41 +41,38 @@ impl Stage {
 
     /// The stages of a chain that starts from a token, an amurl or a host
     /// (every stage but `mailbox`, which only an e-mail address starts).
-    pub const TOKEN_CHAIN: [Stage; 8] = [
-        Stage::Token,
-        Stage::Dns,
-        Stage::Tcp,
-        Stage::Tls,
-        Stage::Http,
-        Stage::Metadata,
-        Stage::Key,
-        Stage::Ews,
-    ];
+    pub const TOKEN_CHAIN: [Stage; 8] = Stage::all_but(&[Stage::Mailbox]);
 
     /// What `probe ADDRESS` reports for an on-premises mailbox: the mailbox,
     /// then the amurl's links as `probe` walks them.
-    pub const MAILBOX_ON_PREMISES: [Stage; 7] = [
-        Stage::Mailbox,
-        Stage::Dns,
-        Stage::Tcp,
-        Stage::Tls,
-        Stage::Http,
-        Stage::Metadata,
-        Stage::Ews,
-    ];
+    pub const MAILBOX_ON_PREMISES: [Stage; 7] = Stage::all_but(&[Stage::Token, Stage::Key]);
 
     /// What `probe ADDRESS` reports for an Exchange Online mailbox: the NAA
     /// chain names the key link too (skip, as for an Entra token).
-    pub const MAILBOX_ONLINE: [Stage; 8] = [
-        Stage::Mailbox,
-        Stage::Dns,
-        Stage::Tcp,
-        Stage::Tls,
-        Stage::Http,
-        Stage::Metadata,
-        Stage::Key,
-        Stage::Ews,
-    ];
+    pub const MAILBOX_ONLINE: [Stage; 8] = Stage::all_but(&[Stage::Token]);
+
+    /// [`Stage::ALL`] without `dropped`, in chain order; `N` must be the
+    /// count that remains (checked when the constant is built).
+    const fn all_but<const N: usize>(dropped: &[Stage]) -> [Stage; N] {
+        let mut kept = [Stage::Mailbox; N];
+        let (mut i, mut n) = (0, 0);
+        while i < Stage::ALL.len() {
+            let stage = Stage::ALL[i];
+            let mut j = 0;
+            let mut keep = true;
+            while j < dropped.len() {
+                keep = keep && dropped[j] as u8 != stage as u8;
+                j += 1;
+            }
+            if keep {
+                kept[n] = stage;
+                n += 1;
+            }
+            i += 1;
+        }
+        assert!(n == N, "the kept count is the array's length");
+        kept
+    }
 
     /// The stage's name as the contract spells it.
     pub fn as_str(self) -> &'static str {
@@ -308,6 +305,24 @@ mod tests {
         let total: usize = Stage::ALL.iter().map(|s| CheckId::of_stage(*s).len()).sum();
         assert_eq!(total, CheckId::ALL.len());
         assert_eq!(CheckId::of_stage(Stage::Ews), &[CheckId::EwsReachable]);
+    }
+
+    #[test]
+    fn the_stage_lists_keep_chain_order() {
+        assert_eq!(Stage::TOKEN_CHAIN[0], Stage::Token);
+        assert_eq!(
+            Stage::MAILBOX_ON_PREMISES,
+            [
+                Stage::Mailbox,
+                Stage::Dns,
+                Stage::Tcp,
+                Stage::Tls,
+                Stage::Http,
+                Stage::Metadata,
+                Stage::Ews
+            ]
+        );
+        assert!(Stage::MAILBOX_ONLINE.contains(&Stage::Key));
     }
 
     #[test]
