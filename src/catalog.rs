@@ -109,12 +109,28 @@ fn vocabulary_markdown(id: CheckId) -> String {
 pub fn entry(id: CheckId) -> Entry {
     use CheckId::*;
     let (meaning, typical_cause, remedies): (&str, &str, &'static [Remedy]) = match id {
+        MailboxLocation => (
+            "For `probe ADDRESS`: Exchange Online's Autodiscover, asked anonymously, says where the mailbox lives; `details.location` is `exchange-online` (a 200 answer with `ServerLocation`: warn) or `on-premises`.",
+            "An Exchange Online mailbox, where the legacy identity token is gone and SSI's add-in must use nested app authentication; an `error` (cause `autodiscover-unavailable`) when Autodiscover cannot be reached from this machine.",
+            &[Remedy::MailboxExchangeOnline, Remedy::AutodiscoverUnavailable],
+        ),
+        MailboxAmurl => (
+            "On-premises: the EWS URL from Autodiscover (Exchange Online's hybrid answer, else the customer's Autodiscover v2 at `autodiscover.{domain}`, then `{domain}`) gives the amurl on its host and port (`details.amurl`, `details.source`); the legacy chain follows on it.",
+            "No Autodiscover answers from this machine with an EWS URL (`error`, cause `autodiscover-unavailable`): Autodiscover v2 is not published, or it is blocked from here.",
+            &[Remedy::AutodiscoverUnavailable],
+        ),
+        MailboxTenant => (
+            "Exchange Online: the domain's Microsoft Entra tenant, from Entra's discovery document for the domain (`details.tenant_id`, `details.cloud`); the NAA links follow on the tenant's discovery document.",
+            "Entra knows no tenant for the domain (AADSTS90002: a typo, or a domain the tenant has not verified); an `error` (cause `entra-unavailable`) when Entra cannot be reached from here.",
+            &[Remedy::TenantUnknown, Remedy::TenantUnavailable],
+        ),
         TokenInput => (
             "A JWT (three base64url parts starting with `eyJ`) can be found in the input.",
             "An empty paste, a truncated token, a URL where the token belongs, the decoded claims from jwt.io or jwt.ms, an opaque NAA token, or text that holds no token; `details.looks_like` says which.",
             &[
                 Remedy::PasteToken,
                 Remedy::ProbeTarget,
+                Remedy::ProbeAddress,
                 Remedy::BatchTokenPiece,
                 Remedy::InternalError,
             ],

@@ -23,6 +23,7 @@ pub mod http;
 pub mod input;
 pub mod key;
 pub mod lab;
+pub mod mailbox;
 pub mod metadata;
 pub mod net;
 pub mod progress;

@@ -173,6 +173,16 @@ pub enum Remedy {
     MetadataFamilySharePoint,
     /// The command ran out of its time budget.
     TimedOut,
+    /// An e-mail address was given where a token belongs.
+    ProbeAddress,
+    /// The mailbox is in Exchange Online: no legacy identity token there.
+    MailboxExchangeOnline,
+    /// No Autodiscover answered from here for the address.
+    AutodiscoverUnavailable,
+    /// Microsoft Entra ID knows no tenant for the address's domain.
+    TenantUnknown,
+    /// Entra's discovery document for the domain could not be read from here.
+    TenantUnavailable,
 }
 
 impl Remedy {
@@ -180,7 +190,7 @@ impl Remedy {
     pub fn text(self) -> &'static str {
         match self {
             Remedy::PasteToken => "Paste the whole identity token (three base64url parts separated by dots, starting with eyJ), as the add-in's log or the SSI ticket shows it.",
-            Remedy::ProbeTarget => "Give probe a token (as text, @PATH or - for standard input), the metadata URL (https://<host>/autodiscover/metadata/json/1) or the bare external host name.",
+            Remedy::ProbeTarget => "Give probe a token (as text, @PATH or - for standard input), the metadata URL (https://<host>/autodiscover/metadata/json/1), the bare external host name, or a user's e-mail address.",
             Remedy::BatchTokenPiece => "Put each token on one line of the batch list, whole: this line is only a piece of a token that was folded over several lines, so it was neither checked nor shown.",
             Remedy::InternalError => "This is a defect in idtoken-doctor, not a fault of the target: report it with the output of `idtoken-doctor --version` and the command line (not the token); the other targets of the batch were checked.",
             Remedy::TokenDamaged => "The token was damaged in copying: copy it again from the add-in's log or the ticket, all three parts, without truncation.",
@@ -260,6 +270,11 @@ impl Remedy {
             Remedy::MetadataFamilyOpenId => "This is an OpenID Connect discovery document (an identity provider's), not Exchange's: SSI needs the Exchange server's own https://<host>/autodiscover/metadata/json/1. Save that document (or point --metadata at it) instead.",
             Remedy::MetadataFamilyAcs => "This is Azure Access Control Service (ACS) metadata, not the Exchange server's: SSI needs https://<host>/autodiscover/metadata/json/1 from the Exchange host the token's amurl names.",
             Remedy::MetadataFamilySharePoint => "This is SharePoint's STS metadata (issuer 00000003-0000-0ff1-ce00-000000000000), not Exchange's: SSI needs the Exchange server's own https://<host>/autodiscover/metadata/json/1, whose serviceName is 00000002-0000-0ff1-ce00-000000000000.",
+            Remedy::ProbeAddress => "This is an e-mail address, not a token: `idtoken-doctor probe <address>` finds where the mailbox lives and checks the chain that applies to it; to judge a token, paste the token itself.",
+            Remedy::MailboxExchangeOnline => "Exchange Online has issued no legacy identity tokens since 31 October 2025: SSI's add-in must use nested app authentication (NAA). If SSI says \"Unable to validate the client identity token\" for this mailbox, the add-in still asks for the legacy token: update the add-in to a release that uses NAA (SAP KBA 3587410).",
+            Remedy::AutodiscoverUnavailable => "No Autodiscover answered from this machine, so where the mailbox lives is unknown: paste a token from the add-in instead (`idtoken-doctor diagnose`), or probe the amurl or the Exchange host name (`idtoken-doctor probe mail.contoso.com`).",
+            Remedy::TenantUnknown => "Microsoft Entra ID knows no tenant for this domain: check the address for a typo; if the mailbox is in Exchange Online, the domain must be a verified domain of the organisation's tenant (Microsoft 365 admin center, Settings, Domains).",
+            Remedy::TenantUnavailable => "Entra's discovery document for the domain could not be read from this machine: make sure https://login.microsoftonline.com is reachable from here (or use --proxy), then run the probe again.",
             Remedy::TimedOut => "The server did not finish in time: check that the endpoint answers promptly from the internet (a stalled proxy or a firewall that lets the connection open but drops traffic is typical).",
         }
     }

@@ -46,8 +46,9 @@ impl fmt::Display for TargetError {
                 write!(f, "scheme `{s}` is not https (SSI fetches only https)")
             }
             TargetError::EmailAddress => f.write_str(
-                "it is an e-mail address, not a host: give the Exchange server's host name \
-                 (the host of the token's amurl, such as mail.contoso.com) or the token itself",
+                "it looks like an e-mail address, but not a whole one (user@contoso.com), and \
+                 it is not a host: give the full address, the Exchange server's host name (the \
+                 host of the token's amurl, such as mail.contoso.com) or the token itself",
             ),
         }
     }
@@ -244,7 +245,7 @@ mod tests {
             Err(TargetError::EmailAddress)
         );
         let said = TargetError::EmailAddress.to_string();
-        assert!(said.contains("e-mail address, not a host"), "{said}");
+        assert!(said.contains("not a whole one"), "{said}");
     }
 
     #[test]

@@ -20,6 +20,7 @@ fn expected_check(scenario: Scenario) -> Option<&'static str> {
         Scenario::BadSignature => Some("key.signature"),
         Scenario::PreauthProxy => Some("http.access"),
         Scenario::CallbackToken => Some("token.kind"),
+        Scenario::MailboxOnPremises | Scenario::MailboxExchangeOnline => None,
     }
 }
 
@@ -37,9 +38,9 @@ fn run_scenario(name: &str, every_format: bool) {
     let expect = expectation(scenario);
     let args = strings(&["demo", name]);
     let report = if every_format {
-        assert_all_formats(&args, ALL_STAGES, expect)
+        assert_all_formats(&args, scenario.stages(), expect)
     } else {
-        assert_json(&args, ALL_STAGES, expect)
+        assert_json(&args, scenario.stages(), expect)
     };
     assert_eq!(report["command"], "demo");
     assert_eq!(
@@ -167,6 +168,27 @@ fn demo_callback_token_names_the_kind() {
 }
 
 #[test]
+fn demo_mailbox_on_premises_finds_the_amurl_through_the_hybrid_autodiscover() {
+    run_scenario("mailbox-on-premises", true);
+    let report = doctor(["demo", "mailbox-on-premises", "--format", "json"]).json();
+    assert_eq!(status(&report, "mailbox.location"), "pass");
+    assert_eq!(status(&report, "mailbox.amurl"), "pass");
+    assert_eq!(status(&report, "ews.reachable"), "pass");
+    assert!(check(&report, "mailbox.amurl")["details"]["source"]
+        .as_str()
+        .is_some_and(|s| s.starts_with("https://autodiscover.contoso.test/")));
+}
+
+#[test]
+fn demo_mailbox_exchange_online_warns_and_names_the_tenant() {
+    run_scenario("mailbox-exchange-online", true);
+    let report = doctor(["demo", "mailbox-exchange-online", "--format", "json"]).json();
+    assert_eq!(status(&report, "mailbox.location"), "warn");
+    assert_eq!(status(&report, "mailbox.tenant"), "pass");
+    assert_eq!(status(&report, "key.match"), "skip");
+}
+
+#[test]
 fn demo_list_names_every_scenario_with_its_exit_code() {
     let run = doctor(["demo", "--list"]);
     assert_eq!(run.code, 0);
@@ -211,6 +233,8 @@ fn demo_list_names_every_scenario_with_its_exit_code() {
             "x5t-mismatch",
             "expired-auth-cert",
             "bad-signature",
+            "mailbox-on-premises",
+            "mailbox-exchange-online",
         ]
     );
 }

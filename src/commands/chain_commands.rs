@@ -71,7 +71,9 @@ pub fn decode(args: &DecodeArgs) -> Result<i32, UsageError> {
     let text = read_token(args.token.as_deref())?;
     let started = Instant::now();
     let mut report = Report::new("decode", settings.now, settings.strict);
-    if let Some(token) = chain::walk_token(&mut report, &text, &settings) {
+    let token = chain::walk_token(&mut report, &text, &settings);
+    point_to_probe(&mut report, &text);
+    if let Some(token) = token {
         report.target = token
             .amurl()
             .and_then(|u| Target::from_url(u).ok())
@@ -85,6 +87,24 @@ pub fn decode(args: &DecodeArgs) -> Result<i32, UsageError> {
         &Progress::hidden(),
         false,
     ))
+}
+
+/// When the input is an e-mail address rather than a token, `token.input`
+/// says so and points to `probe ADDRESS`.
+fn point_to_probe(report: &mut Report, text: &str) {
+    let Some(address) = crate::mailbox::Address::parse(text) else {
+        return;
+    };
+    if report.get(CheckId::TokenInput).map(|c| c.status) == Some(crate::report::Status::Fail) {
+        report.push(
+            Check::fail(
+                CheckId::TokenInput,
+                format!("`{}` is an e-mail address, not a token", address.text),
+                Remedy::ProbeAddress,
+            )
+            .with_detail("looks_like", "text"),
+        );
+    }
 }
 
 /// Reads `--metadata FILE|URL`.
@@ -134,6 +154,11 @@ pub(super) fn probe_one(
 ) -> Report {
     let started = Instant::now();
     let mut report = Report::new("probe", settings.now, settings.strict);
+    if let Some(address) = crate::mailbox::Address::parse(text) {
+        probe_address(&mut report, &address, settings, cache, progress);
+        report.elapsed = Some(started.elapsed());
+        return report;
+    }
     let mut stages = vec![
         Stage::Dns,
         Stage::Tcp,
@@ -200,6 +225,76 @@ pub(super) fn probe_one(
     chain::skip_the_rest(&mut report, &stages);
     report.elapsed = Some(started.elapsed());
     report
+}
+
+/// `probe ADDRESS`: the mailbox stage, then the chain it names, all within
+/// one budget.
+fn probe_address(
+    report: &mut Report,
+    address: &crate::mailbox::Address,
+    settings: &Settings,
+    cache: &Cache,
+    progress: &Progress,
+) {
+    use crate::mailbox::Next;
+    let Some(net) = &settings.net else {
+        return;
+    };
+    let budget = crate::budget::Budget::new(net.timeout);
+    let found = crate::mailbox::walk(address, net, &budget, progress);
+    let stages: &[Stage] = if found.in_exchange_online() {
+        &Stage::MAILBOX_ONLINE
+    } else {
+        &Stage::MAILBOX_ON_PREMISES
+    };
+    report.extend(found.checks);
+    match &found.next {
+        Next::Legacy(target) => {
+            report.target = Some(target.info());
+            let rest = NetSettings {
+                timeout: budget.remaining(),
+                ..net.clone()
+            };
+            let findings = cache.findings(target, || {
+                chain::walk_network(
+                    target,
+                    &rest,
+                    settings,
+                    true,
+                    &MetadataSource::Amurl,
+                    progress,
+                )
+            });
+            chain::conclude(report, None, Some(&findings), false, settings);
+        }
+        Next::Entra(discovery) => {
+            report.target = Target::from_url(discovery.as_str()).ok().map(|t| t.info());
+            naa_links(report, discovery);
+        }
+        Next::Nothing => {}
+    }
+    chain::skip_the_rest(report, stages);
+}
+
+/// The NAA links for an Exchange Online mailbox: dns..metadata on the
+/// tenant's discovery document `discovery` and its JWKS, key and ews skip.
+/// Entra's chain walks those documents; here they are marked for it.
+fn naa_links(report: &mut Report, discovery: &url::Url) {
+    let reason = "Exchange Online: the NAA links are checked by the Entra chain";
+    for stage in [
+        Stage::Dns,
+        Stage::Tcp,
+        Stage::Tls,
+        Stage::Http,
+        Stage::Metadata,
+    ] {
+        for id in CheckId::of_stage(stage) {
+            report.push(Check::skip(*id, reason).with_detail("discovery", discovery.as_str()));
+        }
+    }
+    for stage in [Stage::Key, Stage::Ews] {
+        report.skip_stage(stage, "not part of the NAA chain");
+    }
 }
 
 /// The progress line of a batch: `N/TOTAL done` when the list is a file
@@ -309,11 +404,18 @@ pub(super) fn token_chain(
 ) -> Report {
     let started = Instant::now();
     let mut report = Report::new(command, settings.now, settings.strict);
+    // `diagnose ADDRESS` (a `--batch` line, say) walks the mailbox's chain.
+    if let (Some(address), true) = (crate::mailbox::Address::parse(text), command != "keys") {
+        probe_address(&mut report, &address, settings, cache, progress);
+        report.elapsed = Some(started.elapsed());
+        return report;
+    }
     let token = chain::walk_token(&mut report, text, settings);
+    point_to_probe(&mut report, text);
     let mut stages: Vec<Stage> = if command == "keys" {
         KEYS_STAGES.to_vec()
     } else {
-        Stage::ALL.to_vec()
+        Stage::TOKEN_CHAIN.to_vec()
     };
     let target = token
         .as_ref()
@@ -345,7 +447,7 @@ pub(super) fn token_chain(
             (MetadataSource::File { .. }, None, _) => Some(offline_findings(source, settings)),
             (_, Some(net), Some(walked)) => {
                 if command == "keys" {
-                    stages = Stage::ALL[..Stage::ALL.len() - 1].to_vec();
+                    stages = Stage::TOKEN_CHAIN[..Stage::TOKEN_CHAIN.len() - 1].to_vec();
                 }
                 Some(cache.findings(walked, || {
                     chain::walk_network(walked, net, settings, probe_ews, source, progress)
@@ -397,7 +499,7 @@ pub fn diagnose(args: &DiagnoseArgs) -> Result<i32, UsageError> {
             source: list,
             jobs: args.batch.jobs,
             command: "diagnose",
-            stages: &Stage::ALL,
+            stages: &Stage::TOKEN_CHAIN,
             settings: &settings,
             progress: &progress,
         };

@@ -10,7 +10,7 @@ use crate::render;
 use crate::settings::{evaluation_time, Settings, UsageError};
 
 use super::batch::Cache;
-use super::chain_commands::{finish, token_chain};
+use super::chain_commands::{finish, probe_one, token_chain};
 use super::emit;
 
 /// The list a reader scans: wrapped to the terminal (or `COLUMNS`), and to 100
@@ -67,15 +67,22 @@ pub fn run(args: &DemoArgs) -> Result<i32, UsageError> {
     };
     let progress = Progress::for_terminal(args.output.format);
     let probe_ews = true;
-    let mut report = token_chain(
-        "demo",
-        &lab.token,
-        &settings,
-        &MetadataSource::Amurl,
-        probe_ews,
-        &Cache::default(),
-        &progress,
-    );
+    let mut report = match lab.address {
+        Some(address) => {
+            let mut report = probe_one(address, &settings, &Cache::default(), &progress);
+            report.command = "demo";
+            report
+        }
+        None => token_chain(
+            "demo",
+            &lab.token,
+            &settings,
+            &MetadataSource::Amurl,
+            probe_ews,
+            &Cache::default(),
+            &progress,
+        ),
+    };
     report.notes.insert(
         0,
         format!(

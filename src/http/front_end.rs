@@ -299,10 +299,11 @@ pub fn recognise(facts: &HttpFacts) -> Option<Recognised> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn facts(status: u16, headers: &[(&str, &str)], body: Option<&str>) -> HttpFacts {
+    /// An answer of `status` with `headers` and `body`, for judgements' tests.
+    pub(crate) fn facts(status: u16, headers: &[(&str, &str)], body: Option<&str>) -> HttpFacts {
         HttpFacts {
             url: Url::parse("https://mail.contoso.com/autodiscover/metadata/json/1").expect("url"),
             version: "HTTP/1.1".into(),

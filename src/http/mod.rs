@@ -247,8 +247,21 @@ pub(crate) fn exchange(
     budget: &Budget,
     read_document_bodies: bool,
 ) -> Result<HttpFacts, Failure> {
+    exchange_reading(destination, addrs, net, budget, |status| {
+        read_document_bodies && (200..300).contains(&status)
+    })
+}
+
+/// [`exchange`], reading the body of the answers whose status `read` names
+/// (an error document, such as Entra's 400 for an unknown tenant, says why).
+pub(crate) fn exchange_reading(
+    destination: &Destination,
+    addrs: &[SocketAddr],
+    net: &NetSettings,
+    budget: &Budget,
+    read: impl Fn(u16) -> bool,
+) -> Result<HttpFacts, Failure> {
     let answer = client::get(destination, addrs, net, budget)?;
-    let read = |status: u16| read_document_bodies && (200..300).contains(&status);
     Ok(gather(answer, destination, budget, read))
 }
 

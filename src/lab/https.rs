@@ -240,6 +240,9 @@ impl From<Response> for Behaviour {
 pub struct Route {
     /// The path it answers (query ignored), or `None` for every path.
     path: Option<String>,
+    /// The `Host` it answers (port ignored), or `None` for every host: one
+    /// server on port 443 plays several sites.
+    host: Option<String>,
     behaviour: Behaviour,
 }
 
@@ -248,20 +251,37 @@ impl Route {
     pub fn new(path: &str, behaviour: impl Into<Behaviour>) -> Self {
         Route {
             path: Some(path.to_string()),
+            host: None,
             behaviour: behaviour.into(),
         }
+    }
+
+    /// Answers only requests whose `Host` header names `host`.
+    pub fn on_host(mut self, host: &str) -> Self {
+        self.host = Some(host.to_ascii_lowercase());
+        self
     }
 
     /// Answers every path no earlier route answers.
     pub fn any(behaviour: impl Into<Behaviour>) -> Self {
         Route {
             path: None,
+            host: None,
             behaviour: behaviour.into(),
         }
     }
 
-    fn matches(&self, path: &str) -> bool {
-        self.path.as_deref().is_none_or(|p| p == path)
+    fn matches(&self, request: &RequestHead) -> bool {
+        let host = request
+            .headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case("host"))
+            .map(|(_, v)| v.rsplit_once(':').map_or(v.as_str(), |(h, _)| h));
+        self.path.as_deref().is_none_or(|p| p == request.path())
+            && self
+                .host
+                .as_deref()
+                .is_none_or(|h| host.is_some_and(|sent| sent.eq_ignore_ascii_case(h)))
     }
 }
 
@@ -343,6 +363,15 @@ impl HttpsServer {
 
     /// A server on `ip` (127.0.0.1 or ::1; any port) treating connections as `mode` says.
     pub fn start_on(ip: IpAddr, mode: Mode, routes: Vec<Route>) -> io::Result<Self> {
+        Self::start_at(SocketAddr::new(ip, 0), mode, routes)
+    }
+
+    /// A server on `addr` (a loopback address; port 0 for any), treating
+    /// connections as `mode` says. A fixed port another lab holds is waited
+    /// for, up to [`PORT_PATIENCE`]: labs that play a real host on 443 take
+    /// turns.
+    pub fn start_at(addr: SocketAddr, mode: Mode, routes: Vec<Route>) -> io::Result<Self> {
+        let ip = addr.ip();
         if !ip.is_loopback() {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
@@ -362,7 +391,7 @@ impl HttpsServer {
         } else {
             "https"
         };
-        let listener = TcpListener::bind(SocketAddr::new(ip, 0))?;
+        let listener = bind_waiting(addr)?;
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared {
@@ -471,6 +500,21 @@ fn client_auth_config(identity: &ServerIdentity, required: bool) -> io::Result<A
         .with_single_cert(identity.chain.clone(), identity.key.clone_key())
         .map_err(|e| invalid(e.to_string()))?;
     Ok(Arc::new(config))
+}
+
+/// How long [`HttpsServer::start_at`] waits for a fixed port another lab holds.
+pub const PORT_PATIENCE: Duration = Duration::from_secs(30);
+
+fn bind_waiting(addr: SocketAddr) -> io::Result<TcpListener> {
+    let until = Instant::now() + PORT_PATIENCE;
+    loop {
+        match TcpListener::bind(addr) {
+            Err(e) if e.kind() == io::ErrorKind::AddrInUse && Instant::now() < until => {
+                thread::sleep(Duration::from_millis(50));
+            }
+            other => return other,
+        }
+    }
 }
 
 fn accept_loop(listener: TcpListener, shared: Arc<Shared>, plan: Arc<Plan>) {
@@ -838,7 +882,7 @@ fn serve_http(mut channel: Channel, shared: &Shared, routes: &[Route]) -> io::Re
     let not_found = Behaviour::status(404);
     let behaviour = routes
         .iter()
-        .find(|r| r.matches(request.path()))
+        .find(|r| r.matches(&request))
         .map_or(&not_found, |r| &r.behaviour);
     let result = answer(&mut channel, shared, behaviour, &request);
     if result.is_ok() {

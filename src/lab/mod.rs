@@ -3,6 +3,7 @@
 //! Nothing here ever listens on or connects to anything but loopback.
 
 pub mod authcert;
+pub mod autodiscover;
 pub mod dns;
 pub mod https;
 pub mod legacy_tls;

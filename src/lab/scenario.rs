@@ -10,16 +10,27 @@ use socket2::{Domain, Socket, Type};
 use time::OffsetDateTime;
 
 use super::authcert::{metadata_json, AuthCert, MetadataOptions};
+use super::autodiscover::{
+    autodiscover_path, ews_answer, openid_configuration, tenant_discovery_path, Port443,
+    LAB_TENANT_ID, LOGIN_HOST, ONLINE_HOST,
+};
 use super::dns::{DnsServer, Zone};
 use super::https::{Behaviour, HttpsServer, Route};
 use super::legacy_tls::{LegacyAnswer, LegacyTlsServer};
 use super::mint::TokenMint;
 use super::pki::Pki;
+use crate::report::Stage;
 use crate::settings::NetSettings;
 use crate::target::METADATA_PATH;
 
 /// The Exchange host every scenario's token names (`.test` is an ordinary name).
 pub const HOST: &str = "mail.contoso.test";
+
+/// The address the mailbox scenarios probe.
+pub const MAILBOX: &str = "ann@contoso.test";
+
+/// The domain of [`MAILBOX`].
+const MAILBOX_DOMAIN: &str = "contoso.test";
 
 /// One broken link (or none), as `demo` shows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,11 +61,15 @@ pub enum Scenario {
     PreauthProxy,
     /// The add-in sent a callback token (getCallbackTokenAsync) instead of the identity token.
     CallbackToken,
+    /// `probe ADDRESS` of an on-premises mailbox of a hybrid organisation.
+    MailboxOnPremises,
+    /// `probe ADDRESS` of an Exchange Online mailbox.
+    MailboxExchangeOnline,
 }
 
 impl Scenario {
     /// Every scenario, in chain order of the link it breaks.
-    pub const ALL: [Scenario; 13] = [
+    pub const ALL: [Scenario; 15] = [
         Scenario::Healthy,
         Scenario::CallbackToken,
         Scenario::InternalHost,
@@ -68,6 +83,8 @@ impl Scenario {
         Scenario::X5tMismatch,
         Scenario::ExpiredAuthCert,
         Scenario::BadSignature,
+        Scenario::MailboxOnPremises,
+        Scenario::MailboxExchangeOnline,
     ];
 
     /// The name `demo` takes.
@@ -86,6 +103,8 @@ impl Scenario {
             Scenario::BadSignature => "bad-signature",
             Scenario::PreauthProxy => "preauth-proxy",
             Scenario::CallbackToken => "callback-token",
+            Scenario::MailboxOnPremises => "mailbox-on-premises",
+            Scenario::MailboxExchangeOnline => "mailbox-exchange-online",
         }
     }
 
@@ -105,6 +124,25 @@ impl Scenario {
             Scenario::BadSignature => "the token's signature was damaged (one bit flipped)",
             Scenario::PreauthProxy => "Microsoft Entra application proxy pre-authenticates the metadata URL (a redirect to Entra ID sign-in)",
             Scenario::CallbackToken => "the add-in sent a callback token (getCallbackTokenAsync) instead of the identity token",
+            Scenario::MailboxOnPremises => "probe ann@contoso.test, an on-premises mailbox found through hybrid Autodiscover",
+            Scenario::MailboxExchangeOnline => "probe ann@contoso.test, an Exchange Online mailbox (NAA) of a tenant Entra knows",
+        }
+    }
+
+    /// The e-mail address the scenario probes instead of a token, if any.
+    pub fn address(self) -> Option<&'static str> {
+        match self {
+            Scenario::MailboxOnPremises | Scenario::MailboxExchangeOnline => Some(MAILBOX),
+            _ => None,
+        }
+    }
+
+    /// The stages the scenario's report names.
+    pub fn stages(self) -> &'static [Stage] {
+        match self {
+            Scenario::MailboxOnPremises => &Stage::MAILBOX_ON_PREMISES,
+            Scenario::MailboxExchangeOnline => &Stage::MAILBOX_ONLINE,
+            _ => &Stage::TOKEN_CHAIN,
         }
     }
 
@@ -118,7 +156,7 @@ impl Scenario {
     /// The exit code `diagnose` gives for this scenario.
     pub fn expected_exit_code(self) -> i32 {
         match self {
-            Scenario::Healthy => 0,
+            Scenario::Healthy | Scenario::MailboxOnPremises | Scenario::MailboxExchangeOnline => 0,
             Scenario::InternalHost => 20,
             Scenario::FirewallDrop => 30,
             Scenario::SelfSigned | Scenario::IncompleteChain | Scenario::Tls10 => 40,
@@ -155,12 +193,15 @@ fn setup<E: fmt::Display>(what: &str) -> impl FnOnce(E) -> SetupError + '_ {
 pub struct Lab {
     /// The token to diagnose.
     pub token: String,
+    /// The e-mail address to probe instead, for the mailbox scenarios.
+    pub address: Option<&'static str>,
     /// Network settings that reach the lab (lab DNS, lab CA, loopback allowed).
     pub net: NetSettings,
     _dns: DnsServer,
     _https: Option<HttpsServer>,
     _firewall: Option<Firewall>,
     _legacy: Option<LegacyTlsServer>,
+    _port443: Option<Port443>,
 }
 
 impl fmt::Debug for Lab {
@@ -239,6 +280,49 @@ fn callback_token(mint: super::mint::TokenMint, port: u16) -> super::mint::Token
         .appctx_field("oid", "c73b8759-34b2-4186-aa8c-04d149dcc77a")
         .appctx_field("smtp", "ann@contoso.com")
         .appctx_field("scope", "ParentItemId:AAMkADliYTYxYmU3")
+}
+
+/// Exchange Online, Entra and the customer's Autodiscover on 127.0.0.1:443
+/// for the mailbox scenarios; the customer's EWS is the lab's Exchange on `port`.
+fn mailbox_site(scenario: Scenario, pki: &Pki, port: u16) -> Result<Option<Port443>, SetupError> {
+    let path = autodiscover_path(MAILBOX);
+    let on_premises = format!("autodiscover.{MAILBOX_DOMAIN}");
+    let routes = match scenario {
+        Scenario::MailboxOnPremises => vec![
+            Route::new(
+                &path,
+                Behaviour::redirect(&format!("https://{on_premises}{path}?Protocol=EWS")),
+            )
+            .on_host(ONLINE_HOST),
+            Route::new(
+                &path,
+                ews_answer(&format!("https://{HOST}:{port}/EWS/Exchange.asmx"), None),
+            )
+            .on_host(&on_premises),
+        ],
+        Scenario::MailboxExchangeOnline => vec![
+            Route::new(
+                &path,
+                ews_answer(
+                    &format!("https://{ONLINE_HOST}/EWS/Exchange.asmx"),
+                    Some("EURPRD10"),
+                ),
+            )
+            .on_host(ONLINE_HOST),
+            Route::new(
+                &tenant_discovery_path(MAILBOX_DOMAIN),
+                openid_configuration(LAB_TENANT_ID),
+            )
+            .on_host(LOGIN_HOST),
+        ],
+        _ => return Ok(None),
+    };
+    Port443::start(pki, &[ONLINE_HOST, LOGIN_HOST, &on_premises], routes)
+        .map(Some)
+        .map_err(setup(
+            "a server on 127.0.0.1:443 (the mailbox scenarios play outlook.office365.com there: \
+             run as an administrator, or where unprivileged programs may listen on port 443)",
+        ))
 }
 
 impl Lab {
@@ -334,9 +418,10 @@ impl Lab {
         } else {
             10.0
         };
+        let port443 = mailbox_site(scenario, &pki, port)?;
         let net = NetSettings {
             timeout: Duration::from_secs_f64(timeout),
-            pins: Vec::new(),
+            pins: port443.as_ref().map(Port443::pins).unwrap_or_default(),
             dns_servers: vec![dns.addr()],
             doh: Default::default(),
             system_dns: false,
@@ -349,11 +434,13 @@ impl Lab {
         };
         Ok(Lab {
             token,
+            address: scenario.address(),
             net,
             _dns: dns,
             _https: https,
             _firewall: firewall,
             _legacy: legacy,
+            _port443: port443,
         })
     }
 }

@@ -353,7 +353,7 @@ pub(super) fn link_fact(stage: Stage, checks: &[&Check], report: &Report) -> Str
             let status = line.split_once(' ').map_or(line, |(_, rest)| rest);
             format!("EWS answers {status}")
         }),
-        Stage::Dns | Stage::Tcp => None,
+        Stage::Mailbox | Stage::Dns | Stage::Tcp => None,
     };
     let fact = composed.or_else(|| {
         let preferred = match stage {

@@ -391,6 +391,7 @@ fn time_text(instant: time::OffsetDateTime, report: &Report) -> String {
 /// What each link stands for, shown beside the stage's name.
 fn stage_caption(stage: Stage) -> &'static str {
     match stage {
+        Stage::Mailbox => "where the mailbox lives, and which chain applies",
         Stage::Token => "the pasted token",
         Stage::Dns => "the amurl host as public resolvers see it",
         Stage::Tcp => "a connection to the port",

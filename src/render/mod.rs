@@ -442,8 +442,11 @@ mod tests {
         assert_eq!(example["schema"], printed["schema"]);
         let checks = example["checks"].as_array().expect("checks");
         let ids: Vec<&str> = checks.iter().filter_map(|c| c["id"].as_str()).collect();
+        // A `diagnose` report: every check but the mailbox stage's, which
+        // only an e-mail address starts.
         let every: Vec<&str> = crate::report::CheckId::ALL
             .iter()
+            .filter(|c| c.stage() != crate::report::Stage::Mailbox)
             .map(|c| c.as_str())
             .collect();
         assert_eq!(ids, every, "every check, in chain order");

@@ -5,6 +5,8 @@ use std::fmt;
 /// One link of the chain, in the order SSI walks them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Stage {
+    /// Where an e-mail address's mailbox lives, and which chain applies.
+    Mailbox,
     /// The pasted token itself.
     Token,
     /// Name resolution of the amurl host, as public resolvers see it.
@@ -25,7 +27,8 @@ pub enum Stage {
 
 impl Stage {
     /// Every stage in chain order.
-    pub const ALL: [Stage; 8] = [
+    pub const ALL: [Stage; 9] = [
+        Stage::Mailbox,
         Stage::Token,
         Stage::Dns,
         Stage::Tcp,
@@ -36,9 +39,45 @@ impl Stage {
         Stage::Ews,
     ];
 
+    /// The stages of a chain that starts from a token, an amurl or a host
+    /// (every stage but `mailbox`, which only an e-mail address starts).
+    pub const TOKEN_CHAIN: [Stage; 8] = Stage::all_but(&[Stage::Mailbox]);
+
+    /// What `probe ADDRESS` reports for an on-premises mailbox: the mailbox,
+    /// then the amurl's links as `probe` walks them.
+    pub const MAILBOX_ON_PREMISES: [Stage; 7] = Stage::all_but(&[Stage::Token, Stage::Key]);
+
+    /// What `probe ADDRESS` reports for an Exchange Online mailbox: the NAA
+    /// chain names the key link too (skip, as for an Entra token).
+    pub const MAILBOX_ONLINE: [Stage; 8] = Stage::all_but(&[Stage::Token]);
+
+    /// [`Stage::ALL`] without `dropped`, in chain order; `N` must be the
+    /// count that remains (checked when the constant is built).
+    const fn all_but<const N: usize>(dropped: &[Stage]) -> [Stage; N] {
+        let mut kept = [Stage::Mailbox; N];
+        let (mut i, mut n) = (0, 0);
+        while i < Stage::ALL.len() {
+            let stage = Stage::ALL[i];
+            let mut j = 0;
+            let mut keep = true;
+            while j < dropped.len() {
+                keep = keep && dropped[j] as u8 != stage as u8;
+                j += 1;
+            }
+            if keep {
+                kept[n] = stage;
+                n += 1;
+            }
+            i += 1;
+        }
+        assert!(n == N, "the kept count is the array's length");
+        kept
+    }
+
     /// The stage's name as the contract spells it.
     pub fn as_str(self) -> &'static str {
         match self {
+            Stage::Mailbox => "mailbox",
             Stage::Token => "token",
             Stage::Dns => "dns",
             Stage::Tcp => "tcp",
@@ -53,6 +92,7 @@ impl Stage {
     /// The exit code when the verdict lies in this stage.
     pub fn exit_code(self) -> i32 {
         match self {
+            Stage::Mailbox => 5,
             Stage::Token => 10,
             Stage::Dns => 20,
             Stage::Tcp => 30,
@@ -74,6 +114,12 @@ impl fmt::Display for Stage {
 /// A check of the contract. The declaration order is the report order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum CheckId {
+    /// `mailbox.location`: Exchange Online's Autodiscover says where the mailbox lives.
+    MailboxLocation,
+    /// `mailbox.amurl`: the on-premises EWS URL, and the amurl on its host.
+    MailboxAmurl,
+    /// `mailbox.tenant`: the domain's Entra tenant (Exchange Online).
+    MailboxTenant,
     /// `token.input`: a JWT was found in the input.
     TokenInput,
     /// `token.encoding`: header, payload and signature decode.
@@ -134,7 +180,10 @@ pub enum CheckId {
 
 impl CheckId {
     /// Every check in report order.
-    pub const ALL: [CheckId; 28] = [
+    pub const ALL: [CheckId; 31] = [
+        CheckId::MailboxLocation,
+        CheckId::MailboxAmurl,
+        CheckId::MailboxTenant,
         CheckId::TokenInput,
         CheckId::TokenEncoding,
         CheckId::TokenKind,
@@ -168,6 +217,9 @@ impl CheckId {
     /// The stable identifier, `stage.name`.
     pub fn as_str(self) -> &'static str {
         match self {
+            CheckId::MailboxLocation => "mailbox.location",
+            CheckId::MailboxAmurl => "mailbox.amurl",
+            CheckId::MailboxTenant => "mailbox.tenant",
             CheckId::TokenInput => "token.input",
             CheckId::TokenEncoding => "token.encoding",
             CheckId::TokenKind => "token.kind",
@@ -256,8 +308,26 @@ mod tests {
     }
 
     #[test]
+    fn the_stage_lists_keep_chain_order() {
+        assert_eq!(Stage::TOKEN_CHAIN[0], Stage::Token);
+        assert_eq!(
+            Stage::MAILBOX_ON_PREMISES,
+            [
+                Stage::Mailbox,
+                Stage::Dns,
+                Stage::Tcp,
+                Stage::Tls,
+                Stage::Http,
+                Stage::Metadata,
+                Stage::Ews
+            ]
+        );
+        assert!(Stage::MAILBOX_ONLINE.contains(&Stage::Key));
+    }
+
+    #[test]
     fn exit_codes_follow_the_contract() {
         let codes: Vec<i32> = Stage::ALL.iter().map(|s| s.exit_code()).collect();
-        assert_eq!(codes, vec![10, 20, 30, 40, 50, 60, 70, 80]);
+        assert_eq!(codes, vec![5, 10, 20, 30, 40, 50, 60, 70, 80]);
     }
 }

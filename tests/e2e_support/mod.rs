@@ -58,7 +58,7 @@ pub const PROBE_TOKEN_STAGES: &[Stage] = &[
     Stage::Ews,
 ];
 /// The stages `diagnose` (and `demo`) report.
-pub const ALL_STAGES: &[Stage] = &Stage::ALL;
+pub const ALL_STAGES: &[Stage] = &Stage::TOKEN_CHAIN;
 /// The stages `keys` reports when it fetches the metadata over the network.
 pub const KEYS_NETWORK_STAGES: &[Stage] = &[
     Stage::Token,
