@@ -368,11 +368,17 @@ fn an_internal_ews_host_named_by_autodiscover_is_judged_and_never_connected_to()
         .iter()
         .map(|head| head[0].clone())
         .collect();
+    // Tunnels name the vetted address, never the host (issue 18): only the
+    // Autodiscover hosts' public addresses were asked for.
     assert!(
         tunnels
             .iter()
-            .all(|line| line.contains(ONLINE_HOST) || line.contains(CUSTOMER_AUTODISCOVER)),
+            .all(|line| line.contains("52.96.1.1:443") || line.contains("20.1.2.3:443")),
         "only the Autodiscover hosts were tunnelled to: {tunnels:?}"
+    );
+    assert!(
+        !tunnels.iter().any(|line| line.contains("10.0.0.5")),
+        "{tunnels:?}"
     );
     assert_eq!(tunnels.len(), 6, "{tunnels:?}");
 }

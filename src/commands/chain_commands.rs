@@ -72,7 +72,6 @@ pub fn decode(args: &DecodeArgs) -> Result<i32, UsageError> {
     let started = Instant::now();
     let mut report = Report::new("decode", settings.now, settings.strict);
     let token = chain::walk_token(&mut report, &text, &settings);
-    point_to_probe(&mut report, &text);
     if let Some(token) = token {
         report.target = token
             .amurl()
@@ -87,24 +86,6 @@ pub fn decode(args: &DecodeArgs) -> Result<i32, UsageError> {
         &Progress::hidden(),
         false,
     ))
-}
-
-/// When the input is an e-mail address rather than a token, `token.input`
-/// says so and points to `probe ADDRESS`.
-fn point_to_probe(report: &mut Report, text: &str) {
-    let Some(address) = crate::mailbox::Address::parse(text) else {
-        return;
-    };
-    if report.get(CheckId::TokenInput).map(|c| c.status) == Some(crate::report::Status::Fail) {
-        report.push(
-            Check::fail(
-                CheckId::TokenInput,
-                format!("`{}` is an e-mail address, not a token", address.text),
-                Remedy::ProbeAddress,
-            )
-            .with_detail("looks_like", "text"),
-        );
-    }
 }
 
 /// Reads `--metadata FILE|URL`.
@@ -411,7 +392,6 @@ pub(super) fn token_chain(
         return report;
     }
     let token = chain::walk_token(&mut report, text, settings);
-    point_to_probe(&mut report, text);
     let mut stages: Vec<Stage> = if command == "keys" {
         KEYS_STAGES.to_vec()
     } else {

@@ -9,15 +9,23 @@ use super::ascii::{fold, Escape};
 use super::redact::redact;
 use super::wrap::{wrap, LongWords};
 use crate::clock;
-use crate::report::{Report, Stage, Verdict};
+use crate::report::{CheckId, Report, Stage, Verdict};
 use crate::text::escape_controls;
 
 /// The columns prose is wrapped at (a mail client's line).
 pub const WIDTH: usize = 72;
 
+/// The warnings a healthy reply tells, most telling first (chain order): the
+/// message stays within its 25 lines.
+const MAX_WARNINGS: usize = 1;
+
 /// What a broken link means, for someone who does not know the chain. A stage
 /// not listed here is described by its check's summary.
 const PLAIN: &[(Stage, &str)] = &[
+    (
+        Stage::Mailbox,
+        "The mailbox's address does not lead to what SSI needs: Autodiscover or Microsoft Entra ID does not give a usable answer for it.",
+    ),
     (
         Stage::Token,
         "The identity token the add-in sent cannot be used: it is not the Exchange user identity token SSI validates, or it is damaged.",
@@ -76,10 +84,33 @@ pub fn reply(report: &Report) -> String {
     lines.push(String::new());
     let verdict = report.verdict();
     match &verdict {
-        Verdict::Healthy => prose(
-            &mut lines,
-            "All links hold: SSI can fetch the metadata and validate the identity token. Nothing needs to change on your side.",
-        ),
+        Verdict::Healthy => {
+            prose(
+                &mut lines,
+                if on_the_naa_chain(&report) {
+                    "All links hold: SSI can fetch Microsoft Entra ID's discovery document and keys for your tenant."
+                } else {
+                    "All links hold: SSI can fetch the metadata and validate the identity token."
+                },
+            );
+            let warnings: Vec<&crate::report::Check> = report
+                .checks()
+                .into_iter()
+                .filter(|c| c.status == crate::report::Status::Warn)
+                .collect();
+            if warnings.is_empty() {
+                prose(&mut lines, "Nothing needs to change on your side.");
+            }
+            // A warning can matter more than the links that hold (a mailbox
+            // in Exchange Online, an auth certificate about to expire).
+            for warning in warnings.iter().take(MAX_WARNINGS) {
+                lines.push(String::new());
+                prose(&mut lines, &format!("Note: {}", escape_controls(&warning.summary)));
+                if let Some(remedy) = warning.remedy {
+                    prose(&mut lines, &format!("What to do: {}", remedy.text()));
+                }
+            }
+        }
         Verdict::Inconclusive { .. } => prose(
             &mut lines,
             "We could not complete the check from our side, for a reason on our network, not yours. We will repeat it and come back to you; nothing needs to change on your side yet.",
@@ -125,6 +156,19 @@ pub fn reply(report: &Report) -> String {
     }
     let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
     fold(&text, Escape::Text)
+}
+
+/// Whether `report` walked the chain of nested app authentication: an Entra
+/// token, or a mailbox in Exchange Online.
+fn on_the_naa_chain(report: &Report) -> bool {
+    let detail = |id: CheckId, key: &str, value: &str| {
+        report
+            .get(id)
+            .and_then(|c| c.details.get(key))
+            .is_some_and(|v| v == value)
+    };
+    detail(CheckId::TokenKind, "kind", "entra")
+        || detail(CheckId::MailboxLocation, "location", "exchange-online")
 }
 
 /// `text` wrapped at [`WIDTH`] columns, a word longer than a line on its own.

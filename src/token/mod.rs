@@ -354,7 +354,12 @@ fn input_not_found(input: &str, lone: Option<&TokenCandidate>) -> Check {
     let mut details = Map::new();
     details.insert("input_characters".into(), characters.into());
     details.insert("looks_like".into(), looks.id().into());
-    let mut check = Check::fail(CheckId::TokenInput, summary, looks.remedy());
+    let remedy = if is_email_address(input) {
+        Remedy::ProbeAddress
+    } else {
+        looks.remedy()
+    };
+    let mut check = Check::fail(CheckId::TokenInput, summary, remedy);
     check.details = details;
     check
 }
