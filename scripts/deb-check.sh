@@ -81,7 +81,7 @@ install_tools() {
   for tool in lintian man zsh fish systemd-analyze ip unshare shellcheck node npm dpkg dpkg-deb; do
     command -v "$tool" >/dev/null || die "$tool is still missing after the install"
   done
-  if ! cargo deb --version 2>/dev/null | grep -q '^3\.8\.'; then
+  if ! cargo deb --version 2>/dev/null | grep -q '^cargo-deb 3\.8\.'; then
     say "cargo install --locked cargo-deb --version $CARGO_DEB_VERSION"
     cargo install --locked cargo-deb --version "$CARGO_DEB_VERSION" ||
       die "cannot install cargo-deb $CARGO_DEB_VERSION"
