@@ -57,30 +57,31 @@ lap() {
   PHASE_START=$SECONDS
 }
 
+# The commands this check runs, and the Debian package of each.
+declare -A PACKAGE_OF=(
+  [lintian]=lintian [man]=man-db [zsh]=zsh [fish]=fish [systemd-analyze]=systemd
+  [ip]=iproute2 [unshare]=util-linux [shellcheck]=shellcheck [node]=nodejs [npm]=npm
+  [dpkg-deb]=dpkg [gzip]=gzip
+)
+BASH_COMPLETION=/usr/share/bash-completion/bash_completion
+
 install_tools() {
   [[ $(id -u) == 0 ]] || die "run as root: the check installs the package with dpkg -i"
-  local missing=()
-  command -v lintian >/dev/null || missing+=(lintian)
-  command -v man >/dev/null || missing+=(man-db)
-  [[ -f /usr/share/bash-completion/bash_completion ]] || missing+=(bash-completion)
-  command -v zsh >/dev/null || missing+=(zsh)
-  command -v fish >/dev/null || missing+=(fish)
-  command -v systemd-analyze >/dev/null || missing+=(systemd)
-  command -v ip >/dev/null || missing+=(iproute2)
-  command -v unshare >/dev/null || missing+=(util-linux)
-  command -v shellcheck >/dev/null || missing+=(shellcheck)
-  command -v npm >/dev/null || missing+=(nodejs npm)
+  local tool missing=()
+  for tool in "${!PACKAGE_OF[@]}"; do
+    command -v "$tool" >/dev/null || missing+=("${PACKAGE_OF[$tool]}")
+  done
+  [[ -f $BASH_COMPLETION ]] || missing+=(bash-completion)
   if ((${#missing[@]})); then
     say "apt-get install ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -q || die "apt-get update failed"
-    apt-get install -y -q --no-install-recommends "${missing[@]}" ||
+    { apt-get update -q && apt-get install -y -q --no-install-recommends "${missing[@]}"; } ||
       die "cannot install ${missing[*]}"
   fi
-  local tool
-  for tool in lintian man zsh fish systemd-analyze ip unshare shellcheck node npm dpkg dpkg-deb; do
+  for tool in "${!PACKAGE_OF[@]}"; do
     command -v "$tool" >/dev/null || die "$tool is still missing after the install"
   done
+  [[ -f $BASH_COMPLETION ]] || die "$BASH_COMPLETION is still missing after the install"
   if ! cargo deb --version 2>/dev/null | grep -q '^cargo-deb 3\.8\.'; then
     say "cargo install --locked cargo-deb --version $CARGO_DEB_VERSION"
     cargo install --locked cargo-deb --version "$CARGO_DEB_VERSION" ||
@@ -175,10 +176,13 @@ check_files() {
   done
   [[ -f /usr/share/doc/$PKG/copyright ]] || die "/usr/share/doc/$PKG/copyright is missing"
   same_file "/usr/lib/systemd/system/$UNIT" "packaging/debian/$UNIT"
+  same_file "/usr/share/doc/$PKG/changelog.Debian.gz" packaging/debian/changelog
+  same_file "/usr/share/lintian/overrides/$PKG" packaging/debian/lintian-overrides
   # Nothing else: a file this list does not name is one nobody checks. The
-  # binary, the pages, 3 completions, README, the docs, copyright, the unit.
+  # binary, the pages, 3 completions, README, the docs, copyright, the unit,
+  # the changelog, the lintian overrides.
   local pages=(docs/man/*.1) docs=(docs/*.md docs/monitoring/*.yml)
-  local expected=$((1 + ${#pages[@]} + 3 + 1 + ${#docs[@]} + 1 + 1))
+  local expected=$((1 + ${#pages[@]} + 3 + 1 + ${#docs[@]} + 1 + 1 + 1 + 1))
   local count
   count=$(dpkg -L "$PKG" | while read -r f; do [[ -f $f ]] && echo "$f"; done | wc -l)
   [[ $count == "$expected" ]] || { dpkg -L "$PKG" >&2; die "the package installs $count files, expected $expected"; }
@@ -202,7 +206,7 @@ check_completions() {
   # A fresh bash with only bash-completion loaded, as an interactive shell has it.
   # shellcheck disable=SC2016 # runs in that bash
   got=$(bash --norc --noprofile -c '
-    source /usr/share/bash-completion/bash_completion
+    source '"$BASH_COMPLETION"'
     _completion_loader idtoken-doctor
     complete -p idtoken-doctor >/dev/null || exit 1
     COMP_WORDS=(idtoken-doctor de); COMP_CWORD=1
@@ -216,11 +220,15 @@ check_completions() {
   say "zsh and fish look where the completions are"
   zsh -fc 'print -l $fpath' | grep -qx /usr/share/zsh/vendor-completions ||
     die "zsh's fpath lacks /usr/share/zsh/vendor-completions"
+  # fish with its system configuration (which sets the path), no user's.
+  local home
+  home=$(mktemp -d)
   # shellcheck disable=SC2016 # fish's variable
-  fish --no-config -c 'string join \n $fish_complete_path' | grep -qx /usr/share/fish/vendor_completions.d ||
+  HOME=$home fish -c 'string join \n $fish_complete_path' | grep -qx /usr/share/fish/vendor_completions.d ||
     die "fish's fish_complete_path lacks /usr/share/fish/vendor_completions.d"
-  fish --no-config -c "complete -C'$PKG de'" | cut -f1 | sort | tr '\n' ' ' | grep -qx 'decode demo ' ||
+  HOME=$home fish -c "complete -C'$PKG de'" | cut -f1 | sort | tr '\n' ' ' | grep -qx 'decode demo ' ||
     die "fish does not complete '$PKG de' from the installed file"
+  rm -rf "$home"
   printf '   ok  zsh fpath, fish complete -C %s de\n' "$PKG"
 }
 
@@ -241,7 +249,7 @@ serve_inside() {
   pid=$!
   local i body=
   for i in $(seq 50); do
-    if body=$(exec 3<>/dev/tcp/127.0.0.1/9871 && printf 'GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n' >&3 && cat <&3); then
+    if body=$(exec 3<>/dev/tcp/127.0.0.1/9871 2>/dev/null && printf 'GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n' >&3 && cat <&3); then
       break
     fi
     sleep 0.2
@@ -289,6 +297,10 @@ main() {
   say "TARGET=$TARGET $BUILD_LINE"
   eval "$BUILD_LINE"
   lap "release build"
+  local version
+  version=$(cargo pkgid | sed 's/.*[#@]//')
+  [[ $(sed -n '1s/^[^ ]* (\([^)]*\)).*/\1/p' packaging/debian/changelog) == "$version-1" ]] ||
+    die "packaging/debian/changelog has no entry for $version-1 on top: add one"
   rm -f "target/$TARGET/debian/${PKG}_"*.deb
   say "TARGET=$TARGET $DEB_LINE"
   eval "$DEB_LINE"
