@@ -133,12 +133,15 @@ crate_checks() {
   cargo publish --locked --dry-run || die "cargo publish --dry-run failed"
 }
 
-# Removes the package if this run installed it (the EXIT trap).
+# Removes the package if this run installed it (the EXIT trap), then purges
+# it: dpkg -r alone leaves it "config-files" (its postrm purges systemd's
+# record of the unit), and the next run would find it there.
 INSTALLED=no
 remove_package() {
   if [[ $INSTALLED == yes ]]; then
-    say "dpkg -r $PKG"
+    say "dpkg -r $PKG, dpkg --purge $PKG"
     dpkg -r "$PKG" >/dev/null || printf 'deb-check: dpkg -r %s failed\n' "$PKG" >&2
+    dpkg --purge "$PKG" >/dev/null || printf 'deb-check: dpkg --purge %s failed\n' "$PKG" >&2
     INSTALLED=no
   fi
 }
@@ -316,8 +319,8 @@ main() {
   lintian --info --display-info --fail-on error "$deb" || die "lintian reports errors"
   lap "lintian"
 
-  if dpkg -s "$PKG" >/dev/null 2>&1; then
-    die "$PKG is already installed here: remove it first (dpkg -r $PKG); this check installs and removes its own"
+  if [[ -n $(dpkg-query -W -f '${Status}' "$PKG" 2>/dev/null) ]]; then
+    die "$PKG is already installed here: remove it first (dpkg --purge $PKG); this check installs and removes its own"
   fi
   trap remove_package EXIT
   say "dpkg -i $deb"
@@ -330,7 +333,9 @@ main() {
   check_unit
   remove_package
   trap - EXIT
-  [[ ! -e /usr/bin/$PKG && ! -e /usr/lib/systemd/system/$UNIT ]] || die "dpkg -r left files behind"
+  [[ ! -e /usr/bin/$PKG && ! -e /usr/lib/systemd/system/$UNIT && ! -e /usr/share/doc/$PKG ]] ||
+    die "dpkg -r left files behind"
+  [[ -z $(dpkg-query -W -f '${Status}' "$PKG" 2>/dev/null) ]] || die "dpkg --purge left $PKG known to dpkg"
   lap "installed package"
   say "done in $((SECONDS - started)) s"
 }
