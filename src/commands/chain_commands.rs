@@ -431,7 +431,7 @@ fn entra_links(
 fn ews_not_in_naa(report: &mut Report) {
     report.push(Check::skip(
         CheckId::EwsReachable,
-        "not part of the NAA chain: an Entra ID token is validated on Entra ID's keys",
+        "not part of the NAA chain (an Entra ID token)",
     ));
 }
 

@@ -343,12 +343,29 @@ impl HttpsServer {
 
     /// A server on `ip` (127.0.0.1 or ::1; any port) treating connections as `mode` says.
     pub fn start_on(ip: IpAddr, mode: Mode, routes: Vec<Route>) -> io::Result<Self> {
+        Self::start_listening(Self::bind(ip)?, mode, routes)
+    }
+
+    /// A listener on `ip` (loopback only), any port: for a server whose
+    /// routes must name its own port (documents that carry their URL), made
+    /// before the routes and handed to [`HttpsServer::start_listening`].
+    pub fn bind(ip: IpAddr) -> io::Result<TcpListener> {
         if !ip.is_loopback() {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
                 format!("the lab listens on loopback only, not {ip}"),
             ));
         }
+        TcpListener::bind(SocketAddr::new(ip, 0))
+    }
+
+    /// A server on `listener` (from [`HttpsServer::bind`]) treating
+    /// connections as `mode` says.
+    pub fn start_listening(
+        listener: TcpListener,
+        mode: Mode,
+        routes: Vec<Route>,
+    ) -> io::Result<Self> {
         let tls = match &mode {
             Mode::Tls(identity) | Mode::TrickleHandshake(identity, _) => {
                 Some(server_config(identity)?)
@@ -362,7 +379,6 @@ impl HttpsServer {
         } else {
             "https"
         };
-        let listener = TcpListener::bind(SocketAddr::new(ip, 0))?;
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared {

@@ -4,6 +4,7 @@
 
 pub mod authcert;
 pub mod dns;
+pub mod entra;
 pub mod https;
 pub mod legacy_tls;
 pub mod mint;

@@ -82,7 +82,7 @@ impl Claims<'_> {
 
     /// What an Entra ID token is, in words: its version and whether it is an
     /// access token (it grants `scp` or `roles`) or an ID token.
-    fn entra_details(&self) -> String {
+    fn entra_words(&self) -> String {
         let version = match self.claims.get("ver").and_then(Value::as_str) {
             Some(v) => format!("v{v}"),
             None => match self.entra_issuer() {
@@ -95,15 +95,11 @@ impl Claims<'_> {
             TokenUse::Access => "access token",
             TokenUse::Id => "ID token",
         };
-        let issuer = self
-            .entra_issuer()
-            .map(|iss| format!(", iss {}", crate::text::excerpt(iss, 80)))
-            .unwrap_or_default();
-        let words: Vec<&str> = ["a Microsoft Entra ID", &version, what]
+        let words: Vec<&str> = ["an Entra ID", &version, what]
             .into_iter()
             .filter(|w| !w.is_empty())
             .collect();
-        format!("{}{issuer}", words.join(" "))
+        words.join(" ")
     }
 }
 
@@ -237,9 +233,8 @@ pub(crate) fn check(token: &Token) -> Check {
             return Check::pass(
                 CheckId::TokenKind,
                 format!(
-                    "{}: nested app authentication, so the chain is walked on Entra ID's \
-                     discovery document and keys, not on an amurl",
-                    claims.entra_details()
+                    "{} (nested app authentication): checked on Entra ID's keys",
+                    claims.entra_words()
                 ),
             )
             .with_detail("kind", kind.id)
