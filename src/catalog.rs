@@ -379,6 +379,25 @@ pub fn checks_markdown() -> String {
         }
         out.push_str(&vocabulary_markdown(id));
     }
+    out.push_str(&demo_markdown());
+    out
+}
+
+/// The `demo` scenarios as a Markdown table, from the scenario list itself.
+fn demo_markdown() -> String {
+    let mut out = String::from(
+        "\n## Demo scenarios\n\n`idtoken-doctor demo SCENARIO` runs `diagnose` against servers on \
+         127.0.0.1 with one link broken (`demo --list` prints the same):\n\n\
+         | scenario | exit code | what it shows |\n|---|---|---|\n",
+    );
+    for scenario in crate::lab::scenario::Scenario::ALL {
+        out.push_str(&format!(
+            "| `{}` | {} | {} |\n",
+            scenario.name(),
+            scenario.expected_exit_code(),
+            scenario.about()
+        ));
+    }
     out
 }
 
@@ -441,6 +460,14 @@ mod tests {
             }
         }
         assert!(md.contains("`details.front_end`"));
+    }
+
+    #[test]
+    fn the_markdown_names_every_demo_scenario() {
+        let md = checks_markdown();
+        for scenario in crate::lab::scenario::Scenario::ALL {
+            assert!(md.contains(&format!("| `{scenario}` |")), "{scenario}");
+        }
     }
 
     #[test]
