@@ -257,7 +257,12 @@ impl Connection {
     }
 
     /// The GET of `target` over this connection.
-    pub(crate) fn get(self, target: &Target, net: &NetSettings, budget: &Budget) -> http::HttpOutcome {
+    pub(crate) fn get(
+        self,
+        target: &Target,
+        net: &NetSettings,
+        budget: &Budget,
+    ) -> http::HttpOutcome {
         match self {
             Connection::Secured(peer, session) => {
                 http::run_over(target, peer, *session, net, budget)

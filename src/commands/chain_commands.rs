@@ -151,7 +151,14 @@ pub(super) fn probe_one(
         let token = chain::walk_token(&mut report, text, settings);
         if let Some(token) = token.as_ref().filter(|t| t.is_entra()) {
             let key_link = false;
-            entra_links(&mut report, token, settings, &MetadataSource::Amurl, progress, key_link);
+            entra_links(
+                &mut report,
+                token,
+                settings,
+                &MetadataSource::Amurl,
+                progress,
+                key_link,
+            );
             ews_not_in_naa(&mut report);
             chain::skip_the_rest(&mut report, &stages);
             report.elapsed = Some(started.elapsed());
@@ -375,7 +382,10 @@ fn entra_links(
     key_link: bool,
 ) {
     let discovery = token.discovery_url();
-    if let Some(target) = discovery.as_ref().and_then(|d| Target::from_url(d.as_str()).ok()) {
+    if let Some(target) = discovery
+        .as_ref()
+        .and_then(|d| Target::from_url(d.as_str()).ok())
+    {
         report.target = Some(target.info());
     }
     if report.broken_at_or_before(Stage::Token) {
@@ -393,7 +403,11 @@ fn entra_links(
                 "the key set was fetched from {} (--metadata), not found from the token's iss",
                 other.url
             ));
-            Some(crate::entra::fetched_findings(&other.url, net, settings.now))
+            Some(crate::entra::fetched_findings(
+                &other.url,
+                net,
+                settings.now,
+            ))
         }
         (MetadataSource::Amurl, Some(net), Some(discovery)) => {
             let expected = token.expected_issuer();

@@ -131,7 +131,10 @@ mod tests {
     fn every_entry_names_its_source_and_a_discovery_host_of_its_own_cloud() {
         for a in AUTHORITIES {
             assert!(a.source.starts_with("https://"), "{}", a.host);
-            assert_eq!(authority(a.v1_discovery_host).map(|d| d.cloud), Some(a.cloud));
+            assert_eq!(
+                authority(a.v1_discovery_host).map(|d| d.cloud),
+                Some(a.cloud)
+            );
         }
     }
 }

@@ -158,11 +158,25 @@ impl Jwk {
     }
 
     /// Whether its `issuer`, if it names one, accepts a token with `iss` and
-    /// `tid` (`{tenantid}` matches the token's own tenant).
+    /// `tid`: `{tenantid}` stands for the token's own tenant, and a key
+    /// published with the v2 issuer serves the same tenant's v1 tokens too
+    /// (Entra publishes one key set for both), so the tenant and cloud are
+    /// what must agree.
     pub fn accepts_issuer(&self, iss: &str, tid: &str) -> bool {
-        self.issuer
-            .as_deref()
-            .is_none_or(|issuer| issuer.replace(TENANT_PLACEHOLDER, tid) == iss)
+        let Some(issuer) = self.issuer.as_deref() else {
+            return true;
+        };
+        let resolved = issuer.replace(TENANT_PLACEHOLDER, tid);
+        if resolved == iss {
+            return true;
+        }
+        match (super::parse_issuer(&resolved), super::parse_issuer(iss)) {
+            (Ok(key), Ok(token)) => {
+                key.tenant.eq_ignore_ascii_case(&token.tenant)
+                    && key.authority.cloud == token.authority.cloud
+            }
+            _ => false,
+        }
     }
 
     fn facts(&self, now: OffsetDateTime) -> Value {
@@ -237,12 +251,20 @@ fn read_jwk(index: usize, entry: &Value) -> Jwk {
         .and_then(|first| certificate_facts(first).ok());
     let unusable = if object.is_none() {
         Some("not a JSON object".to_string())
-    } else if !kty.as_deref().is_some_and(|k| k.eq_ignore_ascii_case("RSA")) {
+    } else if !kty
+        .as_deref()
+        .is_some_and(|k| k.eq_ignore_ascii_case("RSA"))
+    {
         Some(format!(
             "kty is {}, not RSA",
-            kty.as_deref().map(|k| excerpt(k, 20)).unwrap_or("missing".into())
+            kty.as_deref()
+                .map(|k| excerpt(k, 20))
+                .unwrap_or("missing".into())
         ))
-    } else if usage.as_deref().is_some_and(|u| !u.eq_ignore_ascii_case("sig")) {
+    } else if usage
+        .as_deref()
+        .is_some_and(|u| !u.eq_ignore_ascii_case("sig"))
+    {
         Some(format!(
             "use is {}, not sig",
             excerpt(usage.as_deref().unwrap_or_default(), 20)
@@ -274,7 +296,11 @@ pub fn read_jwks(source: &str, body: &[u8]) -> Result<Jwks, Check> {
     };
     let top = match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(top)) => top,
-        Ok(_) => return Err(fail(format!("the key set at {source} is JSON but not an object"))),
+        Ok(_) => {
+            return Err(fail(format!(
+                "the key set at {source} is JSON but not an object"
+            )))
+        }
         Err(e) => return Err(fail(format!("the key set at {source} is not JSON ({e})"))),
     };
     match top.get("keys") {
@@ -336,7 +362,13 @@ pub fn judge_keys(jwks: &Jwks, now: OffsetDateTime) -> Vec<Check> {
             .keys
             .iter()
             .take(5)
-            .map(|k| format!("{}: {}", k.label(), k.unusable.as_deref().unwrap_or_default()))
+            .map(|k| {
+                format!(
+                    "{}: {}",
+                    k.label(),
+                    k.unusable.as_deref().unwrap_or_default()
+                )
+            })
             .collect();
         Check::fail(
             CheckId::MetadataKeys,
@@ -443,7 +475,11 @@ mod tests {
         let jwks = read_jwks("file", body.to_string().as_bytes()).unwrap();
         let checks = judge_keys(&jwks, OffsetDateTime::now_utc());
         assert_eq!(checks[0].status, Status::Fail);
-        assert!(checks[0].summary.contains("kty is EC"), "{}", checks[0].summary);
+        assert!(
+            checks[0].summary.contains("kty is EC"),
+            "{}",
+            checks[0].summary
+        );
         assert_eq!(checks[1].status, Status::Skip);
         assert!(read_jwks("file", b"{\"issuer\": \"x\"}").is_err());
     }

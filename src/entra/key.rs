@@ -33,9 +33,8 @@ pub struct SignedToken<'a> {
 
 /// `key.match`, `key.certificate` and `key.signature`, in that order.
 pub fn judge(token: &SignedToken<'_>, jwks: &Jwks, now: OffsetDateTime) -> Vec<Check> {
-    let skip_rest = |why: &str| {
-        [CheckId::KeyCertificate, CheckId::KeySignature].map(|id| Check::skip(id, why))
-    };
+    let skip_rest =
+        |why: &str| [CheckId::KeyCertificate, CheckId::KeySignature].map(|id| Check::skip(id, why));
     let Some(kid) = token.kid.map(str::trim).filter(|k| !k.is_empty()) else {
         let why = "the token header carries no kid to look up (token.header fails)";
         let mut all = vec![Check::skip(CheckId::KeyMatch, why)];
@@ -64,7 +63,9 @@ pub fn judge(token: &SignedToken<'_>, jwks: &Jwks, now: OffsetDateTime) -> Vec<C
         )
         .with_detail("kid", excerpt(kid, 200))
         .with_detail("published_kids", kids.clone())];
-        all.extend(skip_rest("no published key has the token's kid (key.match fails)"));
+        all.extend(skip_rest(
+            "no published key has the token's kid (key.match fails)",
+        ));
         return all;
     };
     let matched = if key.accepts_issuer(token.iss, token.tid) {
@@ -88,7 +89,9 @@ pub fn judge(token: &SignedToken<'_>, jwks: &Jwks, now: OffsetDateTime) -> Vec<C
     .with_detail("published_kids", kids);
     if matched.status.stops_the_chain() {
         let mut all = vec![matched];
-        all.extend(skip_rest("the key does not accept the token's issuer (key.match fails)"));
+        all.extend(skip_rest(
+            "the key does not accept the token's issuer (key.match fails)",
+        ));
         return all;
     }
     vec![
@@ -102,7 +105,10 @@ fn certificate_check(key: &Jwk, now: OffsetDateTime) -> Check {
     let Some(c) = &key.certificate else {
         return Check::skip(
             CheckId::KeyCertificate,
-            format!("{} publishes no x5c certificate: n and e are the key", key.label()),
+            format!(
+                "{} publishes no x5c certificate: n and e are the key",
+                key.label()
+            ),
         );
     };
     let check = if now > c.not_after {
@@ -153,8 +159,8 @@ fn verifies(key: &Jwk, signing_input: &[u8], signature: &[u8]) -> bool {
         return false;
     };
     VerifyingKey::<Sha256>::new(public.clone())
-            .verify(signing_input, &signature)
-            .is_ok()
+        .verify(signing_input, &signature)
+        .is_ok()
 }
 
 fn signature_check(key: &Jwk, token: &SignedToken<'_>) -> Check {
@@ -167,7 +173,10 @@ fn signature_check(key: &Jwk, token: &SignedToken<'_>) -> Check {
     } else if verifies(key, token.signing_input, token.signature) {
         Check::pass(
             CheckId::KeySignature,
-            format!("the RS256 signature verifies with {} (n and e)", key.label()),
+            format!(
+                "the RS256 signature verifies with {} (n and e)",
+                key.label()
+            ),
         )
     } else {
         Check::fail(

@@ -165,7 +165,9 @@ mod tests {
         assert_eq!(v2.form, IssuerForm::V2);
         assert_eq!(
             v2.discovery_url().as_str(),
-            format!("https://login.microsoftonline.com/{TID}/v2.0/.well-known/openid-configuration")
+            format!(
+                "https://login.microsoftonline.com/{TID}/v2.0/.well-known/openid-configuration"
+            )
         );
         let v1 = parse_issuer(&format!("https://sts.windows.net/{TID}/")).unwrap();
         assert_eq!(v1.form, IssuerForm::V1);
@@ -179,8 +181,10 @@ mod tests {
             .discovery_url()
             .as_str()
             .starts_with("https://login.microsoftonline.us/"));
-        let china =
-            parse_issuer(&format!("https://login.partner.microsoftonline.cn/{TID}/v2.0")).unwrap();
+        let china = parse_issuer(&format!(
+            "https://login.partner.microsoftonline.cn/{TID}/v2.0"
+        ))
+        .unwrap();
         assert_eq!(china.authority.cloud, authorities::Cloud::China);
     }
 

@@ -98,7 +98,15 @@ pub fn walk_entra_network(
         findings.discovery = Some(discovery);
         return findings;
     }
-    let (jwks_http, body) = fetch_jwks(&discovery.jwks_uri, &target, peer, net, settings, &budget, progress);
+    let (jwks_http, body) = fetch_jwks(
+        &discovery.jwks_uri,
+        &target,
+        peer,
+        net,
+        settings,
+        &budget,
+        progress,
+    );
     checks.extend(merge(discovery_http, jwks_http));
     if let Some(body) = body.filter(|_| chain::first_failure(checks).is_none()) {
         match documents::read_jwks(discovery.jwks_uri.as_str(), &body) {

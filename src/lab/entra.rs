@@ -150,13 +150,12 @@ impl EntraLab {
     /// Serves `documents` on `listener` under [`AUTHORITY`].
     pub fn start(listener: std::net::TcpListener, documents: Documents) -> io::Result<EntraLab> {
         let pki = Pki::new().map_err(io::Error::other)?;
-        let leaf = pki
-            .leaf(AUTHORITY)
-            .build()
-            .map_err(io::Error::other)?;
+        let leaf = pki.leaf(AUTHORITY).build().map_err(io::Error::other)?;
         let json = |v: &Value| Behaviour::json(v.to_string());
         let v2 = documents.v2_answer.unwrap_or_else(|| json(&documents.v2));
-        let jwks = documents.jwks_answer.unwrap_or_else(|| json(&documents.jwks));
+        let jwks = documents
+            .jwks_answer
+            .unwrap_or_else(|| json(&documents.jwks));
         let discovery = "v2.0/.well-known/openid-configuration";
         let routes = vec![
             Route::new(&format!("/{TENANT_ID}/{discovery}"), v2.clone()),

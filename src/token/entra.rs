@@ -119,6 +119,12 @@ pub(crate) fn version(token: &Token) -> Check {
             ),
             Remedy::EntraVersion,
         ),
+        (Some(Value::String(v)), None) if v == "1.0" || v == "2.0" => Check::skip(
+            CheckId::TokenVersion,
+            format!(
+                "ver {v}; iss is not an Entra ID issuer, so its form is unknown (see token.amurl)"
+            ),
+        ),
         (Some(Value::String(v)), _) => Check::fail(
             CheckId::TokenVersion,
             format!("ver is `{}`, not 1.0 or 2.0", clip(v, SUMMARY_CLIP)),
@@ -126,7 +132,10 @@ pub(crate) fn version(token: &Token) -> Check {
         ),
         (Some(other), _) => Check::fail(
             CheckId::TokenVersion,
-            format!("ver is {}, not the string 1.0 or 2.0", describe_value(other)),
+            format!(
+                "ver is {}, not the string 1.0 or 2.0",
+                describe_value(other)
+            ),
             Remedy::EntraVersion,
         ),
         (None, _) => Check::fail(
@@ -333,7 +342,11 @@ mod tests {
         assert_eq!(check.remedy, Some(Remedy::EntraMicrosoftApiToken));
         let no_kid = header(&token(json!({"alg": "HS256"}), json!({})));
         assert_eq!(no_kid.status, Status::Fail);
-        assert!(no_kid.summary.contains("kid is missing"), "{}", no_kid.summary);
+        assert!(
+            no_kid.summary.contains("kid is missing"),
+            "{}",
+            no_kid.summary
+        );
         assert!(no_kid.summary.contains("HS256"), "{}", no_kid.summary);
     }
 
@@ -342,7 +355,11 @@ mod tests {
         assert_eq!(version(&v2(json!({}))).status, Status::Pass);
         let mismatch = version(&v2(json!({"ver": "1.0"})));
         assert_eq!(mismatch.status, Status::Fail);
-        assert!(mismatch.summary.contains("v2.0 form"), "{}", mismatch.summary);
+        assert!(
+            mismatch.summary.contains("v2.0 form"),
+            "{}",
+            mismatch.summary
+        );
         let v1 = v2(json!({"ver": "1.0", "iss": format!("https://sts.windows.net/{TID}/")}));
         assert_eq!(version(&v1).status, Status::Pass);
         assert_eq!(version(&v2(json!({"ver": "3.0"}))).status, Status::Fail);
@@ -354,7 +371,9 @@ mod tests {
         assert_eq!(check.status, Status::Pass);
         assert_eq!(
             check.details["discovery"],
-            format!("https://login.microsoftonline.com/{TID}/v2.0/.well-known/openid-configuration")
+            format!(
+                "https://login.microsoftonline.com/{TID}/v2.0/.well-known/openid-configuration"
+            )
         );
         assert_eq!(check.details["cloud"], "public");
         let other = discovery(&v2(json!({"iss": "https://accounts.google.com"})));
@@ -366,11 +385,18 @@ mod tests {
     fn microsoft_apis_fail_id_tokens_warn_and_own_apis_pass() {
         let graph = audience(&v2(json!({"aud": "https://graph.microsoft.com"})), None);
         assert_eq!(graph.status, Status::Fail);
-        assert!(graph.summary.contains("Microsoft Graph"), "{}", graph.summary);
+        assert!(
+            graph.summary.contains("Microsoft Graph"),
+            "{}",
+            graph.summary
+        );
         let id = v2(json!({"scp": null}));
         let mut id_claims = id.claims().clone();
         id_claims.remove("scp");
-        let id = token(json!({"alg": "RS256", "kid": "k"}), Value::Object(id_claims));
+        let id = token(
+            json!({"alg": "RS256", "kid": "k"}),
+            Value::Object(id_claims),
+        );
         assert_eq!(audience(&id, None).status, Status::Warn);
         assert_eq!(audience(&v2(json!({})), None).status, Status::Pass);
         let compared = audience(&v2(json!({})), Some("api://other"));
