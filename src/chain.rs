@@ -256,6 +256,23 @@ impl Connection {
         }
     }
 
+    /// The GET of `target` over this connection, which is kept for a next
+    /// GET to the same host and port when it is a TLS one.
+    pub(crate) fn get_keeping(
+        self,
+        target: &Target,
+        net: &NetSettings,
+        budget: &Budget,
+    ) -> (http::HttpOutcome, Option<http::KeptConnection>) {
+        match self {
+            Connection::Secured(peer, session) => {
+                let (outcome, kept) = http::run_keeping(target, peer, *session, net, budget);
+                (outcome, Some(kept))
+            }
+            Connection::Plain(peer) => (http::run(target, peer, net, budget), None),
+        }
+    }
+
     /// The GET of `target` over this connection.
     pub(crate) fn get(
         self,

@@ -131,6 +131,8 @@ fn a_healthy_v2_token_walks_discovery_then_jwks_and_verifies_by_kid() {
             format!("/{TENANT_ID}/discovery/v2.0/keys")
         ]
     );
+    // One TLS connection (the one tls judged) carries both GETs.
+    assert_eq!(lab.server.connections(), 1);
     // Anonymous GETs: the token is never sent.
     assert!(lab
         .server

@@ -10,6 +10,7 @@ use url::Url;
 use super::documents::{self, Discovery, ExpectedIssuer, Jwks};
 use crate::budget::Budget;
 use crate::chain::{self, Connection};
+use crate::http::KeptConnection;
 use crate::progress::Progress;
 use crate::remedy::Remedy;
 use crate::report::{Check, CheckId, Stage, Status};
@@ -79,7 +80,7 @@ pub fn walk_entra_network(
     };
     let peer = connection.peer();
     progress.stage(Stage::Http, &target.host);
-    let (discovery_http, body) = get(connection, &target, net, &budget, checks);
+    let (discovery_http, body, kept) = get(connection, &target, net, &budget, checks);
     let Some(body) = body.filter(|_| chain::first_failure(&discovery_http).is_none()) else {
         checks.extend(discovery_http);
         return findings;
@@ -98,15 +99,13 @@ pub fn walk_entra_network(
         findings.discovery = Some(discovery);
         return findings;
     }
-    let (jwks_http, body) = fetch_jwks(
-        &discovery.jwks_uri,
-        &target,
+    let over = Over {
+        authority: &target,
         peer,
-        net,
-        settings,
-        &budget,
-        progress,
-    );
+        kept: kept.as_ref(),
+    };
+    let (jwks_http, body) =
+        fetch_jwks(&discovery.jwks_uri, &over, net, settings, &budget, progress);
     checks.extend(merge(discovery_http, jwks_http));
     if let Some(body) = body.filter(|_| chain::first_failure(checks).is_none()) {
         match documents::read_jwks(discovery.jwks_uri.as_str(), &body) {
@@ -127,17 +126,26 @@ pub fn walk_entra_network(
 }
 
 /// The GET of `target` over `connection`: its two http checks (each naming
-/// the URL, a failure given Entra's remedy) and the body when they passed.
+/// the URL, a failure given Entra's remedy), the body when they passed, and
+/// the connection kept for the next GET.
 fn get(
     connection: Connection,
     target: &Target,
     net: &NetSettings,
     budget: &Budget,
     checks: &mut [Check],
-) -> (Vec<Check>, Option<Vec<u8>>) {
-    let outcome = connection.get(target, net, budget);
+) -> (Vec<Check>, Option<Vec<u8>>, Option<KeptConnection>) {
+    let (outcome, kept) = connection.get_keeping(target, net, budget);
     chain::adopt(checks, outcome.handshake);
-    (label(outcome.checks, &target.url), outcome.body)
+    (label(outcome.checks, &target.url), outcome.body, kept)
+}
+
+/// Where the discovery document came from: the key set on the same host and
+/// port is fetched over the same connection.
+struct Over<'a> {
+    authority: &'a Target,
+    peer: std::net::SocketAddr,
+    kept: Option<&'a KeptConnection>,
 }
 
 /// The http checks of one GET, naming its URL; a failure of the answer
@@ -154,13 +162,12 @@ fn label(checks: Vec<Check>, url: &Url) -> Vec<Check> {
         .collect()
 }
 
-/// The GET of the key set: over a new connection to `peer` when the
-/// `jwks_uri` is on the discovery document's host and port, else walked on
-/// its own host.
+/// The GET of the key set: over the discovery document's connection when
+/// the `jwks_uri` is on its host and port (a new one to the same address
+/// when the server closed it), else walked on its own host.
 fn fetch_jwks(
     jwks_uri: &Url,
-    authority: &Target,
-    peer: std::net::SocketAddr,
+    over: &Over<'_>,
     net: &NetSettings,
     settings: &Settings,
     budget: &Budget,
@@ -178,8 +185,11 @@ fn fetch_jwks(
         }
     };
     progress.stage(Stage::Http, &target.host);
-    if target.host == authority.host && target.port == authority.port {
-        let outcome = crate::http::run(&target, peer, net, budget);
+    if target.host == over.authority.host && target.port == over.authority.port {
+        let outcome = match over.kept {
+            Some(kept) => kept.run(&target, net, budget),
+            None => crate::http::run(&target, over.peer, net, budget),
+        };
         return (label(outcome.checks, jwks_uri), outcome.body);
     }
     let (checks, body) = chain::fetch_elsewhere(&target, net, settings, budget, progress);

@@ -151,7 +151,10 @@ impl EntraLab {
     pub fn start(listener: std::net::TcpListener, documents: Documents) -> io::Result<EntraLab> {
         let pki = Pki::new().map_err(io::Error::other)?;
         let leaf = pki.leaf(AUTHORITY).build().map_err(io::Error::other)?;
-        let json = |v: &Value| Behaviour::json(v.to_string());
+        // Entra keeps its connections open between requests.
+        let json = |v: &Value| {
+            Behaviour::Respond(Response::json(v.to_string()).header("Connection", "keep-alive"))
+        };
         let v2 = documents.v2_answer.unwrap_or_else(|| json(&documents.v2));
         let jwks = documents
             .jwks_answer

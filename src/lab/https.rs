@@ -20,7 +20,8 @@
 //!
 //! Every server listens on `127.0.0.1:0` (or `[::1]:0` with
 //! [`HttpsServer::start_on`]), serves each connection on its own thread,
-//! answers one request per connection (with `Connection: close`), and stops
+//! answers one request per connection (with `Connection: close`) unless the
+//! answer says `Connection: keep-alive`, and stops
 //! when dropped: the threads notice within a tenth of a second, even in the
 //! middle of an endless or one-byte-a-second answer.
 
@@ -825,42 +826,55 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
 
+/// Whether `behaviour` answers with `Connection: keep-alive`: the server
+/// then reads the next request on the same connection.
+fn keeps_alive(behaviour: &Behaviour) -> bool {
+    matches!(behaviour, Behaviour::Respond(response) if response.headers.iter().any(|(name, value)| {
+        name.eq_ignore_ascii_case("connection") && value.eq_ignore_ascii_case("keep-alive")
+    }))
+}
+
 fn serve_http(mut channel: Channel, shared: &Shared, routes: &[Route]) -> io::Result<()> {
-    let request = match read_request(&mut channel, shared) {
-        Ok(request) => request,
-        Err(BadRequest::NotHttp) => {
-            let answer = head_bytes(&Response::status(400));
-            let result = write_all(&mut channel, &answer, shared);
-            channel.close(shared);
-            return result;
+    loop {
+        let request = match read_request(&mut channel, shared) {
+            Ok(request) => request,
+            Err(BadRequest::NotHttp) => {
+                let answer = head_bytes(&Response::status(400));
+                let result = write_all(&mut channel, &answer, shared);
+                channel.close(shared);
+                return result;
+            }
+            Err(BadRequest::TooLarge) => {
+                let answer = head_bytes(&Response::status(431));
+                let result = write_all(&mut channel, &answer, shared);
+                channel.close(shared);
+                return result;
+            }
+            Err(BadRequest::Gone) => return Ok(()),
+        };
+        shared
+            .requests
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(RecordedRequest {
+                method: request.method.clone(),
+                target: request.target.clone(),
+                headers: request.headers.clone(),
+            });
+        let not_found = Behaviour::status(404);
+        let behaviour = routes
+            .iter()
+            .find(|r| r.matches(request.path()))
+            .map_or(&not_found, |r| &r.behaviour);
+        let result = answer(&mut channel, shared, behaviour, &request);
+        if result.is_ok() && keeps_alive(behaviour) {
+            continue;
         }
-        Err(BadRequest::TooLarge) => {
-            let answer = head_bytes(&Response::status(431));
-            let result = write_all(&mut channel, &answer, shared);
+        if result.is_ok() {
             channel.close(shared);
-            return result;
         }
-        Err(BadRequest::Gone) => return Ok(()),
-    };
-    shared
-        .requests
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .push(RecordedRequest {
-            method: request.method.clone(),
-            target: request.target.clone(),
-            headers: request.headers.clone(),
-        });
-    let not_found = Behaviour::status(404);
-    let behaviour = routes
-        .iter()
-        .find(|r| r.matches(request.path()))
-        .map_or(&not_found, |r| &r.behaviour);
-    let result = answer(&mut channel, shared, behaviour, &request);
-    if result.is_ok() {
-        channel.close(shared);
+        return result;
     }
-    result
 }
 
 fn answer(
