@@ -4,6 +4,17 @@
 //! Checks refer to a [`Remedy`] by name; the text lives only here, so the
 //! report, the docs (`docs/checks.md`) and the tests cannot drift apart.
 
+/// What is known of the end of EWS in Exchange Online, in one place for
+/// every text that speaks of EWS on an Exchange Online host.
+macro_rules! ews_retirement {
+    () => {
+        "EWS in Exchange Online is being blocked since 1 October 2026 and retires on 1 April 2027 (Microsoft message center posts MC1176266 and MC1227454, as secondary sources quote them)"
+    };
+}
+
+/// The end of EWS in Exchange Online, for summaries.
+pub const EWS_RETIREMENT: &str = ews_retirement!();
+
 /// A remedy for a failing or warning check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Remedy {
@@ -207,7 +218,7 @@ impl Remedy {
             Remedy::TokenLifetime => "Identity tokens live for hours only: an old pasted token is expected to be expired. Take a fresh token from the add-in to test signature and lifetime, and check the Exchange server's clock.",
             Remedy::TokenAudience => "Add-in developer: aud is the add-in's URL from its manifest; make the SSI configuration and the manifest name the same add-in URL.",
             Remedy::TokenIssuer => "Exchange admin: the realms (tenant ids) in iss, appctxsender and msexchuid should agree; check the organisation's auth configuration with Get-AuthConfig.",
-            Remedy::ExchangeOnlineDeprecation => "Exchange Online has issued no legacy Exchange identity tokens in any tenant since 31 October 2025 (turned off from February 2025; the last exemptions ended then), so this token is old: for Exchange Online mailboxes SSI's add-in authenticates with nested app authentication (Microsoft Entra ID tokens). Update the add-in installation (SAP KBA 3587410) and diagnose the Entra token it sends. EWS in Exchange Online is being blocked since 1 October 2026 and retires on 1 April 2027 (Microsoft message center MC1176266, MC1227454, as secondary sources quote them).",
+            Remedy::ExchangeOnlineDeprecation => "Exchange Online has issued no legacy Exchange identity tokens in any tenant since 31 October 2025 (turned off from February 2025; the last exemptions ended then), so this token is old: for Exchange Online mailboxes SSI's add-in authenticates with nested app authentication (Microsoft Entra ID tokens). Update the add-in installation (SAP KBA 3587410) and diagnose the Entra token it sends.",
             Remedy::InternalHostName => "Exchange admin: SSI downloads the metadata from the internet, and this host name exists only inside the network. Publish Exchange under an external name (set the external URLs; check with Get-WebServicesVirtualDirectory | Select name,*url* | fl) so the token carries a public amurl.",
             Remedy::PublishDnsName => "Customer DNS admin: publish the Exchange external host name in public DNS, or have Exchange issue tokens for the external URL that is published.",
             Remedy::DnsUnanswered => "Customer DNS admin: the public resolvers got no answer for this name; check that its authoritative name servers answer from the internet.",
@@ -264,7 +275,7 @@ impl Remedy {
             Remedy::FrontEndKemp => "LoadMaster admin: the Kemp Edge Security Pack pre-authenticates the metadata URL, and SSI cannot sign in. Add /autodiscover/metadata/* to the virtual service's ESP Pre-Authorization Excluded Directories (and its Allowed Virtual Directories), or serve that path from a SubVS without ESP.",
             Remedy::FrontEndNetscaler => "NetScaler admin: the Citrix NetScaler / ADC gateway pre-authenticates the metadata URL, and SSI cannot sign in. Exempt /autodiscover/metadata/ (and /EWS/) from authentication: a content-switching policy that sends that path to a load-balancing virtual server without authentication, or an authentication policy that skips it.",
             Remedy::FrontEndOwaForms => "Exchange or proxy admin: Exchange's forms-based sign-in for Outlook on the web answers instead of the document. Make sure /autodiscover/metadata/json/1 reaches the Autodiscover virtual directory with anonymous access (Get-AutodiscoverVirtualDirectory) and that the reverse proxy does not send it to /owa.",
-            Remedy::FrontEndExchangeOnline => "This is Exchange Online's front end: nothing is published by the customer here. Exchange Online has issued no legacy Exchange identity tokens since 31 October 2025: for Exchange Online mailboxes SSI's add-in must use nested app authentication (Microsoft Entra ID tokens); update the add-in installation (SAP KBA 3587410). EWS in Exchange Online is being blocked since 1 October 2026 and retires on 1 April 2027 (Microsoft message center MC1176266, MC1227454, as secondary sources quote them).",
+            Remedy::FrontEndExchangeOnline => concat!("This is Exchange Online's front end: nothing is published by the customer here. Exchange Online has issued no legacy Exchange identity tokens since 31 October 2025: for Exchange Online mailboxes SSI's add-in must use nested app authentication (Microsoft Entra ID tokens); update the add-in installation (SAP KBA 3587410). ", ews_retirement!(), "."),
             Remedy::MetadataFamilyJwks => "This is a JSON Web Key Set (Microsoft Entra ID's signing keys, say), not Exchange's: SSI needs the Exchange server's own https://<host>/autodiscover/metadata/json/1. Save that document (or point --metadata at it) instead.",
             Remedy::MetadataFamilyOpenId => "This is an OpenID Connect discovery document (an identity provider's), not Exchange's: SSI needs the Exchange server's own https://<host>/autodiscover/metadata/json/1. Save that document (or point --metadata at it) instead.",
             Remedy::MetadataFamilyAcs => "This is Azure Access Control Service (ACS) metadata, not the Exchange server's: SSI needs https://<host>/autodiscover/metadata/json/1 from the Exchange host the token's amurl names.",

@@ -115,8 +115,20 @@ impl EntraLab {
     /// A listener for the lab and the documents of the tenant publishing
     /// `keys`, naming the listener's port: change them, then [`EntraLab::start`].
     pub fn documents(keys: &[&EntraKey]) -> io::Result<(std::net::TcpListener, Documents)> {
+        Self::documents_naming(keys, None)
+    }
+
+    /// [`EntraLab::documents`] naming `port` instead of the listener's (a
+    /// proxy in front of the lab, say).
+    pub fn documents_naming(
+        keys: &[&EntraKey],
+        port: Option<u16>,
+    ) -> io::Result<(std::net::TcpListener, Documents)> {
         let listener = HttpsServer::bind(IpAddr::V4(Ipv4Addr::LOCALHOST))?;
-        let port = listener.local_addr()?.port();
+        let port = match port {
+            Some(port) => port,
+            None => listener.local_addr()?.port(),
+        };
         let base = format!("https://{AUTHORITY}:{port}");
         let template = format!("{base}/{{tenantid}}/v2.0");
         let jwks = json!({"keys": keys.iter().map(|k| k.jwk(&template)).collect::<Vec<_>>()});
@@ -180,9 +192,14 @@ impl EntraLab {
         self.server.port()
     }
 
+    /// The v2 issuer of the lab tenant, naming `port`.
+    pub fn issuer_v2_at(port: u16) -> String {
+        format!("https://{AUTHORITY}:{port}/{TENANT_ID}/v2.0")
+    }
+
     /// The v2 issuer of the lab tenant.
     pub fn issuer_v2(&self) -> String {
-        format!("https://{AUTHORITY}:{}/{TENANT_ID}/v2.0", self.port())
+        Self::issuer_v2_at(self.port())
     }
 
     /// The v1 issuer of the lab tenant.
