@@ -11,6 +11,7 @@ use cli_support::{assert_code, check, doctor, report, run, status, write_file};
 use idtoken_doctor::entra::{discovery_for_domain, walk_entra_network};
 use idtoken_doctor::lab::entra::{Documents, EntraKey, EntraLab, AUTHORITY, DOMAIN, TENANT_ID};
 use idtoken_doctor::lab::https::Behaviour;
+use idtoken_doctor::lab::loopback_net;
 use idtoken_doctor::lab::mint::TokenMint;
 use idtoken_doctor::progress::Progress;
 use idtoken_doctor::settings::{NetSettings, Pin, Settings};
@@ -420,18 +421,10 @@ fn keys_with_a_saved_jwks_is_offline() {
 }
 
 fn lab_net(lab: &EntraLab) -> NetSettings {
+    let pin = Pin::parse(&format!("{AUTHORITY}:{}:127.0.0.1", lab.port())).expect("a pin");
     NetSettings {
-        timeout: std::time::Duration::from_secs(10),
-        pins: vec![Pin::parse(&format!("{AUTHORITY}:{}:127.0.0.1", lab.port())).expect("a pin")],
-        dns_servers: Vec::new(),
-        doh: Default::default(),
-        system_dns: false,
-        proxy: None,
-        env_proxy_unused: None,
-        ca_file: None,
-        extra_roots: vec![lab.pki.ca_der()],
-        allow_private: true,
-        ews_url: None,
+        pins: vec![pin],
+        ..loopback_net(lab.pki.ca_der(), std::time::Duration::from_secs(10))
     }
 }
 

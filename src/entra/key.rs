@@ -111,26 +111,25 @@ fn certificate_check(key: &Jwk, now: OffsetDateTime) -> Check {
             ),
         );
     };
-    let check = if now > c.not_after {
-        Check::fail(
-            CheckId::KeyCertificate,
-            format!(
-                "the x5c certificate of {} expired {} ({})",
-                key.label(),
-                clock::utc(c.not_after),
-                clock::relative(c.not_after, now)
-            ),
-            Remedy::EntraKeyCertificate,
-        )
+    let outside = if now > c.not_after {
+        Some(format!(
+            "expired {} ({})",
+            clock::utc(c.not_after),
+            clock::relative(c.not_after, now)
+        ))
     } else if now < c.not_before {
+        Some(format!(
+            "is not valid yet: valid from {} ({})",
+            clock::utc(c.not_before),
+            clock::relative(c.not_before, now)
+        ))
+    } else {
+        None
+    };
+    let check = if let Some(outside) = outside {
         Check::fail(
             CheckId::KeyCertificate,
-            format!(
-                "the x5c certificate of {} is not valid yet: valid from {} ({})",
-                key.label(),
-                clock::utc(c.not_before),
-                clock::relative(c.not_before, now)
-            ),
+            format!("the x5c certificate of {} {outside}", key.label()),
             Remedy::EntraKeyCertificate,
         )
     } else {

@@ -423,16 +423,7 @@ fn lab_net(
     timeout: f64,
 ) -> NetSettings {
     NetSettings {
-        timeout: Duration::from_secs_f64(timeout),
-        pins: Vec::new(),
         dns_servers: vec![dns.addr()],
-        doh: Default::default(),
-        system_dns: false,
-        proxy: None,
-        env_proxy_unused: None,
-        ca_file: None,
-        extra_roots: vec![ca],
-        allow_private: true,
-        ews_url: None,
+        ..super::loopback_net(ca, Duration::from_secs_f64(timeout))
     }
 }
