@@ -21,7 +21,7 @@ const SUBCOMMANDS: [&str; 7] = [
     "completions",
 ];
 
-const SCENARIOS: [&str; 13] = [
+const SCENARIOS: [&str; 16] = [
     "healthy",
     "callback-token",
     "internal-host",
@@ -35,6 +35,9 @@ const SCENARIOS: [&str; 13] = [
     "x5t-mismatch",
     "expired-auth-cert",
     "bad-signature",
+    "naa-healthy",
+    "naa-graph-token",
+    "naa-key-rolled",
 ];
 
 /// Text in which no token can be found: commands stop at `token.input`
@@ -466,7 +469,7 @@ fn demo_list_names_every_scenario() {
     // Each line names the exit code the scenario ends with.
     for (scenario, code) in SCENARIOS
         .iter()
-        .zip([0, 10, 20, 30, 40, 40, 40, 50, 50, 50, 70, 70, 70])
+        .zip([0, 10, 20, 30, 40, 40, 40, 50, 50, 50, 70, 70, 70, 0, 10, 70])
     {
         let line = text
             .lines()
