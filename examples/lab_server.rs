@@ -10,7 +10,10 @@
 //! ```
 //!
 //! With `--amurl-port PORT` the tokens' amurl names that port instead of the
-//! server's own (a proxy in front of it, say). With `--names N` the DNS server also answers for `mail-1.contoso.test` to
+//! server's own (a proxy in front of it, say). A lab Entra ID serves its
+//! tenant's discovery document and keys too (the NAA chain), on a port it
+//! writes to `entra.port`; with `--entra-port PORT` its documents and the
+//! Entra token `entra-token.jwt` name that port instead. With `--names N` the DNS server also answers for `mail-1.contoso.test` to
 //! `mail-N.contoso.test` (all 127.0.0.1) and the certificate names
 //! `*.contoso.test`: N distinct targets for batch measurements.
 //!
@@ -28,6 +31,7 @@ use std::{env, fs, thread};
 
 use idtoken_doctor::lab::authcert::{metadata_json, AuthCert, MetadataOptions};
 use idtoken_doctor::lab::dns::{DnsServer, Zone};
+use idtoken_doctor::lab::entra::{self, EntraKey, EntraLab, SSI_API, TENANT_ID};
 use idtoken_doctor::lab::https::{Behaviour, HttpsServer, Route};
 use idtoken_doctor::lab::mint::TokenMint;
 use idtoken_doctor::lab::pki::Pki;
@@ -41,6 +45,7 @@ struct Options {
     tokens: usize,
     names: usize,
     amurl_port: Option<u16>,
+    entra_port: Option<u16>,
 }
 
 fn parse_args() -> Result<Options, String> {
@@ -48,6 +53,7 @@ fn parse_args() -> Result<Options, String> {
     let mut tokens = 200;
     let mut names = 0;
     let mut amurl_port = None;
+    let mut entra_port = None;
     let mut args = env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -72,6 +78,14 @@ fn parse_args() -> Result<Options, String> {
                         .map_err(|_| format!("--amurl-port takes a port, not `{value}`"))?,
                 );
             }
+            "--entra-port" => {
+                let value = args.next().unwrap_or_default();
+                entra_port = Some(
+                    value
+                        .parse()
+                        .map_err(|_| format!("--entra-port takes a port, not `{value}`"))?,
+                );
+            }
             other => return Err(format!("unexpected argument `{other}`")),
         }
     }
@@ -81,6 +95,7 @@ fn parse_args() -> Result<Options, String> {
         tokens,
         names,
         amurl_port,
+        entra_port,
     })
 }
 
@@ -89,7 +104,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("lab_server: {message}");
-            eprintln!("usage: lab_server --dir DIR [--tokens N] [--names N] [--amurl-port PORT]");
+            eprintln!("usage: lab_server --dir DIR [--tokens N] [--names N] [--amurl-port PORT] [--entra-port PORT]");
             ExitCode::from(2)
         }
     }
@@ -117,7 +132,17 @@ fn run(options: &Options) -> Result<(), String> {
     let https =
         HttpsServer::start(leaf.identity(), routes).map_err(|e| format!("HTTPS server: {e}"))?;
     let loopback = IpAddr::V4(Ipv4Addr::LOCALHOST);
-    let zone = (1..=options.names).fold(Zone::new().address(HOST, loopback), |zone, n| {
+    let entra_key = EntraKey::generate("bench-kid", now - 30 * day, now + 365 * day)?;
+    let (listener, documents) = EntraLab::documents_naming(&[&entra_key], options.entra_port)
+        .map_err(|e| format!("lab Entra ID: {e}"))?;
+    let entra = EntraLab::start(listener, documents).map_err(|e| format!("lab Entra ID: {e}"))?;
+    let entra_iss = EntraLab::issuer_v2_at(options.entra_port.unwrap_or(entra.port()));
+    let entra_token = TokenMint::new(String::new(), now - Duration::minutes(10))
+        .entra(&entra_key.kid, &entra_iss, TENANT_ID, SSI_API)
+        .sign(&entra_key.cert.private_key)
+        .map_err(|e| format!("signing the Entra token: {e}"))?;
+    let zone = Zone::new().address(entra::AUTHORITY, loopback);
+    let zone = (1..=options.names).fold(zone.address(HOST, loopback), |zone, n| {
         zone.address(&format!("mail-{n}.contoso.test"), loopback)
     });
     let dns = DnsServer::start(zone).map_err(|e| format!("DNS server: {e}"))?;
@@ -153,6 +178,9 @@ fn run(options: &Options) -> Result<(), String> {
     write("metadata.json", &metadata)?;
     write("token.jwt", &format!("{token}\n"))?;
     write("tokens.txt", &(tokens.join("\n") + "\n"))?;
+    write("entra-token.jwt", &format!("{entra_token}\n"))?;
+    write("entra.port", &format!("{}\n", entra.port()))?;
+    write("entra-ca.pem", &entra.pki.ca_pem())?;
 
     let mut stdout = io::stdout().lock();
     writeln!(

@@ -9,6 +9,9 @@
 #     lab DNS through the proxy, diagnose of a token, with the connections and
 #     DNS datagrams each made (counted by the proxy) and the round trips each
 #     waited: (time behind the delayed proxy - time behind the undelayed one) / RTT;
+#   - diagnose and probe of an Entra token (the NAA chain: the discovery
+#     document, then its JWKS, from a lab Entra ID behind its own delayed
+#     proxy), beside the legacy chain's;
 #   - a batch of 1,000 distinct targets (mail-1 … mail-1000.contoso.test) at
 #     --jobs 64: wall time, peak RSS, ratio to ceil(1000/64) x one probe;
 #   - 10,000 tokens of one host (and 1,000, for the RSS comparison): wall
@@ -62,8 +65,10 @@ free_port() {
 }
 
 SLOW_PORT=$(free_port)
+ENTRA_SLOW_PORT=$(free_port)
 echo "== starting the lab ($TOKENS tokens, $NAMES names)" >&2
 "$LAB" --dir "$WORK" --tokens "$TOKENS" --names "$NAMES" --amurl-port "$SLOW_PORT" \
+  --entra-port "$ENTRA_SLOW_PORT" \
   >"$WORK/lab.out" 2>"$WORK/lab.out.err" &
 PIDS+=($!)
 await_line "$WORK/lab.out" "${PIDS[-1]}"
@@ -72,14 +77,15 @@ PORT=${PORT_KV#port=}
 LAB_DNS=${DNS_KV#dns=}
 
 start_proxy() {
-  local name=$1 rtt=$2 listen=$3
-  "$PROXY" --rtt-ms "$rtt" --tcp-to "127.0.0.1:$PORT" --udp-to "$LAB_DNS" \
+  local name=$1 rtt=$2 listen=$3 to=${4:-$PORT}
+  "$PROXY" --rtt-ms "$rtt" --tcp-to "127.0.0.1:$to" --udp-to "$LAB_DNS" \
     --log "$WORK/$name.log" --listen "$listen" >"$WORK/$name.out" 2>"$WORK/$name.out.err" &
   PIDS+=($!)
   await_line "$WORK/$name.out" "${PIDS[-1]}"
 }
 start_proxy slow "$RTT" "127.0.0.1:$SLOW_PORT"
 start_proxy fast 0 "127.0.0.1:0"
+start_proxy entra "$RTT" "127.0.0.1:$ENTRA_SLOW_PORT" "$(cat "$WORK/entra.port")"
 read -r TCP_KV _ <"$WORK/fast.out"
 FAST_PORT=${TCP_KV##*:}
 SLOW_DNS=127.0.0.1:$SLOW_PORT
@@ -89,6 +95,7 @@ FAST_DNS=${UDP_KV#udp=}
 HOST=mail.contoso.test
 CA=$WORK/ca.pem
 TOKEN=$(cat "$WORK/token.jwt")
+ENTRA_TOKEN=$(cat "$WORK/entra-token.jwt")
 url() { echo "https://$HOST:$1/autodiscover/metadata/json/1"; }
 net=(--allow-private --ca-file "$CA" --no-system-dns)
 
@@ -98,6 +105,9 @@ cmd_pinned() { "$TOOL" probe "$(url "$1")" --resolve "$HOST:$1:127.0.0.1" "${net
 cmd_dns() { "$TOOL" probe "$(url "$1")" --dns-server "$2" "${net[@]}"; }
 cmd_diagnose() { "$TOOL" diagnose "$TOKEN" --dns-server "$2" "${net[@]}"; }
 cmd_probe_token() { "$TOOL" probe "$TOKEN" --dns-server "$2" "${net[@]}"; }
+entra_net=(--allow-private --ca-file "$WORK/entra-ca.pem" --no-system-dns)
+cmd_naa_probe() { "$TOOL" probe "$ENTRA_TOKEN" --dns-server "$2" "${entra_net[@]}"; }
+cmd_naa_diagnose() { "$TOOL" diagnose "$ENTRA_TOKEN" --dns-server "$2" "${entra_net[@]}"; }
 
 LAST_RC=0
 wall_ms() {
@@ -117,7 +127,7 @@ best() { sort -n "$1" | head -n 1; }
 # Every command in turn, RUNS rounds, behind both proxies; times in
 # $WORK/t.NAME.slow and .fast, exit codes of the first slow run in RC_NAME.
 # The diagnose token names the slow proxy's port, so it runs there only.
-NAMES_MEASURED=(curl pinned dns probe_token diagnose)
+NAMES_MEASURED=(curl pinned dns probe_token diagnose naa_probe naa_diagnose)
 declare -A RC
 echo "== $RUNS rounds of curl, probe (pinned, DNS), probe and diagnose of a token at RTT $RTT ms and 0" >&2
 for name in "${NAMES_MEASURED[@]}"; do
@@ -129,7 +139,7 @@ for ((i = 0; i < RUNS; i++)); do
   for name in "${NAMES_MEASURED[@]}"; do
     wall_ms "cmd_$name" "$SLOW_PORT" "$SLOW_DNS" >>"$WORK/t.$name.slow"
     ((i == 0)) && RC[$name]=$LAST_RC
-    if [[ $name != diagnose && $name != probe_token ]]; then
+    if [[ $name != diagnose && $name != probe_token && $name != naa_* ]]; then
       wall_ms "cmd_$name" "$FAST_PORT" "$FAST_DNS" >>"$WORK/t.$name.fast"
     fi
   done
@@ -138,12 +148,12 @@ done
 # Connections and DNS datagrams of one run of each, as the slow proxy saw them.
 declare -A CONNS DGRAMS
 for name in "${NAMES_MEASURED[@]}"; do
-  before_tcp=$(grep -c '^tcp' "$WORK/slow.log" || true)
-  before_udp=$(grep -c '^udp' "$WORK/slow.log" || true)
+  before_tcp=$(cat "$WORK/slow.log" "$WORK/entra.log" | grep -c '^tcp' || true)
+  before_udp=$(cat "$WORK/slow.log" "$WORK/entra.log" | grep -c '^udp' || true)
   "cmd_$name" "$SLOW_PORT" "$SLOW_DNS" >/dev/null 2>&1 || true
   sleep 0.2
-  CONNS[$name]=$(($(grep -c '^tcp' "$WORK/slow.log" || true) - before_tcp))
-  DGRAMS[$name]=$(($(grep -c '^udp' "$WORK/slow.log" || true) - before_udp))
+  CONNS[$name]=$(($(cat "$WORK/slow.log" "$WORK/entra.log" | grep -c '^tcp' || true) - before_tcp))
+  DGRAMS[$name]=$(($(cat "$WORK/slow.log" "$WORK/entra.log" | grep -c '^udp' || true) - before_udp))
 done
 
 peak_rss_kib() {
@@ -206,6 +216,8 @@ for name in "${NAMES_MEASURED[@]}"; do
     dns) label="probe, DNS via the proxy" ;;
     probe_token) label="probe TOKEN, DNS via the proxy" ;;
     diagnose) label="diagnose TOKEN, DNS via the proxy" ;;
+    naa_probe) label="probe ENTRA-TOKEN, DNS via the proxy" ;;
+    naa_diagnose) label="diagnose ENTRA-TOKEN, DNS via proxy" ;;
   esac
   printf '%-38s %7.1f ms %7.1f ms %7s ms %5s %5s %4s\n' "$label (${RC[$name]})" "$slow" "$(best "$WORK/t.$name.slow")" \
     "$fast" "$trips" "${CONNS[$name]}" "${DGRAMS[$name]}"
@@ -225,6 +237,8 @@ EXTRA=$(awk -v a="$DNS" -v b="$PINNED" -v r="$RTT" 'BEGIN { printf "%.2f", (a - 
 printf '%-52s %7s RTT %10s %s\n' "probe with DNS - pinned (medians)" "$EXTRA" "<= 1 RTT" "$(met "$EXTRA" 1.1)"
 R=$(ratio "$DIAG" "$PTOKEN")
 printf '%-52s %7sx %12s %s\n' "diagnose / probe (same token)" "$R" "<= 1.1x" "$(met "$R" 1.1)"
+NAA=$(median "$WORK/t.naa_diagnose.slow")
+printf '%-52s %7s RTT %12s\n' "NAA diagnose - legacy diagnose (medians)" "$(awk -v a="$NAA" -v b="$DIAG" -v r="$RTT" 'BEGIN { printf "%.2f", (a - b) / r }')" ""
 BOUND=$(awk -v n="$NAMES" -v j="$JOBS" -v p="$DNS" 'BEGIN { printf "%.0f", (int((n + j - 1) / j)) * p }')
 R=$(ratio "$BATCH_WALL" "$BOUND")
 printf '%-52s %7sx %12s %s\n' "$NAMES targets, --jobs $JOBS: $BATCH_WALL ms / ${BOUND} ms" "$R" "<= 1.5x" "$(met "$R" 1.5)"

@@ -141,33 +141,38 @@ pub fn entry(id: CheckId) -> Entry {
             &[Remedy::TokenDamaged],
         ),
         TokenKind => (
-            "The JWT is an Exchange user identity token; `details.kind` names what it is: `exchange-identity`, `exchange-callback`, `owa-download`, `entra` or `other-jwt`.",
+            "The JWT is an Exchange user identity token, or a Microsoft Entra ID token (nested app authentication), whose chain is then walked on Entra ID's discovery document and keys; `details.kind` names what it is: `exchange-identity`, `exchange-callback`, `owa-download`, `entra` or `other-jwt`, and for `entra` `details.token_use` says `access` or `id`.",
             "The add-in sent (or the engineer pasted) another token: a callback token from getCallbackTokenAsync, an attachment-download token, an Entra ID token from nested app authentication.",
             &[
                 Remedy::TokenKindCallback,
                 Remedy::TokenKindOwaDownload,
-                Remedy::TokenKindEntra,
                 Remedy::TokenKindOther,
             ],
         ),
         TokenHeader => (
-            "The header says `typ` JWT, `alg` RS256 and carries the `x5t` thumbprint.",
-            "Another kind of token was pasted (an Entra ID access token, a callback token).",
-            &[Remedy::TokenHeader, Remedy::TokenClaims],
+            "The header says `typ` JWT, `alg` RS256 and carries the `x5t` thumbprint; an Entra token's, `alg` RS256 and a `kid`, and no `nonce` (the mark of a Microsoft Graph token).",
+            "Another kind of token was pasted (a callback token); an Entra token for Microsoft Graph.",
+            &[
+                Remedy::TokenHeader,
+                Remedy::TokenClaims,
+                Remedy::EntraTokenHeader,
+                Remedy::EntraMicrosoftApiToken,
+            ],
         ),
         TokenVersion => (
-            "`appctx.version` is `ExIdTok.V1` (appctx as a JSON object or a JSON string).",
-            "A token that is not an Exchange user identity token.",
-            &[Remedy::TokenVersion, Remedy::TokenClaims],
+            "`appctx.version` is `ExIdTok.V1` (appctx as a JSON object or a JSON string); an Entra token's `ver` is `1.0` or `2.0` and agrees with the form of `iss`.",
+            "A token that is not an Exchange user identity token; an altered Entra token.",
+            &[Remedy::TokenVersion, Remedy::TokenClaims, Remedy::EntraVersion],
         ),
         TokenAmurl => (
-            "`appctx.amurl` is an absolute https URL; its path is normally `/autodiscover/metadata/json/1`.",
-            "Exchange issues tokens for an internal or http URL; the external URLs are not set.",
+            "`appctx.amurl` is an absolute https URL; its path is normally `/autodiscover/metadata/json/1`. For an Entra token: the key discovery URL from `iss` (`details.discovery`), on an Entra ID authority.",
+            "Exchange issues tokens for an internal or http URL; the external URLs are not set. An Entra-looking token from another identity provider.",
             &[
                 Remedy::TokenAmurl,
                 Remedy::TokenAmurlPath,
                 Remedy::UseHttps,
                 Remedy::TokenClaims,
+                Remedy::EntraIssuer,
             ],
         ),
         TokenLifetime => (
@@ -176,18 +181,22 @@ pub fn entry(id: CheckId) -> Entry {
             &[Remedy::TokenLifetime, Remedy::TokenClaims],
         ),
         TokenAudience => (
-            "With `--audience`: `aud` equals the add-in URL (a difference only in the query is a warning).",
-            "The SSI configuration and the add-in manifest name different add-in URLs.",
-            &[Remedy::TokenAudience],
+            "With `--audience`: `aud` equals the add-in URL (a difference only in the query is a warning). An Entra token's `aud` is judged always: a Microsoft API fails, an ID token warns.",
+            "The SSI configuration and the add-in manifest name different add-in URLs; an add-in that asks nested app authentication for a Microsoft Graph token or sends its ID token.",
+            &[
+                Remedy::TokenAudience,
+                Remedy::EntraMicrosoftApiToken,
+                Remedy::EntraIdToken,
+            ],
         ),
         TokenIssuer => (
-            "The realms after `@` in `iss`, `appctxsender` and `msexchuid` agree.",
+            "The realms after `@` in `iss`, `appctxsender` and `msexchuid` agree; an Entra token's tenant in `iss` equals `tid`.",
             "A token assembled from different organisations, or a misconfigured auth realm.",
-            &[Remedy::TokenIssuer],
+            &[Remedy::TokenIssuer, Remedy::EntraIssuer],
         ),
         TokenDeprecation => (
-            "The amurl is not Exchange Online, where legacy identity tokens are being turned off.",
-            "An Exchange Online mailbox: legacy tokens are turned off since February 2025.",
+            "The amurl is not Exchange Online, which has issued no legacy identity tokens in any tenant since 31 October 2025 (a warning naming the verdict); skipped for an Entra token.",
+            "An old token from an Exchange Online mailbox: SSI's add-in authenticates with nested app authentication there.",
             &[Remedy::ExchangeOnlineDeprecation],
         ),
         DnsName => (
@@ -272,42 +281,60 @@ pub fn entry(id: CheckId) -> Entry {
                 Remedy::UseHttps,
                 Remedy::TimedOut,
                 Remedy::ProxyFailed,
+                Remedy::EntraDiscovery,
             ],
         ),
         HttpContent => (
             "The body is JSON, within 1 MiB.",
             "An HTML login or error page served with 200.",
-            &[Remedy::MetadataNotJson, Remedy::MetadataTooLarge, Remedy::TimedOut],
+            &[
+                Remedy::MetadataNotJson,
+                Remedy::MetadataTooLarge,
+                Remedy::TimedOut,
+                Remedy::EntraDiscovery,
+            ],
         ),
         MetadataDocument => (
-            "The JSON is an Exchange authentication metadata document (it has a `keys` array).",
+            "The JSON is an Exchange authentication metadata document (it has a `keys` array). For an Entra token: the discovery document's `issuer` (with `{tenantid}` as `tid`) equals `iss` and names a `jwks_uri`, whose key set has a `keys` array.",
             "The URL (or `--metadata`) serves another document: an error object, or another kind of key document, which `details.family` names.",
-            &[Remedy::MetadataNotExchange],
+            &[Remedy::MetadataNotExchange, Remedy::EntraDiscovery],
         ),
         MetadataKeys => (
-            "A key has `keyvalue.type` x509Certificate and a parseable certificate.",
+            "A key has `keyvalue.type` x509Certificate and a parseable certificate; in an Entra key set, a key is RSA with `n` and `e` (`use` absent or `sig`).",
             "No auth certificate is configured, or the document is truncated.",
-            &[Remedy::MetadataNoKeys],
+            &[Remedy::MetadataNoKeys, Remedy::EntraNoKeys],
         ),
         MetadataCertificate => (
             "Every published certificate is current and its declared `keyinfo.x5t` equals its SHA-1 thumbprint (a warning).",
             "An expired auth certificate still published beside the current one.",
-            &[Remedy::MetadataCertificate],
+            &[Remedy::MetadataCertificate, Remedy::EntraKeyCertificate],
         ),
         KeyMatch => (
-            "The token's `x5t` is among the published keys (declared or computed thumbprint).",
+            "The token's `x5t` is among the published keys (declared or computed thumbprint); an Entra token's `kid` among the key set's, whose `issuer`, where a key names one, accepts the token's.",
             "The Exchange Server Auth Certificate was renewed or replaced, or the amurl points at another organisation.",
-            &[Remedy::KeyNotPublished, Remedy::MetadataCertificate],
+            &[
+                Remedy::KeyNotPublished,
+                Remedy::MetadataCertificate,
+                Remedy::EntraKeyNotPublished,
+            ],
         ),
         KeyCertificate => (
             "The matching certificate (the Exchange Server Auth Certificate) is valid; a warning within 60 days of expiry.",
             "The auth certificate expired (a classic cause, five years after installation).",
-            &[Remedy::AuthCertificateExpired, Remedy::AuthCertificateRenewSoon],
+            &[
+                Remedy::AuthCertificateExpired,
+                Remedy::AuthCertificateRenewSoon,
+                Remedy::EntraKeyCertificate,
+            ],
         ),
         KeySignature => (
-            "The RS256 signature over `header.payload` verifies with that certificate's key.",
+            "The RS256 signature over `header.payload` verifies with that certificate's key (an Entra key's `n` and `e`).",
             "A token damaged in copying, or signed by another server.",
-            &[Remedy::SignatureInvalid, Remedy::MetadataCertificate],
+            &[
+                Remedy::SignatureInvalid,
+                Remedy::MetadataCertificate,
+                Remedy::EntraSignature,
+            ],
         ),
         EwsReachable => (
             "`https://<host>[:<port>]/EWS/Exchange.asmx` gives an HTTP answer (401 included).",
@@ -369,6 +396,25 @@ pub fn checks_markdown() -> String {
             out.push_str(&format!("- {}\n", remedy.text()));
         }
         out.push_str(&vocabulary_markdown(id));
+    }
+    out.push_str(&demo_markdown());
+    out
+}
+
+/// The `demo` scenarios as a Markdown table, from the scenario list itself.
+fn demo_markdown() -> String {
+    let mut out = String::from(
+        "\n## Demo scenarios\n\n`idtoken-doctor demo SCENARIO` runs `diagnose` against servers on \
+         127.0.0.1 with one link broken (`demo --list` prints the same):\n\n\
+         | scenario | exit code | what it shows |\n|---|---|---|\n",
+    );
+    for scenario in crate::lab::scenario::Scenario::ALL {
+        out.push_str(&format!(
+            "| `{}` | {} | {} |\n",
+            scenario.name(),
+            scenario.expected_exit_code(),
+            scenario.about()
+        ));
     }
     out
 }
@@ -432,6 +478,14 @@ mod tests {
             }
         }
         assert!(md.contains("`details.front_end`"));
+    }
+
+    #[test]
+    fn the_markdown_names_every_demo_scenario() {
+        let md = checks_markdown();
+        for scenario in crate::lab::scenario::Scenario::ALL {
+            assert!(md.contains(&format!("| `{scenario}` |")), "{scenario}");
+        }
     }
 
     #[test]

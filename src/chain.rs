@@ -48,7 +48,7 @@ pub struct NetworkFindings {
 }
 
 /// The first failing check among `checks`, in chain order.
-fn first_failure(checks: &[Check]) -> Option<CheckId> {
+pub(crate) fn first_failure(checks: &[Check]) -> Option<CheckId> {
     checks
         .iter()
         .filter(|c| c.status.stops_the_chain())
@@ -73,19 +73,7 @@ pub fn walk_network(
 ) -> NetworkFindings {
     let budget = Budget::new(net.timeout);
     let mut checks: Vec<Check> = Vec::new();
-    let mut notes = Vec::new();
-    if let Some(proxy) = &net.proxy {
-        notes.push(format!(
-            "reached through the proxy {}: SSI connects directly, so a proxy can hide a firewall problem",
-            proxy.shown()
-        ));
-    }
-    if let Some(path) = &net.ca_file {
-        notes.push(format!(
-            "extra trust anchors from {} were added to the public roots: SSI trusts only public roots",
-            path.display()
-        ));
-    }
+    let mut notes = network_notes(net);
 
     let mut ews = None;
     let start_ews = |addresses: &[IpAddr]| {
@@ -159,9 +147,28 @@ pub fn walk_network(
     }
 }
 
+/// What the report says of how the network was reached: a proxy, extra
+/// trust anchors (both differ from how SSI reaches it).
+pub(crate) fn network_notes(net: &NetSettings) -> Vec<String> {
+    let mut notes = Vec::new();
+    if let Some(proxy) = &net.proxy {
+        notes.push(format!(
+            "reached through the proxy {}: SSI connects directly, so a proxy can hide a firewall problem",
+            proxy.shown()
+        ));
+    }
+    if let Some(path) = &net.ca_file {
+        notes.push(format!(
+            "extra trust anchors from {} were added to the public roots: SSI trusts only public roots",
+            path.display()
+        ));
+    }
+    notes
+}
+
 /// Puts `handshake` (the `tls.handshake` the request revealed) in place of
 /// the one the `tls` link gave.
-fn adopt(checks: &mut [Check], handshake: Option<Check>) {
+pub(crate) fn adopt(checks: &mut [Check], handshake: Option<Check>) {
     if let Some(handshake) = handshake {
         if let Some(slot) = checks.iter_mut().find(|c| c.id == CheckId::TlsHandshake) {
             *slot = handshake;
@@ -235,7 +242,7 @@ impl EwsProbe {
 }
 
 /// How the metadata GET will reach the target once dns, tcp and tls held.
-enum Connection {
+pub(crate) enum Connection {
     /// The TLS connection the `tls` link established (boxed: it is large).
     Secured(SocketAddr, Box<tls::Session>),
     /// A plain-http target: a new connection to this address.
@@ -243,7 +250,37 @@ enum Connection {
 }
 
 impl Connection {
-    fn get(self, target: &Target, net: &NetSettings, budget: &Budget) -> http::HttpOutcome {
+    /// The address the connection goes to (the server, or the proxy).
+    pub(crate) fn peer(&self) -> SocketAddr {
+        match self {
+            Connection::Secured(peer, _) | Connection::Plain(peer) => *peer,
+        }
+    }
+
+    /// The GET of `target` over this connection, which is kept for a next
+    /// GET to the same host and port when it is a TLS one.
+    pub(crate) fn get_keeping(
+        self,
+        target: &Target,
+        net: &NetSettings,
+        budget: &Budget,
+    ) -> (http::HttpOutcome, Option<http::KeptConnection>) {
+        match self {
+            Connection::Secured(peer, session) => {
+                let (outcome, kept) = http::run_keeping(target, peer, *session, net, budget);
+                (outcome, Some(kept))
+            }
+            Connection::Plain(peer) => (http::run(target, peer, net, budget), None),
+        }
+    }
+
+    /// The GET of `target` over this connection.
+    pub(crate) fn get(
+        self,
+        target: &Target,
+        net: &NetSettings,
+        budget: &Budget,
+    ) -> http::HttpOutcome {
         match self {
             Connection::Secured(peer, session) => {
                 http::run_over(target, peer, *session, net, budget)
@@ -256,7 +293,7 @@ impl Connection {
 /// dns, tcp and tls for `target`; the connection to carry the GET when they
 /// held. `resolved` is called with the addresses, the one tcp connects to
 /// first, as soon as that one is known (after dns when it is the only one).
-fn connect_links(
+pub(crate) fn connect_links(
     target: &Target,
     net: &NetSettings,
     settings: &Settings,
@@ -314,7 +351,7 @@ fn connect_links(
 /// Fetches a `--metadata URL` other than the amurl: its own dns, tcp and tls
 /// links must hold, but they are not the amurl's, so a failure among them is
 /// reported as the fetch's (`http.access`) rather than under the amurl's ids.
-fn fetch_elsewhere(
+pub(crate) fn fetch_elsewhere(
     other: &Target,
     net: &NetSettings,
     settings: &Settings,

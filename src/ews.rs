@@ -70,6 +70,16 @@ pub fn run_at(ews_url: &Url, peers: &[SocketAddr], net: &NetSettings, budget: &B
             .unwrap_or_else(|| judge_failure(&shown_url, &failure, &budget.total_secs_text())),
     };
     http::annotate(&mut check, &destination, &addrs, net);
+    let online = destination
+        .url
+        .host_str()
+        .and_then(crate::token::exchange_online_service);
+    if let Some(service) = online {
+        check
+            .summary
+            .push_str(&format!(" ({service}: {})", crate::remedy::EWS_RETIREMENT));
+        check = check.with_detail("ews_retirement", crate::remedy::EWS_RETIREMENT);
+    }
     check
 }
 

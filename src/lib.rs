@@ -16,6 +16,7 @@ pub mod cli;
 pub mod clock;
 pub mod commands;
 pub mod dns;
+pub mod entra;
 pub mod ews;
 pub mod exits;
 pub mod explain;

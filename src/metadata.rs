@@ -531,18 +531,18 @@ fn read_keys(entries: Vec<Value>) -> (Vec<PublishedKey>, Vec<String>) {
 
 /// What the certificate of one key says, computed once per distinct value.
 #[derive(Debug, Clone)]
-struct CertificateFacts {
-    computed_x5t: String,
-    sha1: [u8; 20],
-    thumbprint_hex: String,
-    sha256_hex: String,
-    der: Vec<u8>,
-    subject: String,
-    issuer: String,
-    not_before: OffsetDateTime,
-    not_after: OffsetDateTime,
-    key_algorithm: String,
-    public_key_spki_der: Vec<u8>,
+pub(crate) struct CertificateFacts {
+    pub(crate) computed_x5t: String,
+    pub(crate) sha1: [u8; 20],
+    pub(crate) thumbprint_hex: String,
+    pub(crate) sha256_hex: String,
+    pub(crate) der: Vec<u8>,
+    pub(crate) subject: String,
+    pub(crate) issuer: String,
+    pub(crate) not_before: OffsetDateTime,
+    pub(crate) not_after: OffsetDateTime,
+    pub(crate) key_algorithm: String,
+    pub(crate) public_key_spki_der: Vec<u8>,
 }
 
 type KeyParts = (Option<String>, Option<String>, CertificateFacts);
@@ -648,7 +648,7 @@ fn read_key(
 }
 
 /// Decodes and parses one `keyvalue.value`.
-fn certificate_facts(value: &str) -> Result<CertificateFacts, String> {
+pub(crate) fn certificate_facts(value: &str) -> Result<CertificateFacts, String> {
     if value.len() > MAX_CERTIFICATE_CHARS {
         return Err(format!(
             "keyvalue.value is {} characters, more than the {} KiB accepted for a certificate (an auth certificate is about 1.4 KB of base64)",

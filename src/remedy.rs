@@ -6,6 +6,17 @@
 
 pub mod commands;
 
+/// What is known of the end of EWS in Exchange Online, in one place for
+/// every text that speaks of EWS on an Exchange Online host.
+macro_rules! ews_retirement {
+    () => {
+        "EWS in Exchange Online is being blocked since 1 October 2026 and retires on 1 April 2027 (Microsoft message center posts MC1176266 and MC1227454, as secondary sources quote them)"
+    };
+}
+
+/// The end of EWS in Exchange Online, for summaries.
+pub const EWS_RETIREMENT: &str = ews_retirement!();
+
 /// A remedy for a failing or warning check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Remedy {
@@ -25,8 +36,6 @@ pub enum Remedy {
     TokenKindCallback,
     /// An Outlook on the web attachment-download token was pasted.
     TokenKindOwaDownload,
-    /// A Microsoft Entra ID token was pasted (nested app authentication, SSO).
-    TokenKindEntra,
     /// A JWT of another kind was pasted.
     TokenKindOther,
     /// appctx.version is not ExIdTok.V1.
@@ -43,7 +52,7 @@ pub enum Remedy {
     TokenAudience,
     /// The realms of the issuer claims disagree.
     TokenIssuer,
-    /// Exchange Online legacy tokens are being turned off.
+    /// Exchange Online issues no legacy identity tokens any more.
     ExchangeOnlineDeprecation,
     /// The amurl host is an internal name.
     InternalHostName,
@@ -171,6 +180,26 @@ pub enum Remedy {
     MetadataFamilyAcs,
     /// The document is SharePoint's STS metadata.
     MetadataFamilySharePoint,
+    /// An Entra token for a Microsoft API (Graph, Exchange Online) was sent.
+    EntraMicrosoftApiToken,
+    /// An Entra ID token (not an access token) was sent.
+    EntraIdToken,
+    /// The Entra token's header lacks RS256 or a kid.
+    EntraTokenHeader,
+    /// `ver` and the form of `iss` disagree.
+    EntraVersion,
+    /// `iss` is no Entra authority, or its tenant is not `tid`.
+    EntraIssuer,
+    /// Entra's discovery document or key set cannot be had or read.
+    EntraDiscovery,
+    /// The key set holds no RSA signing key.
+    EntraNoKeys,
+    /// The token's kid is not among the published keys.
+    EntraKeyNotPublished,
+    /// A published key's x5c certificate is outside its validity.
+    EntraKeyCertificate,
+    /// The RS256 signature does not verify with the Entra key.
+    EntraSignature,
     /// The command ran out of its time budget.
     TimedOut,
     /// An e-mail address was given where a token belongs.
@@ -197,7 +226,6 @@ impl Remedy {
             Remedy::TokenHeader => "This is not an Exchange user identity token (typ JWT, alg RS256, with x5t): make sure the add-in calls getUserIdentityTokenAsync and that the right token was pasted.",
             Remedy::TokenKindCallback => "Whoever pasted it: this is an Exchange callback token (from getCallbackTokenAsync, meant for EWS and REST calls), not the user identity token SSI validates; paste the identity token instead (from the add-in's log, or getUserIdentityTokenAsync in Script Lab). If SSI's own add-in sent this token to SSI, that is a fault of the add-in: report it to SAP support.",
             Remedy::TokenKindOwaDownload => "This is an Outlook on the web attachment-download token, not an identity token: paste the token the add-in sends to SSI (from getUserIdentityTokenAsync), as the add-in's log or the SSI ticket shows it.",
-            Remedy::TokenKindEntra => "This is a Microsoft Entra ID token (nested app authentication or add-in SSO), not the legacy Exchange identity token SSI validates: it has no appctx.amurl and is signed with Entra ID's keys, so SSI's identity-token check cannot use it. On Exchange on-premises, paste the token from getUserIdentityTokenAsync. On Exchange Online, legacy identity tokens are being turned off (since February 2025): where they are off, the add-in can only get Entra ID tokens, and SSI must be set up to accept them; this chain no longer applies.",
             Remedy::TokenKindOther => "This JWT is not an Exchange user identity token: paste the token from getUserIdentityTokenAsync, as the add-in's log or the SSI ticket shows it.",
             Remedy::TokenVersion => "SSI accepts only Exchange user identity tokens (appctx.version ExIdTok.V1): paste the token from getUserIdentityTokenAsync, not a callback or other token.",
             Remedy::TokenClaims => "This token's claims do not have the form Exchange gives them: make sure the pasted token is the Exchange user identity token from getUserIdentityTokenAsync, copied unchanged (not re-encoded or edited).",
@@ -206,7 +234,7 @@ impl Remedy {
             Remedy::TokenLifetime => "Identity tokens live for hours only: an old pasted token is expected to be expired. Take a fresh token from the add-in to test signature and lifetime, and check the Exchange server's clock.",
             Remedy::TokenAudience => "Add-in developer: aud is the add-in's URL from its manifest; make the SSI configuration and the manifest name the same add-in URL.",
             Remedy::TokenIssuer => "Exchange admin: the realms (tenant ids) in iss, appctxsender and msexchuid should agree; check the organisation's auth configuration with Get-AuthConfig.",
-            Remedy::ExchangeOnlineDeprecation => "Legacy Exchange identity tokens are being turned off for Exchange Online since February 2025: move the add-in to nested app authentication (NAA) and Microsoft Entra ID tokens.",
+            Remedy::ExchangeOnlineDeprecation => "Exchange Online has issued no legacy Exchange identity tokens in any tenant since 31 October 2025 (turned off from February 2025; the last exemptions ended then), so this token is old: for Exchange Online mailboxes SSI's add-in authenticates with nested app authentication (Microsoft Entra ID tokens). Update the add-in installation (SAP KBA 3587410) and diagnose the Entra token it sends.",
             Remedy::InternalHostName => "Exchange admin: SSI downloads the metadata from the internet, and this host name exists only inside the network. Publish Exchange under an external name (set the external URLs; check with Get-WebServicesVirtualDirectory | Select name,*url* | fl) so the token carries a public amurl.",
             Remedy::PublishDnsName => "Customer DNS admin: publish the Exchange external host name in public DNS, or have Exchange issue tokens for the external URL that is published.",
             Remedy::DnsUnanswered => "Customer DNS admin: the public resolvers got no answer for this name; check that its authoritative name servers answer from the internet.",
@@ -265,7 +293,7 @@ impl Remedy {
             Remedy::FrontEndKemp => "LoadMaster admin: the Kemp Edge Security Pack pre-authenticates the metadata URL, and SSI cannot sign in. Add /autodiscover/metadata/* to the virtual service's ESP Pre-Authorization Excluded Directories (and its Allowed Virtual Directories), or serve that path from a SubVS without ESP.",
             Remedy::FrontEndNetscaler => "NetScaler admin: the Citrix NetScaler / ADC gateway pre-authenticates the metadata URL, and SSI cannot sign in. Exempt /autodiscover/metadata/ (and /EWS/) from authentication: a content-switching policy that sends that path to a load-balancing virtual server without authentication, or an authentication policy that skips it.",
             Remedy::FrontEndOwaForms => "Exchange or proxy admin: Exchange's forms-based sign-in for Outlook on the web answers instead of the document. Make sure /autodiscover/metadata/json/1 reaches the Autodiscover virtual directory with anonymous access (Get-AutodiscoverVirtualDirectory) and that the reverse proxy does not send it to /owa.",
-            Remedy::FrontEndExchangeOnline => "This is Exchange Online's front end: nothing is published by the customer here. Legacy Exchange identity tokens are being turned off in Exchange Online since February 2025; where they are off, the add-in must use nested app authentication (Microsoft Entra ID tokens) and SSI must accept those.",
+            Remedy::FrontEndExchangeOnline => concat!("This is Exchange Online's front end: nothing is published by the customer here. Exchange Online has issued no legacy Exchange identity tokens since 31 October 2025: for Exchange Online mailboxes SSI's add-in must use nested app authentication (Microsoft Entra ID tokens); update the add-in installation (SAP KBA 3587410). ", ews_retirement!(), "."),
             Remedy::MetadataFamilyJwks => "This is a JSON Web Key Set (Microsoft Entra ID's signing keys, say), not Exchange's: SSI needs the Exchange server's own https://<host>/autodiscover/metadata/json/1. Save that document (or point --metadata at it) instead.",
             Remedy::MetadataFamilyOpenId => "This is an OpenID Connect discovery document (an identity provider's), not Exchange's: SSI needs the Exchange server's own https://<host>/autodiscover/metadata/json/1. Save that document (or point --metadata at it) instead.",
             Remedy::MetadataFamilyAcs => "This is Azure Access Control Service (ACS) metadata, not the Exchange server's: SSI needs https://<host>/autodiscover/metadata/json/1 from the Exchange host the token's amurl names.",
@@ -275,6 +303,16 @@ impl Remedy {
             Remedy::AutodiscoverUnavailable => "No Autodiscover answered from this machine, so where the mailbox lives is unknown: paste a token from the add-in instead (`idtoken-doctor diagnose`), or probe the amurl or the Exchange host name (`idtoken-doctor probe mail.contoso.com`).",
             Remedy::TenantUnknown => "Microsoft Entra ID knows no tenant for this domain: check the address for a typo; if the mailbox is in Exchange Online, the domain must be a verified domain of the organisation's tenant (Microsoft 365 admin center, Settings, Domains).",
             Remedy::TenantUnavailable => "Entra's discovery document for the domain could not be read from this machine: make sure https://login.microsoftonline.com is reachable from here (or use --proxy), then run the probe again.",
+            Remedy::EntraMicrosoftApiToken => "Add-in developer: this token is for a Microsoft API (Microsoft Graph or Exchange Online), which only Microsoft can validate. SSI's add-in must ask nested app authentication for an access token for SSI's own API (its own scope) and send that one; for SAP's add-in, update the add-in installation (SAP KBA 3587410).",
+            Remedy::EntraIdToken => "Add-in developer: an ID token proves the sign-in to the add-in itself and is not meant for a server. The add-in must send an access token for SSI's own API (nested app authentication); for SAP's add-in, update the add-in installation (SAP KBA 3587410).",
+            Remedy::EntraTokenHeader => "Copy the token again from the add-in's log, whole: an Entra ID token is signed RS256 and names its key by kid, which is how SSI finds the key among Entra ID's published keys.",
+            Remedy::EntraVersion => "Copy the token again from the add-in's log: Entra ID issues v1.0 tokens from https://sts.windows.net/{tenant}/ and v2.0 tokens from https://{authority}/{tenant}/v2.0, so a token whose ver and iss disagree was altered or is not Entra ID's.",
+            Remedy::EntraIssuer => "The token must come from the customer's Microsoft Entra ID tenant: iss on an Entra ID authority, with the tenant in iss equal to tid. Copy the token again from the add-in, or find out which identity provider issued this one; for Exchange Online mailboxes SSI validates Entra ID tokens only.",
+            Remedy::EntraDiscovery => "Microsoft Entra ID's discovery document and key set must be readable anonymously from the internet, as SSI reads them: check that the tenant in the token exists (an unknown tenant answers 400 with AADSTS90002), and that nothing between this machine and the Entra ID authority (a proxy, a firewall) rewrites or blocks the answers.",
+            Remedy::EntraNoKeys => "The key set holds no RSA signing key (kty RSA with n and e, use sig): it is not Entra ID's. Check the jwks_uri of the tenant's discovery document, or the file passed as --metadata.",
+            Remedy::EntraKeyNotPublished => "The key that signed the token is not published for this tenant any more, or never was: Entra ID rolled its signing keys over (the token is old: get a fresh one from the add-in; validators refetch the keys on an unknown kid), or the token belongs to another tenant or cloud than its iss says.",
+            Remedy::EntraKeyCertificate => "The certificate Entra ID publishes with this key (x5c) is outside its validity: Entra ID rolls its keys over on its own schedule. Fetch the key set again, and get a fresh token signed with a current key.",
+            Remedy::EntraSignature => "The RS256 signature does not verify with the Entra ID key the token names: the token was damaged in copying (copy it again, whole), or it is a token for Microsoft Graph (a nonce in its header), which no one but Microsoft can validate.",
             Remedy::TimedOut => "The server did not finish in time: check that the endpoint answers promptly from the internet (a stalled proxy or a firewall that lets the connection open but drops traffic is typical).",
         }
     }

@@ -20,6 +20,9 @@ fn expected_check(scenario: Scenario) -> Option<&'static str> {
         Scenario::BadSignature => Some("key.signature"),
         Scenario::PreauthProxy => Some("http.access"),
         Scenario::CallbackToken => Some("token.kind"),
+        Scenario::NaaHealthy => None,
+        Scenario::NaaGraphToken => Some("token.header"),
+        Scenario::NaaKeyRolled => Some("key.match"),
         Scenario::MailboxOnPremises | Scenario::MailboxExchangeOnline => None,
     }
 }
@@ -233,6 +236,9 @@ fn demo_list_names_every_scenario_with_its_exit_code() {
             "x5t-mismatch",
             "expired-auth-cert",
             "bad-signature",
+            "naa-healthy",
+            "naa-graph-token",
+            "naa-key-rolled",
             "mailbox-on-premises",
             "mailbox-exchange-online",
         ]
@@ -246,5 +252,48 @@ fn demo_of_an_unknown_scenario_is_a_usage_error_listing_the_scenarios() {
     assert!(run.stderr.contains("no-such-thing"), "{}", run.stderr);
     for scenario in Scenario::ALL {
         assert!(run.stderr.contains(scenario.name()), "{}", run.stderr);
+    }
+}
+
+#[test]
+fn demo_naa_healthy() {
+    run_scenario("naa-healthy", true);
+    let report = doctor(["demo", "naa-healthy", "--format", "json"]).json();
+    assert_eq!(status(&report, "token.kind"), "pass");
+    assert_eq!(status(&report, "key.signature"), "pass");
+    assert_eq!(status(&report, "ews.reachable"), "skip");
+    assert_eq!(report["target"]["host"], "login.microsoftonline.com");
+}
+
+#[test]
+fn demo_naa_graph_token() {
+    run_scenario("naa-graph-token", false);
+}
+
+#[test]
+fn demo_naa_key_rolled() {
+    run_scenario("naa-key-rolled", false);
+}
+
+#[test]
+fn the_naa_demos_fit_their_lines_at_100_columns() {
+    for (name, most) in [
+        ("naa-healthy", 20),
+        ("naa-graph-token", 30),
+        ("naa-key-rolled", 30),
+    ] {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_idtoken-doctor"))
+            .args(["demo", name])
+            .env("COLUMNS", "100")
+            .env_remove("NO_COLOR")
+            .output()
+            .expect("the binary runs");
+        let text = String::from_utf8_lossy(&output.stdout);
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines.len() <= most, "{name}: {} lines\n{text}", lines.len());
+        assert!(
+            lines.iter().all(|l| l.chars().count() <= 100),
+            "{name}: a line is wider than 100 columns\n{text}"
+        );
     }
 }

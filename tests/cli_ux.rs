@@ -21,7 +21,7 @@ const SUBCOMMANDS: [&str; 7] = [
     "completions",
 ];
 
-const SCENARIOS: [&str; 15] = [
+const SCENARIOS: [&str; 18] = [
     "healthy",
     "callback-token",
     "internal-host",
@@ -35,6 +35,9 @@ const SCENARIOS: [&str; 15] = [
     "x5t-mismatch",
     "expired-auth-cert",
     "bad-signature",
+    "naa-healthy",
+    "naa-graph-token",
+    "naa-key-rolled",
     "mailbox-on-premises",
     "mailbox-exchange-online",
 ];
@@ -468,10 +471,9 @@ fn demo_list_names_every_scenario() {
         .collect();
     assert_eq!(listed, SCENARIOS, "{text}");
     // Each line names the exit code the scenario ends with.
-    for (scenario, code) in SCENARIOS
-        .iter()
-        .zip([0, 10, 20, 30, 40, 40, 40, 50, 50, 50, 70, 70, 70, 0, 0])
-    {
+    for (scenario, code) in SCENARIOS.iter().zip([
+        0, 10, 20, 30, 40, 40, 40, 50, 50, 50, 70, 70, 70, 0, 10, 70, 0, 0,
+    ]) {
         let line = text
             .lines()
             .find(|l| l.trim_start().starts_with(&format!("{scenario} ")))

@@ -49,6 +49,9 @@ fn broken_check(scenario: Scenario) -> Option<&'static str> {
         Scenario::X5tMismatch => Some("key.match"),
         Scenario::ExpiredAuthCert => Some("key.certificate"),
         Scenario::BadSignature => Some("key.signature"),
+        Scenario::NaaHealthy => None,
+        Scenario::NaaGraphToken => Some("token.header"),
+        Scenario::NaaKeyRolled => Some("key.match"),
         Scenario::MailboxOnPremises | Scenario::MailboxExchangeOnline => None,
     }
 }

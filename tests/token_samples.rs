@@ -171,4 +171,6 @@ fn the_exchange_online_header_and_payload_decode_and_the_cut_is_named() {
     assert_eq!(deprecation.status, Status::Warn);
     assert!(deprecation.summary.contains("outlook.office365.com"));
     assert!(deprecation.summary.contains("February 2025"));
+    assert!(deprecation.summary.contains("since 31 October 2025"));
+    assert!(deprecation.summary.contains("nested app authentication"));
 }

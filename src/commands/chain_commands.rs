@@ -154,7 +154,23 @@ pub(super) fn probe_one(
     // Percent-encoded into a URL, a token is judged as the token it is.
     let target = if let Some(token_text) = input::token_text(text) {
         stages.insert(0, Stage::Token);
-        chain::walk_token(&mut report, &token_text, settings)
+        let token = chain::walk_token(&mut report, &token_text, settings);
+        if let Some(token) = token.as_ref().filter(|t| t.is_entra()) {
+            let key_link = false;
+            entra_links(
+                &mut report,
+                token,
+                settings,
+                &MetadataSource::Amurl,
+                progress,
+                key_link,
+            );
+            ews_not_in_naa(&mut report);
+            chain::skip_the_rest(&mut report, &stages);
+            report.elapsed = Some(started.elapsed());
+            return report;
+        }
+        token
             .and_then(|t| t.amurl().map(str::to_string))
             .and_then(|amurl| Target::from_url(&amurl).ok())
     } else {
@@ -250,32 +266,26 @@ fn probe_address(
         }
         Next::Entra(discovery) => {
             report.target = Target::from_url(discovery.as_str()).ok().map(|t| t.info());
-            naa_links(report, discovery);
+            let rest = NetSettings {
+                timeout: budget.remaining(),
+                ..net.clone()
+            };
+            // No token to compare the issuer with: the tenant found for the
+            // domain is the one whose documents are judged.
+            let findings =
+                crate::entra::walk_entra_network(discovery, None, &rest, settings, progress);
+            report.notes.extend(findings.notes);
+            report.extend(findings.checks);
+            for stage in [Stage::Key, Stage::Ews] {
+                report.skip_stage(
+                    stage,
+                    "not part of this check: the key links need a token, and EWS is not part of the NAA chain",
+                );
+            }
         }
         Next::Nothing => {}
     }
     chain::skip_the_rest(report, stages);
-}
-
-/// The NAA links for an Exchange Online mailbox: dns..metadata on the
-/// tenant's discovery document `discovery` and its JWKS, key and ews skip.
-/// Entra's chain walks those documents; here they are marked for it.
-fn naa_links(report: &mut Report, discovery: &url::Url) {
-    let reason = "Exchange Online: the NAA links are checked by the Entra chain";
-    for stage in [
-        Stage::Dns,
-        Stage::Tcp,
-        Stage::Tls,
-        Stage::Http,
-        Stage::Metadata,
-    ] {
-        for id in CheckId::of_stage(stage) {
-            report.push(Check::skip(*id, reason).with_detail("discovery", discovery.as_str()));
-        }
-    }
-    for stage in [Stage::Key, Stage::Ews] {
-        report.skip_stage(stage, "not part of the NAA chain");
-    }
 }
 
 /// The progress line of a batch: `N/TOTAL done` when the list is a file
@@ -397,6 +407,18 @@ pub(super) fn token_chain(
     } else {
         Stage::TOKEN_CHAIN.to_vec()
     };
+    if let Some(token) = token.as_ref().filter(|t| t.is_entra()) {
+        let key_link = true;
+        entra_links(&mut report, token, settings, source, progress, key_link);
+        if command != "keys" {
+            ews_not_in_naa(&mut report);
+        } else if !matches!(source, MetadataSource::File { .. }) {
+            stages = Stage::TOKEN_CHAIN[..Stage::TOKEN_CHAIN.len() - 1].to_vec();
+        }
+        chain::skip_the_rest(&mut report, &stages);
+        report.elapsed = Some(started.elapsed());
+        return report;
+    }
     let target = token
         .as_ref()
         .and_then(|t| t.amurl())
@@ -446,6 +468,85 @@ pub(super) fn token_chain(
     chain::skip_the_rest(&mut report, &stages);
     report.elapsed = Some(started.elapsed());
     report
+}
+
+/// The links of an Entra token's chain (nested app authentication): the
+/// network links on its discovery document and key set (or the key set
+/// `source` names), then the key link when `key_link`.
+fn entra_links(
+    report: &mut Report,
+    token: &crate::token::Token,
+    settings: &Settings,
+    source: &MetadataSource,
+    progress: &Progress,
+    key_link: bool,
+) {
+    let discovery = token.discovery_url();
+    if let Some(target) = discovery
+        .as_ref()
+        .and_then(|d| Target::from_url(d.as_str()).ok())
+    {
+        report.target = Some(target.info());
+    }
+    if report.broken_at_or_before(Stage::Token) {
+        return;
+    }
+    let findings = match (source, &settings.net, &discovery) {
+        (MetadataSource::File { path, body }, _, _) => {
+            report.notes.push(format!(
+                "the key set was read from {path}: no network link was checked"
+            ));
+            Some(crate::entra::offline_findings(path, body, settings.now))
+        }
+        (MetadataSource::Url(other), Some(net), _) => {
+            report.notes.push(format!(
+                "the key set was fetched from {} (--metadata), not found from the token's iss",
+                other.url
+            ));
+            Some(crate::entra::fetched_findings(
+                &other.url,
+                net,
+                settings.now,
+            ))
+        }
+        (MetadataSource::Amurl, Some(net), Some(discovery)) => {
+            let expected = token.expected_issuer();
+            Some(crate::entra::walk_entra_network(
+                discovery,
+                expected.as_ref(),
+                net,
+                settings,
+                progress,
+            ))
+        }
+        _ => None,
+    };
+    let Some(findings) = findings else {
+        return;
+    };
+    report.notes.extend(findings.notes.iter().cloned());
+    report.extend(findings.checks.iter().cloned());
+    let broken = report.broken_at_or_before(Stage::Metadata);
+    if let (true, false, Some(jwks)) = (key_link, broken, &findings.jwks) {
+        let claims = token.claims();
+        let text = |name| claims.get(name).and_then(serde_json::Value::as_str);
+        let signed = crate::entra::key::SignedToken {
+            kid: token.kid(),
+            iss: text("iss").unwrap_or_default(),
+            tid: text("tid").unwrap_or_default(),
+            signing_input: token.signing_input(),
+            signature: token.signature().unwrap_or_default(),
+        };
+        report.extend(crate::entra::key::judge(&signed, jwks, settings.now));
+    }
+}
+
+/// `ews.reachable` of an Entra token: not part of its chain.
+fn ews_not_in_naa(report: &mut Report) {
+    report.push(Check::skip(
+        CheckId::EwsReachable,
+        "not part of the NAA chain (an Entra ID token)",
+    ));
 }
 
 /// The metadata link judged on a saved document, no network.

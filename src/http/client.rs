@@ -128,13 +128,15 @@ fn status_line(input: &[u8]) -> Option<(u16, String)> {
     Some((status, parts.next().unwrap_or_default().trim().to_string()))
 }
 
-/// Where a connection puts the first status line it receives.
+/// Where a connection puts the status line of the answer it is reading:
+/// taken with the answer, so that a kept connection's next answer fills it
+/// afresh.
 #[derive(Debug, Clone, Default)]
-struct ReasonSlot(Arc<OnceLock<(u16, String)>>);
+struct ReasonSlot(Arc<Mutex<Option<(u16, String)>>>);
 
 impl ReasonSlot {
     fn taken(&self) -> Option<(u16, String)> {
-        self.0.get().cloned()
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).take()
     }
 }
 
@@ -157,10 +159,9 @@ impl<T: Transport> Transport for ReasonReader<T> {
 
     fn await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
         let progressed = self.inner.await_input(timeout)?;
-        if self.slot.0.get().is_none() {
-            if let Some(line) = status_line(self.inner.buffers().input()) {
-                let _ = self.slot.0.set(line);
-            }
+        let mut slot = self.slot.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if slot.is_none() {
+            *slot = status_line(self.inner.buffers().input());
         }
         Ok(progressed)
     }
@@ -447,38 +448,72 @@ const OUTPUT_BUFFER: usize = 16 * 1024;
 /// 128 KiB default.
 const INPUT_BUFFER: usize = 80 * 1024;
 
-/// An anonymous GET of `destination` over `session`, the TLS connection the
+/// An agent that sends its GETs over `session`, the TLS connection the
 /// `tls` link established to `peer` (directly, or through the proxy's
-/// tunnel): the request reuses the handshake that was judged.
-pub(crate) fn get_over(
-    destination: &Destination,
-    session: Session,
-    peer: SocketAddr,
-    budget: &Budget,
-) -> Result<Answer, Failure> {
-    // No proxy here: a tunnel, if any, is already the connection.
-    let config = request_config(budget).build();
-    let resolver = PinnedResolver {
-        host: destination.host_key(),
-        port: destination.port(),
-        addrs: vec![peer],
-    };
-    let slot = ReasonSlot::default();
-    let connector = HandOver {
-        session: Mutex::new(Some(ReasonReader {
-            inner: Established {
-                buffers: LazyBuffers::new(config.input_buffer_size(), config.output_buffer_size()),
-                session,
-                budget: *budget,
-            },
-            slot: slot.clone(),
-        })),
-    };
-    let response = Agent::with_parts(config, connector, resolver)
-        .get(destination.url.as_str())
-        .call()
-        .map_err(|e| Failure::from_ureq(e, budget))?;
-    Ok(Answer::new(response, &slot))
+/// tunnel): the first request reuses the handshake that was judged, and a
+/// later one to the same host and port rides the same connection when the
+/// server kept it open (HTTP/1.1 keep-alive).
+#[derive(Debug)]
+pub(crate) struct SessionAgent {
+    agent: Agent,
+    slot: ReasonSlot,
+}
+
+impl SessionAgent {
+    /// The agent for `destination`'s host and port over `session`.
+    pub(crate) fn new(
+        destination: &Destination,
+        session: Session,
+        peer: SocketAddr,
+        budget: &Budget,
+    ) -> Self {
+        // No proxy here: a tunnel, if any, is already the connection. One
+        // idle connection is kept: this one, between two GETs.
+        let config = request_config(budget)
+            .max_idle_connections(1)
+            .max_idle_connections_per_host(1)
+            .build();
+        let resolver = PinnedResolver {
+            host: destination.host_key(),
+            port: destination.port(),
+            addrs: vec![peer],
+        };
+        let slot = ReasonSlot::default();
+        let connector = HandOver {
+            session: Mutex::new(Some(ReasonReader {
+                inner: Established {
+                    buffers: LazyBuffers::new(
+                        config.input_buffer_size(),
+                        config.output_buffer_size(),
+                    ),
+                    session,
+                    budget: *budget,
+                },
+                slot: slot.clone(),
+            })),
+        };
+        SessionAgent {
+            agent: Agent::with_parts(config, connector, resolver),
+            slot,
+        }
+    }
+
+    /// An anonymous GET of `destination` over the connection; `None` when
+    /// the server did not keep it open for this one.
+    pub(crate) fn get(
+        &self,
+        destination: &Destination,
+        budget: &Budget,
+    ) -> Result<Option<Answer>, Failure> {
+        let response = match self.agent.get(destination.url.as_str()).call() {
+            Ok(response) => response,
+            // Only the hand-over connector fails so: its one connection is
+            // neither idle in the pool nor left to hand over.
+            Err(ureq::Error::ConnectionFailed) => return Ok(None),
+            Err(e) => return Err(Failure::from_ureq(e, budget)),
+        };
+        Ok(Some(Answer::new(response, &self.slot)))
+    }
 }
 
 /// A connector that gives ureq the one connection already established, once.

@@ -27,8 +27,9 @@ use crate::remedy::Remedy;
 use crate::report::{Check, CheckId, Status};
 use crate::settings::NetSettings;
 use crate::target::Target;
-use crate::tls::Session;
+use crate::tls::{Session, SessionRecord};
 use client::{BodyRead, Destination, Failure};
+use std::sync::Arc;
 
 /// What the `http` link found.
 #[derive(Debug, Clone)]
@@ -44,58 +45,111 @@ pub struct HttpOutcome {
     pub handshake: Option<Check>,
 }
 
-/// Runs the `http` link: GETs `target.url` from `reached` (the target's
+/// Runs the `http` link: GETs `target.url` from `peer` (the target's
 /// address `tcp` connected to, already vetted), through a tunnel to it when
 /// `net.proxy` is set.
 ///
 /// A plain-http target is fetched too (over http, to say what answers) but
 /// `http.access` fails: SSI fetches only https.
-pub fn run(
+pub fn run(target: &Target, peer: SocketAddr, net: &NetSettings, budget: &Budget) -> HttpOutcome {
+    run_via(target, peer, Via::Fresh, net, budget)
+}
+
+/// A TLS connection that carried one GET (see [`run_keeping`]) and may carry
+/// the next one to the same host and port.
+#[derive(Debug)]
+pub struct KeptConnection {
+    agent: client::SessionAgent,
+    record: Arc<SessionRecord>,
+    peer: SocketAddr,
+}
+
+impl KeptConnection {
+    /// Runs the `http` link on `target` (same host and port) over the kept
+    /// connection; over a new one to the same address when the server did
+    /// not keep it open, as any HTTP client retries an idempotent GET.
+    pub fn run(&self, target: &Target, net: &NetSettings, budget: &Budget) -> HttpOutcome {
+        let via = Via::Kept(&self.agent, Arc::clone(&self.record));
+        run_via(target, self.peer, via, net, budget)
+    }
+}
+
+/// Runs the `http` link like [`run_over`], and keeps the connection for a
+/// next GET to the same host and port ([`KeptConnection::run`]): two
+/// documents for the round trips of one connection.
+pub fn run_keeping(
     target: &Target,
-    reached: SocketAddr,
+    peer: SocketAddr,
+    session: Session,
     net: &NetSettings,
     budget: &Budget,
-) -> HttpOutcome {
-    run_via(target, reached, None, net, budget)
+) -> (HttpOutcome, KeptConnection) {
+    let record = session.record();
+    let destination = Destination::new(&target.url);
+    let kept = KeptConnection {
+        agent: client::SessionAgent::new(&destination, session, peer, budget),
+        record,
+        peer,
+    };
+    let via = Via::Kept(&kept.agent, Arc::clone(&kept.record));
+    (run_via(target, peer, via, net, budget), kept)
+}
+
+/// How a GET reaches the server.
+enum Via<'a> {
+    /// A new connection.
+    Fresh,
+    /// The connection the `tls` link established, with what its handshake recorded.
+    Kept(&'a client::SessionAgent, Arc<SessionRecord>),
 }
 
 /// Runs the `http` link like [`run`], over `session`: the TLS connection the
-/// `tls` link established to `reached` (directly, or through the proxy's
+/// `tls` link established to `peer` (directly, or through the proxy's
 /// tunnel to it), so the GET costs no new connection or handshake.
 pub fn run_over(
     target: &Target,
-    reached: SocketAddr,
+    peer: SocketAddr,
     session: Session,
     net: &NetSettings,
     budget: &Budget,
 ) -> HttpOutcome {
-    run_via(target, reached, Some(session), net, budget)
+    let record = session.record();
+    let destination = Destination::new(&target.url);
+    let agent = client::SessionAgent::new(&destination, session, peer, budget);
+    run_via(target, peer, Via::Kept(&agent, record), net, budget)
 }
 
 fn run_via(
     target: &Target,
-    reached: SocketAddr,
-    session: Option<Session>,
+    peer: SocketAddr,
+    via: Via<'_>,
     net: &NetSettings,
     budget: &Budget,
 ) -> HttpOutcome {
     let destination = Destination::new(&target.url);
-    let addrs = vetted(&[reached.ip()], reached.port(), net);
-    let record = session.as_ref().map(Session::record);
-    let outcome = match (&addrs, session) {
-        (Ok(_), Some(session)) => {
+    let addrs = vetted(&[peer.ip()], peer.port(), net);
+    let record = match &via {
+        Via::Kept(_, record) => Some(Arc::clone(record)),
+        Via::Fresh => None,
+    };
+    let outcome = match (&addrs, via) {
+        (Ok(addrs), Via::Kept(agent, _)) => {
             let asked = record
                 .as_ref()
                 .is_some_and(|r| r.client_certificate_requested());
-            client::get_over(&destination, session, reached, budget).map(|answer| {
-                // An error page may say why a client certificate was wanted.
-                let read = |status: u16| {
-                    (200..300).contains(&status) || (asked && matches!(status, 400 | 403))
-                };
-                gather(answer, &destination, budget, read)
-            })
+            // An error page may say why a client certificate was wanted.
+            let read = |status: u16| {
+                (200..300).contains(&status) || (asked && matches!(status, 400 | 403))
+            };
+            match agent.get(&destination, budget) {
+                Ok(Some(answer)) => Ok(gather(answer, &destination, budget, read)),
+                // The server closed the kept connection: a new one, as any
+                // HTTP client retries an idempotent GET.
+                Ok(None) => exchange(&destination, addrs, net, budget, true),
+                Err(failure) => Err(failure),
+            }
         }
-        (Ok(addrs), None) => exchange(&destination, addrs, net, budget, true),
+        (Ok(addrs), Via::Fresh) => exchange(&destination, addrs, net, budget, true),
         (Err(why), _) => Err(Failure::NotAllowed(why.clone())),
     };
     if let Some(record) = &record {

@@ -20,7 +20,8 @@
 //!
 //! Every server listens on `127.0.0.1:0` (or `[::1]:0` with
 //! [`HttpsServer::start_on`]), serves each connection on its own thread,
-//! answers one request per connection (with `Connection: close`), and stops
+//! answers one request per connection (with `Connection: close`) unless the
+//! answer says `Connection: keep-alive`, and stops
 //! when dropped: the threads notice within a tenth of a second, even in the
 //! middle of an endless or one-byte-a-second answer.
 
@@ -344,6 +345,18 @@ impl std::fmt::Debug for HttpsServer {
     }
 }
 
+/// Refuses any address but loopback: the lab never listens elsewhere.
+fn loopback_only(ip: IpAddr) -> io::Result<()> {
+    if ip.is_loopback() {
+        Ok(())
+    } else {
+        Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("the lab listens on loopback only, not {ip}"),
+        ))
+    }
+}
+
 impl HttpsServer {
     /// HTTPS on 127.0.0.1 presenting `identity`, answering by `routes`
     /// (unrouted paths get 404).
@@ -371,13 +384,25 @@ impl HttpsServer {
     /// for, up to [`PORT_PATIENCE`]: labs that play a real host on 443 take
     /// turns.
     pub fn start_at(addr: SocketAddr, mode: Mode, routes: Vec<Route>) -> io::Result<Self> {
-        let ip = addr.ip();
-        if !ip.is_loopback() {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                format!("the lab listens on loopback only, not {ip}"),
-            ));
-        }
+        loopback_only(addr.ip())?;
+        Self::start_listening(bind_waiting(addr)?, mode, routes)
+    }
+
+    /// A listener on `ip` (loopback only), any port: for a server whose
+    /// routes must name its own port (documents that carry their URL), made
+    /// before the routes and handed to [`HttpsServer::start_listening`].
+    pub fn bind(ip: IpAddr) -> io::Result<TcpListener> {
+        loopback_only(ip)?;
+        TcpListener::bind(SocketAddr::new(ip, 0))
+    }
+
+    /// A server on `listener` (from [`HttpsServer::bind`]) treating
+    /// connections as `mode` says.
+    pub fn start_listening(
+        listener: TcpListener,
+        mode: Mode,
+        routes: Vec<Route>,
+    ) -> io::Result<Self> {
         let tls = match &mode {
             Mode::Tls(identity) | Mode::TrickleHandshake(identity, _) => {
                 Some(server_config(identity)?)
@@ -391,7 +416,6 @@ impl HttpsServer {
         } else {
             "https"
         };
-        let listener = bind_waiting(addr)?;
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared {
@@ -853,42 +877,55 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
 
+/// Whether `behaviour` answers with `Connection: keep-alive`: the server
+/// then reads the next request on the same connection.
+fn keeps_alive(behaviour: &Behaviour) -> bool {
+    matches!(behaviour, Behaviour::Respond(response) if response.headers.iter().any(|(name, value)| {
+        name.eq_ignore_ascii_case("connection") && value.eq_ignore_ascii_case("keep-alive")
+    }))
+}
+
 fn serve_http(mut channel: Channel, shared: &Shared, routes: &[Route]) -> io::Result<()> {
-    let request = match read_request(&mut channel, shared) {
-        Ok(request) => request,
-        Err(BadRequest::NotHttp) => {
-            let answer = head_bytes(&Response::status(400));
-            let result = write_all(&mut channel, &answer, shared);
-            channel.close(shared);
-            return result;
+    loop {
+        let request = match read_request(&mut channel, shared) {
+            Ok(request) => request,
+            Err(BadRequest::NotHttp) => {
+                let answer = head_bytes(&Response::status(400));
+                let result = write_all(&mut channel, &answer, shared);
+                channel.close(shared);
+                return result;
+            }
+            Err(BadRequest::TooLarge) => {
+                let answer = head_bytes(&Response::status(431));
+                let result = write_all(&mut channel, &answer, shared);
+                channel.close(shared);
+                return result;
+            }
+            Err(BadRequest::Gone) => return Ok(()),
+        };
+        shared
+            .requests
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(RecordedRequest {
+                method: request.method.clone(),
+                target: request.target.clone(),
+                headers: request.headers.clone(),
+            });
+        let not_found = Behaviour::status(404);
+        let behaviour = routes
+            .iter()
+            .find(|r| r.matches(&request))
+            .map_or(&not_found, |r| &r.behaviour);
+        let result = answer(&mut channel, shared, behaviour, &request);
+        if result.is_ok() && keeps_alive(behaviour) {
+            continue;
         }
-        Err(BadRequest::TooLarge) => {
-            let answer = head_bytes(&Response::status(431));
-            let result = write_all(&mut channel, &answer, shared);
+        if result.is_ok() {
             channel.close(shared);
-            return result;
         }
-        Err(BadRequest::Gone) => return Ok(()),
-    };
-    shared
-        .requests
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .push(RecordedRequest {
-            method: request.method.clone(),
-            target: request.target.clone(),
-            headers: request.headers.clone(),
-        });
-    let not_found = Behaviour::status(404);
-    let behaviour = routes
-        .iter()
-        .find(|r| r.matches(&request))
-        .map_or(&not_found, |r| &r.behaviour);
-    let result = answer(&mut channel, shared, behaviour, &request);
-    if result.is_ok() {
-        channel.close(shared);
+        return result;
     }
-    result
 }
 
 fn answer(

@@ -175,6 +175,36 @@ impl TokenMint {
         self
     }
 
+    /// Turns the mint into a Microsoft Entra ID access token's, as nested
+    /// app authentication returns one: header `kid` (no `x5t`), `iss` and
+    /// `tid` of the tenant, `ver` by the form of `iss` (v2 ends in `/v2.0`),
+    /// the API's `aud`, a delegated `scp`, and no Exchange claims.
+    pub fn entra(self, kid: &str, iss: &str, tid: &str, aud: &str) -> Self {
+        let ver = if iss.trim_end_matches('/').ends_with("/v2.0") {
+            "2.0"
+        } else {
+            "1.0"
+        };
+        let lifetime = Duration::minutes(75);
+        let nbf = self.nbf;
+        self.header_field("kid", kid)
+            .without_header_field("x5t")
+            .without("appctx")
+            .without("appctxsender")
+            .without("isbrowserhostedapp")
+            .lifetime(nbf, nbf + lifetime)
+            .audience(aud)
+            .claim("iss", iss)
+            .claim("tid", tid)
+            .claim("ver", ver)
+            .claim("iat", nbf.unix_timestamp())
+            .claim("scp", "access_as_user")
+            .claim("azp", "5f3c1a0e-8d4b-4d5e-9a0f-2b1c3d4e5f61")
+            .claim("oid", "c73b8759-34b2-4186-aa8c-04d149dcc77a")
+            .claim("name", "Ann Lab")
+            .claim("preferred_username", "ann@contoso.com")
+    }
+
     /// The header as it will be signed.
     pub fn header(&self) -> Map<String, Value> {
         let mut header = Map::new();

@@ -5,8 +5,31 @@
 pub mod authcert;
 pub mod autodiscover;
 pub mod dns;
+pub mod entra;
 pub mod https;
 pub mod legacy_tls;
 pub mod mint;
 pub mod pki;
 pub mod scenario;
+
+/// Network settings that reach only loopback servers trusting `ca` (the lab
+/// CA) besides the public roots, within `timeout`: no resolver and no pin
+/// yet (the caller adds its lab DNS server or `--resolve` pins).
+pub fn loopback_net(
+    ca: rustls_pki_types::CertificateDer<'static>,
+    timeout: std::time::Duration,
+) -> crate::settings::NetSettings {
+    crate::settings::NetSettings {
+        timeout,
+        pins: Vec::new(),
+        dns_servers: Vec::new(),
+        doh: Default::default(),
+        system_dns: false,
+        proxy: None,
+        env_proxy_unused: None,
+        ca_file: None,
+        extra_roots: vec![ca],
+        allow_private: true,
+        ews_url: None,
+    }
+}

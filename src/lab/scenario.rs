@@ -15,6 +15,7 @@ use super::autodiscover::{
     LAB_TENANT_ID, LOGIN_HOST, ONLINE_HOST,
 };
 use super::dns::{DnsServer, Zone};
+use super::entra::{self, EntraKey, EntraLab};
 use super::https::{Behaviour, HttpsServer, Route};
 use super::legacy_tls::{LegacyAnswer, LegacyTlsServer};
 use super::mint::TokenMint;
@@ -61,6 +62,12 @@ pub enum Scenario {
     PreauthProxy,
     /// The add-in sent a callback token (getCallbackTokenAsync) instead of the identity token.
     CallbackToken,
+    /// Nested app authentication: an Entra ID access token whose chain holds.
+    NaaHealthy,
+    /// Nested app authentication: the add-in sent a Microsoft Graph token.
+    NaaGraphToken,
+    /// Nested app authentication: Entra ID rolled its keys; the token's is gone.
+    NaaKeyRolled,
     /// `probe ADDRESS` of an on-premises mailbox of a hybrid organisation.
     MailboxOnPremises,
     /// `probe ADDRESS` of an Exchange Online mailbox.
@@ -69,7 +76,7 @@ pub enum Scenario {
 
 impl Scenario {
     /// Every scenario, in chain order of the link it breaks.
-    pub const ALL: [Scenario; 15] = [
+    pub const ALL: [Scenario; 18] = [
         Scenario::Healthy,
         Scenario::CallbackToken,
         Scenario::InternalHost,
@@ -83,6 +90,10 @@ impl Scenario {
         Scenario::X5tMismatch,
         Scenario::ExpiredAuthCert,
         Scenario::BadSignature,
+        // The NAA chain (an Entra ID token), in the order of the link each breaks.
+        Scenario::NaaHealthy,
+        Scenario::NaaGraphToken,
+        Scenario::NaaKeyRolled,
         Scenario::MailboxOnPremises,
         Scenario::MailboxExchangeOnline,
     ];
@@ -103,6 +114,9 @@ impl Scenario {
             Scenario::BadSignature => "bad-signature",
             Scenario::PreauthProxy => "preauth-proxy",
             Scenario::CallbackToken => "callback-token",
+            Scenario::NaaHealthy => "naa-healthy",
+            Scenario::NaaGraphToken => "naa-graph-token",
+            Scenario::NaaKeyRolled => "naa-key-rolled",
             Scenario::MailboxOnPremises => "mailbox-on-premises",
             Scenario::MailboxExchangeOnline => "mailbox-exchange-online",
         }
@@ -124,6 +138,9 @@ impl Scenario {
             Scenario::BadSignature => "the token's signature was damaged (one bit flipped)",
             Scenario::PreauthProxy => "Microsoft Entra application proxy pre-authenticates the metadata URL (a redirect to Entra ID sign-in)",
             Scenario::CallbackToken => "the add-in sent a callback token (getCallbackTokenAsync) instead of the identity token",
+            Scenario::NaaHealthy => "nested app authentication: an Entra ID access token for SSI's API; every link holds",
+            Scenario::NaaGraphToken => "nested app authentication: the add-in sent a Microsoft Graph token (a nonce in its header)",
+            Scenario::NaaKeyRolled => "nested app authentication: Entra ID rolled its keys over; the token's kid is gone",
             Scenario::MailboxOnPremises => "probe ann@contoso.test, an on-premises mailbox found through hybrid Autodiscover",
             Scenario::MailboxExchangeOnline => "probe ann@contoso.test, an Exchange Online mailbox (NAA) of a tenant Entra knows",
         }
@@ -156,7 +173,12 @@ impl Scenario {
     /// The exit code `diagnose` gives for this scenario.
     pub fn expected_exit_code(self) -> i32 {
         match self {
-            Scenario::Healthy | Scenario::MailboxOnPremises | Scenario::MailboxExchangeOnline => 0,
+            Scenario::Healthy
+            | Scenario::NaaHealthy
+            | Scenario::MailboxOnPremises
+            | Scenario::MailboxExchangeOnline => 0,
+            Scenario::NaaGraphToken => 10,
+            Scenario::NaaKeyRolled => 70,
             Scenario::InternalHost => 20,
             Scenario::FirewallDrop => 30,
             Scenario::SelfSigned | Scenario::IncompleteChain | Scenario::Tls10 => 40,
@@ -202,6 +224,7 @@ pub struct Lab {
     _firewall: Option<Firewall>,
     _legacy: Option<LegacyTlsServer>,
     _port443: Option<Port443>,
+    _entra: Option<EntraLab>,
 }
 
 impl fmt::Debug for Lab {
@@ -328,6 +351,12 @@ fn mailbox_site(scenario: Scenario, pki: &Pki, port: u16) -> Result<Option<Port4
 impl Lab {
     /// Starts the servers of `scenario` and mints its token, valid at `now`.
     pub fn start(scenario: Scenario, now: OffsetDateTime) -> Result<Lab, SetupError> {
+        if matches!(
+            scenario,
+            Scenario::NaaHealthy | Scenario::NaaGraphToken | Scenario::NaaKeyRolled
+        ) {
+            return Lab::start_naa(scenario, now);
+        }
         let day = time::Duration::days(1);
         let signing = if scenario == Scenario::ExpiredAuthCert {
             AuthCert::generate(now - 5 * 365 * day, now - 12 * day)
@@ -420,17 +449,8 @@ impl Lab {
         };
         let port443 = mailbox_site(scenario, &pki, port)?;
         let net = NetSettings {
-            timeout: Duration::from_secs_f64(timeout),
             pins: port443.as_ref().map(Port443::pins).unwrap_or_default(),
-            dns_servers: vec![dns.addr()],
-            doh: Default::default(),
-            system_dns: false,
-            proxy: None,
-            env_proxy_unused: None,
-            ca_file: None,
-            extra_roots: vec![pki.ca_der()],
-            allow_private: true,
-            ews_url: None,
+            ..lab_net(&dns, pki.ca_der(), timeout)
         };
         Ok(Lab {
             token,
@@ -441,6 +461,65 @@ impl Lab {
             _firewall: firewall,
             _legacy: legacy,
             _port443: port443,
+            _entra: None,
         })
+    }
+
+    /// A lab Entra ID for the NAA scenarios: the tenant's discovery document
+    /// and keys on login.microsoftonline.com (the lab DNS answers it with
+    /// 127.0.0.1), and an access token from nested app authentication.
+    fn start_naa(scenario: Scenario, now: OffsetDateTime) -> Result<Lab, SetupError> {
+        let day = time::Duration::days(1);
+        let key = |kid: &str| {
+            EntraKey::generate(kid, now - 30 * day, now + 5 * 365 * day)
+                .map_err(|e| SetupError(format!("Entra signing key: {e}")))
+        };
+        let (current, next) = (key("lab-current-kid")?, key("lab-next-kid")?);
+        let signing = if scenario == Scenario::NaaKeyRolled {
+            key("lab-rolled-kid")?
+        } else {
+            current.clone()
+        };
+        let (listener, documents) =
+            EntraLab::documents(&[&current, &next]).map_err(setup("lab Entra ID"))?;
+        let entra = EntraLab::start(listener, documents).map_err(setup("lab Entra ID"))?;
+        let mut mint = entra.mint(&signing, now - time::Duration::minutes(10));
+        if scenario == Scenario::NaaGraphToken {
+            mint = mint
+                .header_field("nonce", "kq1bVpyMkWnb3HG6RNfxtr0EVGoQ3MnBh6gHZA3xbyU")
+                .audience("00000003-0000-0000-c000-000000000000")
+                .claim("scp", "User.Read openid profile");
+        }
+        let token = mint
+            .sign(&signing.cert.private_key)
+            .map_err(setup("signing the token"))?;
+        let dns = DnsServer::start(
+            Zone::new().address(entra::AUTHORITY, IpAddr::V4(Ipv4Addr::LOCALHOST)),
+        )
+        .map_err(setup("DNS server"))?;
+        Ok(Lab {
+            token,
+            address: None,
+            net: lab_net(&dns, entra.pki.ca_der(), 10.0),
+            _dns: dns,
+            _https: None,
+            _firewall: None,
+            _legacy: None,
+            _port443: None,
+            _entra: Some(entra),
+        })
+    }
+}
+
+/// Network settings that reach only the lab: its DNS server, its CA beside
+/// the public roots, loopback allowed, `timeout` seconds.
+fn lab_net(
+    dns: &DnsServer,
+    ca: rustls_pki_types::CertificateDer<'static>,
+    timeout: f64,
+) -> NetSettings {
+    NetSettings {
+        dns_servers: vec![dns.addr()],
+        ..super::loopback_net(ca, Duration::from_secs_f64(timeout))
     }
 }

@@ -341,6 +341,10 @@ pub(super) fn link_fact(stage: Stage, checks: &[&Check], report: &Report) -> Str
                     .filter_map(|k| k.get("computed_x5t").and_then(Value::as_str))
                     .collect();
                 match thumbprints.as_slice() {
+                    // An Entra key set: its keys are named by kid in the summary.
+                    [] => {
+                        find(CheckId::MetadataKeys).map_or_else(String::new, |c| c.summary.clone())
+                    }
                     [one] => format!("1 signing certificate published: x5t {one}"),
                     many => format!(
                         "{} signing certificates published: x5t {}",

@@ -590,8 +590,10 @@ pub(crate) fn deprecation(token: &Token) -> Check {
         Some(service) => Check::warn(
             CheckId::TokenDeprecation,
             format!(
-                "the amurl host {} is {service}: legacy Exchange identity tokens are being \
-                 turned off there since February 2025",
+                "the amurl host {} is {service}, which has issued no legacy identity tokens in \
+                 any tenant since 31 October 2025 (turned off from February 2025, the last \
+                 exemptions ended then), so this token is old; SSI's add-in authenticates with \
+                 nested app authentication there",
                 target.host
             ),
             Remedy::ExchangeOnlineDeprecation,

@@ -36,16 +36,6 @@ struct Claims<'a> {
 /// for Exchange itself (callback and download tokens).
 const EXCHANGE_PRINCIPAL: &str = "00000002-0000-0ff1-ce00-000000000000/";
 
-/// The hosts of Entra ID's token issuers (worldwide, US government, China).
-const ENTRA_ISSUER_HOSTS: [&str; 6] = [
-    "sts.windows.net",
-    "login.microsoftonline.com",
-    "login.microsoftonline.us",
-    "login.windows.net",
-    "sts.chinacloudapi.cn",
-    "login.partner.microsoftonline.cn",
-];
-
 impl<'a> Claims<'a> {
     /// What the matchers read of `token`.
     fn of(token: &'a Token) -> Self {
@@ -87,12 +77,12 @@ impl Claims<'_> {
     fn entra_issuer(&self) -> Option<&str> {
         let iss = self.claims.get("iss").and_then(Value::as_str)?;
         let host = url::Url::parse(iss).ok()?.host_str()?.to_ascii_lowercase();
-        ENTRA_ISSUER_HOSTS.contains(&host.as_str()).then_some(iss)
+        crate::entra::authorities::authority(&host).map(|_| iss)
     }
 
     /// What an Entra ID token is, in words: its version and whether it is an
     /// access token (it grants `scp` or `roles`) or an ID token.
-    fn entra_details(&self) -> String {
+    fn entra_words(&self) -> String {
         let version = match self.claims.get("ver").and_then(Value::as_str) {
             Some(v) => format!("v{v}"),
             None => match self.entra_issuer() {
@@ -101,24 +91,44 @@ impl Claims<'_> {
                 None => String::new(),
             },
         };
-        let what = if self.claims.contains_key("scp") || self.claims.contains_key("roles") {
-            "access token"
-        } else if self.claims.contains_key("nonce")
-            || self.claims.contains_key("preferred_username")
-        {
-            "ID token"
-        } else {
-            "token"
+        let what = match token_use(self.claims) {
+            TokenUse::Access => "access token",
+            TokenUse::Id => "ID token",
         };
-        let issuer = self
-            .entra_issuer()
-            .map(|iss| format!(", iss {}", crate::text::excerpt(iss, 80)))
-            .unwrap_or_default();
-        let words: Vec<&str> = ["a Microsoft Entra ID", &version, what]
+        let words: Vec<&str> = ["an Entra ID", &version, what]
             .into_iter()
             .filter(|w| !w.is_empty())
             .collect();
-        format!("{}{issuer}", words.join(" "))
+        words.join(" ")
+    }
+}
+
+/// What an Entra token is for (`details.token_use`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenUse {
+    /// An access token: it grants delegated scopes (`scp`) or app roles (`roles`).
+    Access,
+    /// An ID token: the sign-in to the client itself.
+    Id,
+}
+
+impl TokenUse {
+    /// The stable value of `details.token_use`.
+    pub fn id(self) -> &'static str {
+        match self {
+            TokenUse::Access => "access",
+            TokenUse::Id => "id",
+        }
+    }
+}
+
+/// An Entra token with `scp` or `roles` is an access token; any other an ID
+/// token ("Access token claims reference": only access tokens carry them).
+pub fn token_use(claims: &Map<String, Value>) -> TokenUse {
+    if claims.contains_key("scp") || claims.contains_key("roles") {
+        TokenUse::Access
+    } else {
+        TokenUse::Id
     }
 }
 
@@ -179,11 +189,12 @@ pub const KINDS: [TokenKind; 5] = [
     // Entra ID tokens: v1 `iss` https://sts.windows.net/<tid>/ (with `x5t` equal to
     // `kid`), v2 https://login.microsoftonline.com/<tid>/v2.0, the national clouds'
     // equivalents, and a `tid` claim (Microsoft identity platform, "Access token
-    // claims reference"; MSAL issues on v1 and v2 issuers).
+    // claims reference"; MSAL issues on v1 and v2 issuers). Its chain is
+    // walked on Entra's discovery document and keys (nested app authentication).
     TokenKind {
         id: "entra",
         what: "a Microsoft Entra ID token (nested app authentication or add-in SSO)",
-        remedy: Some(Remedy::TokenKindEntra),
+        remedy: None,
         matches: |c| c.claims.contains_key("tid") || c.entra_issuer().is_some() || c.x5t_is_kid(),
     },
     TokenKind {
@@ -208,21 +219,30 @@ pub fn classify(token: &Token) -> &'static TokenKind {
         .unwrap_or(&KINDS[KINDS.len() - 1])
 }
 
-/// `token.kind`: passes only for an Exchange user identity token.
+/// The `details.kind` of a Microsoft Entra ID token.
+pub const ENTRA: &str = "entra";
+
+/// `token.kind`: passes for an Exchange user identity token, and for an
+/// Entra ID token, whose chain is Entra's (nested app authentication).
 pub(crate) fn check(token: &Token) -> Check {
     let kind = classify(token);
     let claims = Claims::of(token);
     let check = match kind.remedy {
+        None if kind.id == ENTRA => {
+            let used = token_use(token.claims());
+            return Check::pass(
+                CheckId::TokenKind,
+                format!(
+                    "{} (nested app authentication): checked on Entra ID's keys",
+                    claims.entra_words()
+                ),
+            )
+            .with_detail("kind", kind.id)
+            .with_detail("token_use", used.id());
+        }
         None => Check::pass(CheckId::TokenKind, kind.what),
         Some(remedy) => {
             let (what, after) = match kind.id {
-                "entra" => (
-                    claims.entra_details(),
-                    "; SSI validates the legacy Exchange identity token, which Exchange Online \
-                     is turning off: on Entra ID tokens the add-in and SSI must both have moved \
-                     to nested app authentication"
-                        .to_string(),
-                ),
                 "exchange-callback" | "owa-download" => (
                     kind.what.to_string(),
                     claims
@@ -337,13 +357,18 @@ mod tests {
     }
 
     #[test]
-    fn only_the_identity_token_passes() {
+    fn the_identity_token_and_entra_tokens_pass() {
         let appctx = json!({"version": "ExIdTok.V1", "amurl": "https://x/", "msexchuid": "u"});
         let pass = check(&token(json!({ "appctx": appctx })));
         assert_eq!(pass.status, crate::report::Status::Pass);
-        let fail = check(&token(json!({"tid": "t"})));
+        let entra = check(&token(json!({"tid": "t", "scp": "access_as_user"})));
+        assert_eq!(entra.status, crate::report::Status::Pass);
+        assert_eq!(entra.details["kind"], "entra");
+        assert_eq!(entra.details["token_use"], "access");
+        let id_token = check(&token(json!({"tid": "t", "nonce": "n"})));
+        assert_eq!(id_token.details["token_use"], "id");
+        let fail = check(&token(json!({"sub": "x"})));
         assert_eq!(fail.status, crate::report::Status::Fail);
-        assert_eq!(fail.details["kind"], "entra");
-        assert_eq!(fail.remedy, Some(Remedy::TokenKindEntra));
+        assert_eq!(fail.remedy, Some(Remedy::TokenKindOther));
     }
 }

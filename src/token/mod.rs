@@ -8,12 +8,13 @@
 
 mod checks;
 mod decode;
+mod entra;
 mod kind;
 mod looks_like;
 
 pub use checks::{exchange_online_service, LIFETIME_SKEW, TOKEN_VERSION};
 pub use decode::{AppctxForm, Token};
-pub use kind::{classify, TokenKind, KINDS};
+pub use kind::{classify, token_use, TokenKind, TokenUse, ENTRA, KINDS};
 pub use looks_like::LooksLike;
 
 use serde_json::Map;
@@ -134,6 +135,23 @@ pub fn analyze(input: &str, ctx: &TokenContext) -> TokenAnalysis {
             notes,
         };
     };
+    if classify(&token).id == ENTRA {
+        checks.extend([
+            kind::check(&token),
+            entra::header(&token),
+            entra::version(&token),
+            entra::discovery(&token),
+            checks::lifetime(&token, ctx.now),
+            entra::audience(&token, ctx.audience.as_deref()),
+            entra::tenant(&token),
+            entra::deprecation(),
+        ]);
+        return TokenAnalysis {
+            checks,
+            token: Some(token),
+            notes,
+        };
+    }
     checks.extend([
         kind::check(&token),
         checks::header(&token),
