@@ -232,10 +232,24 @@ mod tests {
     }
 
     #[test]
-    fn a_healthy_chain_gets_a_short_reply() {
+    fn a_healthy_chain_gets_a_short_reply_that_names_its_first_warning() {
+        // The fixture's token is old: its lifetime is a warning, told.
         let text = reply(&fixtures::healthy());
         assert_shape(&text);
         assert!(text.contains("All links hold"));
-        assert!(text.lines().count() <= 6, "{text}");
+        assert!(text.contains("\nNote: "), "{text}");
+        assert!(!text.contains("Nothing needs to change"), "{text}");
+
+        let mut clean = fixtures::healthy();
+        for check in clean.checks_mut() {
+            if check.status == crate::report::Status::Warn {
+                check.status = crate::report::Status::Pass;
+                check.remedy = None;
+            }
+        }
+        let text = reply(&clean);
+        assert_shape(&text);
+        assert!(text.contains("Nothing needs to change"), "{text}");
+        assert!(text.lines().count() <= 8, "{text}");
     }
 }
