@@ -433,12 +433,10 @@ pub fn walk(
             let check = Check::warn(
                 CheckId::MailboxLocation,
                 format!(
-                    "{} is in Exchange Online (ServerLocation {}): no legacy identity token \
-                     since 31 October 2025, SSI's add-in must use NAA; \"Unable to validate \
-                     the client identity token\" means the add-in still asks for the legacy \
+                    "{} is in Exchange Online: SSI's add-in must use NAA there; \"Unable to \
+                     validate the client identity token\" means it still asks for the legacy \
                      token",
                     address.text,
-                    http::sanitize(server_location, 60)
                 ),
                 Remedy::MailboxExchangeOnline,
             )

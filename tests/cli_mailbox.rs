@@ -11,10 +11,11 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use e2e_support::*;
 use idtoken_doctor::lab::autodiscover::{
-    autodiscover_path, ews_answer, no_tenant, openid_configuration, tenant_discovery_path, Port443,
-    LAB_TENANT_ID, LOGIN_HOST, ONLINE_HOST,
+    autodiscover_path, ews_answer, no_tenant, openid_configuration, tenant_discovery_path,
+    tenant_documents, Port443, LAB_TENANT_ID, LOGIN_HOST, ONLINE_HOST,
 };
 use idtoken_doctor::lab::dns::Zone;
+use idtoken_doctor::lab::entra::EntraKey;
 use idtoken_doctor::lab::https::{Behaviour, HttpsServer, Route};
 use idtoken_doctor::report::Stage;
 use net_support::ConnectProxy;
@@ -74,8 +75,21 @@ fn online_mailbox(lab: &Lab, entra: Behaviour) -> Port443 {
                 Some("EURPRD10"),
             )),
             tenant(entra),
-        ],
+        ]
+        .into_iter()
+        .chain(tenant_documents(LAB_TENANT_ID, tenant_key()))
+        .collect(),
     )
+}
+
+/// The key the lab tenant publishes, made once for the whole test binary.
+fn tenant_key() -> &'static EntraKey {
+    static KEY: std::sync::OnceLock<EntraKey> = std::sync::OnceLock::new();
+    KEY.get_or_init(|| {
+        let now = time::OffsetDateTime::now_utc();
+        EntraKey::generate("lab-tenant-kid", now, now + time::Duration::days(365))
+            .expect("an Entra key")
+    })
 }
 
 fn ews_of(server: &HttpsServer) -> String {
@@ -124,11 +138,20 @@ fn an_exchange_online_mailbox_warns_and_names_its_tenant() {
     let discovery =
         format!("https://{LOGIN_HOST}/{LAB_TENANT_ID}/v2.0/.well-known/openid-configuration");
     assert_eq!(report["target"]["amurl"], discovery.as_str());
+    // Both anonymous GETs, the discovery document then its key set, pass.
+    assert_eq!(status(&report, "http.access"), "pass");
     assert_eq!(
-        detail(&report, "http.access", "discovery"),
+        check(&report, "http.access")["details"]["urls"][0],
         discovery.as_str()
     );
-    assert!(summary(&report, "http.access").contains("Entra chain"));
+    let jwks = format!("https://{LOGIN_HOST}/{LAB_TENANT_ID}/discovery/v2.0/keys");
+    assert_eq!(
+        check(&report, "http.access")["details"]["urls"][1],
+        jwks.as_str()
+    );
+    assert_eq!(status(&report, "metadata.keys"), "pass");
+    assert_eq!(status(&report, "key.match"), "skip");
+    assert_eq!(status(&report, "ews.reachable"), "skip");
     assert_eq!(report["verdict"]["status"], "healthy");
     // Anonymous, and exactly the contract's URLs.
     let asked: Vec<String> = site.requests().iter().map(|r| r.target.clone()).collect();

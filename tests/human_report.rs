@@ -35,7 +35,13 @@ fn every_demo_scenario_fits_the_budget_at_100_columns_and_names_its_warnings() {
         let human = demo(&name, &[]);
         let text = stdout(&human);
         let lines: Vec<&str> = text.lines().collect();
-        let budget = if code(&human) == 0 { 20 } else { 30 };
+        // A healthy chain in 20 lines; a chain that is broken, or whose
+        // verdict is a warning that matters (a mailbox in Exchange Online), 30.
+        let budget = if code(&human) == 0 && name != "mailbox-exchange-online" {
+            20
+        } else {
+            30
+        };
         assert!(
             lines.len() <= budget,
             "{name}: {} lines, budget {budget}:\n{text}",

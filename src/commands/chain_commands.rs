@@ -276,12 +276,8 @@ fn probe_address(
                 crate::entra::walk_entra_network(discovery, None, &rest, settings, progress);
             report.notes.extend(findings.notes);
             report.extend(findings.checks);
-            for stage in [Stage::Key, Stage::Ews] {
-                report.skip_stage(
-                    stage,
-                    "not part of this check: the key links need a token, and EWS is not part of the NAA chain",
-                );
-            }
+            report.skip_stage(Stage::Key, "the key links need a token");
+            report.skip_stage(Stage::Ews, "not part of the NAA chain");
         }
         Next::Nothing => {}
     }

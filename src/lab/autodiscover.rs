@@ -6,6 +6,7 @@
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
+use super::entra::EntraKey;
 use super::https::{Behaviour, HttpsServer, Mode, RecordedRequest, Response, Route};
 use super::pki::Pki;
 use crate::settings::Pin;
@@ -54,6 +55,27 @@ pub fn openid_configuration(tenant_id: &str) -> Behaviour {
         })
         .to_string(),
     )
+}
+
+/// The tenant's own documents on Entra's host, as the NAA links fetch them
+/// once the tenant is known: its v2 discovery document by tenant id, and its
+/// key set holding `key` (with the issuer template Entra gives its keys).
+pub fn tenant_documents(tenant_id: &str, key: &EntraKey) -> Vec<Route> {
+    let keys = serde_json::json!({
+        "keys": [key.jwk(&format!("https://{LOGIN_HOST}/{{tenantid}}/v2.0"))],
+    });
+    vec![
+        Route::new(
+            &format!("/{tenant_id}/v2.0/.well-known/openid-configuration"),
+            openid_configuration(tenant_id),
+        )
+        .on_host(LOGIN_HOST),
+        Route::new(
+            &format!("/{tenant_id}/discovery/v2.0/keys"),
+            Behaviour::json(keys.to_string()),
+        )
+        .on_host(LOGIN_HOST),
+    ]
 }
 
 /// What Entra answers for a domain no tenant has: 400 with AADSTS90002.

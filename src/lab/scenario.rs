@@ -11,8 +11,8 @@ use time::OffsetDateTime;
 
 use super::authcert::{metadata_json, AuthCert, MetadataOptions};
 use super::autodiscover::{
-    autodiscover_path, ews_answer, openid_configuration, tenant_discovery_path, Port443,
-    LAB_TENANT_ID, LOGIN_HOST, ONLINE_HOST,
+    autodiscover_path, ews_answer, openid_configuration, tenant_discovery_path, tenant_documents,
+    Port443, LAB_TENANT_ID, LOGIN_HOST, ONLINE_HOST,
 };
 use super::dns::{DnsServer, Zone};
 use super::entra::{self, EntraKey, EntraLab};
@@ -337,7 +337,10 @@ fn mailbox_site(scenario: Scenario, pki: &Pki, port: u16) -> Result<Option<Port4
                 openid_configuration(LAB_TENANT_ID),
             )
             .on_host(LOGIN_HOST),
-        ],
+        ]
+        .into_iter()
+        .chain(tenant_documents(LAB_TENANT_ID, &tenant_key()?))
+        .collect(),
         _ => return Ok(None),
     };
     Port443::start(pki, &[ONLINE_HOST, LOGIN_HOST, &on_premises], routes)
@@ -509,6 +512,14 @@ impl Lab {
             _entra: Some(entra),
         })
     }
+}
+
+/// The key the mailbox lab's tenant publishes (valid for five years from now).
+fn tenant_key() -> Result<EntraKey, SetupError> {
+    let now = OffsetDateTime::now_utc();
+    let day = time::Duration::days(1);
+    EntraKey::generate("lab-tenant-kid", now - day, now + 5 * 365 * day)
+        .map_err(|e| SetupError(format!("Entra signing key: {e}")))
 }
 
 /// Network settings that reach only the lab: its DNS server, its CA beside
