@@ -52,9 +52,12 @@ pub struct Cache {
     capacity: usize,
 }
 
+/// One URL's findings, walked by the first target that asks.
+type Slot = Arc<OnceLock<Arc<NetworkFindings>>>;
+
 #[derive(Default)]
 struct Entries {
-    slots: HashMap<String, (Arc<OnceLock<NetworkFindings>>, u64)>,
+    slots: HashMap<String, (Slot, u64)>,
     clock: u64,
 }
 
@@ -72,12 +75,14 @@ impl Cache {
         }
     }
 
-    /// The findings for `target`, walking the network only for the first target that asks.
+    /// The findings for `target`, walking the network only for the first target
+    /// that asks. Every target of one URL shares them: not copied per target,
+    /// each report copies only the checks it adds.
     pub fn findings(
         &self,
         target: &Target,
         walk: impl FnOnce() -> NetworkFindings,
-    ) -> NetworkFindings {
+    ) -> Arc<NetworkFindings> {
         let slot = {
             let mut entries = lock(&self.entries);
             entries.clock += 1;
@@ -101,7 +106,7 @@ impl Cache {
             }
             slot
         };
-        slot.get_or_init(walk).clone()
+        Arc::clone(slot.get_or_init(|| Arc::new(walk())))
     }
 }
 
@@ -538,6 +543,21 @@ mod tests {
             }
         });
         assert_eq!(calls.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn the_targets_of_one_url_share_its_findings_without_copies() {
+        let cache = Cache::default();
+        let target = Target::parse("mail.contoso.com").expect("target");
+        let walk = || NetworkFindings {
+            checks: Vec::new(),
+            document: None,
+            notes: vec!["a note".into()],
+        };
+        let first = cache.findings(&target, walk);
+        let second = cache.findings(&target, walk);
+        assert!(Arc::ptr_eq(&first, &second));
+        assert_eq!(second.notes, ["a note"]);
     }
 
     #[test]

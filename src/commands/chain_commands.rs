@@ -2,6 +2,7 @@
 
 use std::fs;
 use std::io::Read;
+use std::sync::Arc;
 use std::time::Instant;
 
 use crate::chain::{self, MetadataSource, NetworkFindings};
@@ -216,7 +217,7 @@ pub(super) fn probe_one(
                     progress,
                 )
             });
-            chain::conclude(&mut report, None, Some(&findings), false, settings);
+            chain::conclude(&mut report, None, Some(&*findings), false, settings);
         }
     }
     chain::skip_the_rest(&mut report, &stages);
@@ -438,11 +439,13 @@ pub(super) fn token_chain(
         }
         _ => (target.as_ref(), source),
     };
-    let findings: Option<NetworkFindings> = if report.broken_at_or_before(Stage::Token) {
+    let findings: Option<Arc<NetworkFindings>> = if report.broken_at_or_before(Stage::Token) {
         None
     } else {
         match (source, &settings.net, walked) {
-            (MetadataSource::File { .. }, None, _) => Some(offline_findings(source, settings)),
+            (MetadataSource::File { .. }, None, _) => {
+                Some(Arc::new(offline_findings(source, settings)))
+            }
             (_, Some(net), Some(walked)) => {
                 if command == "keys" {
                     stages = Stage::TOKEN_CHAIN[..Stage::TOKEN_CHAIN.len() - 1].to_vec();
@@ -457,7 +460,7 @@ pub(super) fn token_chain(
     chain::conclude(
         &mut report,
         token.as_ref(),
-        findings.as_ref(),
+        findings.as_deref(),
         true,
         settings,
     );
