@@ -20,19 +20,7 @@ const HOST: &str = "mail.contoso.test";
 const EWS_PATH: &str = "/EWS/Exchange.asmx";
 
 fn net(pki: &Pki, timeout: Duration) -> NetSettings {
-    NetSettings {
-        timeout,
-        pins: Vec::new(),
-        dns_servers: Vec::new(),
-        doh: Default::default(),
-        system_dns: false,
-        proxy: None,
-        env_proxy_unused: None,
-        ca_file: None,
-        extra_roots: vec![pki.ca_der()],
-        allow_private: true,
-        ews_url: None,
-    }
+    idtoken_doctor::lab::loopback_net(pki.ca_der(), timeout)
 }
 
 fn server(pki: &Pki, behaviour: Behaviour) -> HttpsServer {
