@@ -20,7 +20,7 @@ const HOST: &str = "mail.contoso.test";
 const EWS_PATH: &str = "/EWS/Exchange.asmx";
 
 fn net(pki: &Pki, timeout: Duration) -> NetSettings {
-    idtoken_doctor::lab::loopback_net(pki.ca_der(), timeout)
+    idtoken_doctor::lab::loopback_net(vec![pki.ca_der()], timeout)
 }
 
 fn server(pki: &Pki, behaviour: Behaviour) -> HttpsServer {

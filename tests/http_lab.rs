@@ -58,19 +58,7 @@ fn net_with_roots(
     extra_roots: Vec<rustls_pki_types::CertificateDer<'static>>,
     timeout: Duration,
 ) -> NetSettings {
-    NetSettings {
-        timeout,
-        pins: Vec::new(),
-        dns_servers: Vec::new(),
-        doh: Default::default(),
-        system_dns: false,
-        proxy: None,
-        env_proxy_unused: None,
-        ca_file: None,
-        extra_roots,
-        allow_private: true,
-        ews_url: None,
-    }
+    idtoken_doctor::lab::loopback_net(extra_roots, timeout)
 }
 
 fn access(outcome: &HttpOutcome) -> &Check {

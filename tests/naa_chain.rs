@@ -424,7 +424,7 @@ fn lab_net(lab: &EntraLab) -> NetSettings {
     let pin = Pin::parse(&format!("{AUTHORITY}:{}:127.0.0.1", lab.port())).expect("a pin");
     NetSettings {
         pins: vec![pin],
-        ..loopback_net(lab.pki.ca_der(), std::time::Duration::from_secs(10))
+        ..loopback_net(vec![lab.pki.ca_der()], std::time::Duration::from_secs(10))
     }
 }
 

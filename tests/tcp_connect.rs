@@ -21,17 +21,8 @@ fn ip(text: &str) -> IpAddr {
 
 fn settings(allow_private: bool) -> NetSettings {
     NetSettings {
-        timeout: Duration::from_secs(10),
-        pins: Vec::new(),
-        dns_servers: Vec::new(),
-        doh: Default::default(),
-        system_dns: false,
-        proxy: None,
-        env_proxy_unused: None,
-        ca_file: None,
-        extra_roots: Vec::new(),
         allow_private,
-        ews_url: None,
+        ..idtoken_doctor::lab::loopback_net(Vec::new(), Duration::from_secs(10))
     }
 }
 

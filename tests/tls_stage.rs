@@ -20,17 +20,8 @@ const HOST: &str = "mail.contoso.test";
 
 fn net(extra_roots: Vec<CertificateDer<'static>>) -> NetSettings {
     NetSettings {
-        timeout: Duration::from_secs(10),
-        pins: Vec::new(),
-        dns_servers: Vec::new(),
-        doh: Default::default(),
-        system_dns: false,
-        proxy: None,
-        env_proxy_unused: None,
         ca_file: (!extra_roots.is_empty()).then(|| PathBuf::from("lab-ca.pem")),
-        extra_roots,
-        allow_private: true,
-        ews_url: None,
+        ..idtoken_doctor::lab::loopback_net(extra_roots, Duration::from_secs(10))
     }
 }
 

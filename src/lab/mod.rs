@@ -12,11 +12,12 @@ pub mod mint;
 pub mod pki;
 pub mod scenario;
 
-/// Network settings that reach only loopback servers trusting `ca` (the lab
-/// CA) besides the public roots, within `timeout`: no resolver and no pin
-/// yet (the caller adds its lab DNS server or `--resolve` pins).
+/// Network settings that reach only loopback servers trusting `extra_roots`
+/// (the lab CA, or none) besides the public roots, within `timeout`: no
+/// resolver and no pin yet (the caller adds its lab DNS server or `--resolve`
+/// pins).
 pub fn loopback_net(
-    ca: rustls_pki_types::CertificateDer<'static>,
+    extra_roots: Vec<rustls_pki_types::CertificateDer<'static>>,
     timeout: std::time::Duration,
 ) -> crate::settings::NetSettings {
     crate::settings::NetSettings {
@@ -28,7 +29,7 @@ pub fn loopback_net(
         proxy: None,
         env_proxy_unused: None,
         ca_file: None,
-        extra_roots: vec![ca],
+        extra_roots,
         allow_private: true,
         ews_url: None,
     }

@@ -531,6 +531,6 @@ fn lab_net(
 ) -> NetSettings {
     NetSettings {
         dns_servers: vec![dns.addr()],
-        ..super::loopback_net(ca, Duration::from_secs_f64(timeout))
+        ..super::loopback_net(vec![ca], Duration::from_secs_f64(timeout))
     }
 }
